@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv3.h"
 #include "mem.h"
 
 /* OpenBLAS's own threads would fight OpenMP's for the two cores: off. */
@@ -153,6 +154,10 @@ static size_t chunk_images(const struct conv_geom *g, size_t ch, size_t *n0)
 void conv_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
 		  float *out)
 {
+	if (conv3_usable(cv)) {
+		conv3_forward(cv, in, n, h, w, wt, out);
+		return;
+	}
 	struct conv_geom g = conv_geom(cv, n, h, w);
 	size_t ld_out = (size_t)n * g.ohow;
 #pragma omp parallel for schedule(static)
@@ -232,6 +237,12 @@ static void conv_data_grad(const struct conv_geom *g, const float *wt, const flo
 void conv_backward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
 		   const float *dout, float *din, float *dwt)
 {
+	if (conv3_usable(cv)) {
+		conv3_weight_grad(cv, in, dout, n, h, w, dwt);
+		if (din)
+			conv3_data_grad(cv, dout, n, h, w, wt, din);
+		return;
+	}
 	struct conv_geom g = conv_geom(cv, n, h, w);
 	conv_weight_grad(&g, in, dout, dwt);
 	if (din)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "conv3.h"
 #include "mem.h"
 #include "model.h"
 #include "nn.h"
@@ -155,6 +156,25 @@ static void conv_matches_definition_and_gradients(void)
 	check_conv((struct conv){ .cin = 3, .cout = 2, .k = 1, .stride = 1, .pad = 0 }, 2, 4, 3);
 	check_conv((struct conv){ .cin = 3, .cout = 5, .k = 1, .stride = 2, .pad = 0 }, 2, 5, 4);
 	check_conv((struct conv){ .cin = 1, .cout = 2, .k = 5, .stride = 1, .pad = 0 }, 1, 6, 7);
+}
+
+/* The direct 3x3 kernels (lib/conv3) where the processor has them, and
+ * the im2col path on the shapes they would take: planes of a part of a
+ * vector, of one, of several with a part left, of several rows a vector. */
+static void direct_convolution(void)
+{
+	struct conv cv = { .cin = 8, .cout = 16, .k = 3, .stride = 1, .pad = 1 };
+	struct conv wide = { .cin = 16, .cout = 8, .k = 3, .stride = 1, .pad = 1 };
+	if (!conv3_usable(&cv))
+		printf("# no AVX-512 here: only the im2col path is tested\n");
+	for (int off = 0; off <= 1; off++) {
+		conv3_disable(off);
+		check_conv(cv, 2, 3, 3);
+		check_conv(cv, 1, 4, 4);
+		check_conv(wide, 2, 5, 7);
+		check_conv(cv, 3, 2, 20);
+	}
+	conv3_disable(false);
 }
 
 /* max |a - b| over max(1, max |b|) */
@@ -714,6 +734,7 @@ void unit_main(void)
 	rng_seed(&r, 11, 0);
 	nn_init(2);
 	unit_run("nn: convolution as defined; its gradients", conv_matches_definition_and_gradients);
+	unit_run("nn: direct 3x3 convolution and im2col on the same shapes", direct_convolution);
 	unit_run("nn: batch norm's statistics and gradients", batchnorm_gradients_and_statistics);
 	unit_run("nn: ReLU, global average pooling, linear: gradients", relu_pool_linear_gradients);
 	unit_run("nn: softmax cross-entropy, plain and weighted", softmax_ce_loss_and_gradient);

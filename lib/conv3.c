@@ -1,0 +1,276 @@
+#include "conv3.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+/* The kernels use AVX-512 masked loads: a lane whose tap falls in the zero
+ * padding, or past the plane, is masked off and reads nothing, so the
+ * padding costs no copy (im2col's) and no branch. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_CONV3 1
+#include <immintrin.h>
+#define AVX512 __attribute__((target("avx512f")))
+#define INLINE __attribute__((target("avx512f"), always_inline)) static inline
+#endif
+
+/* Every loop of a kernel over registers is unrolled, so that its
+ * accumulators stay in registers. */
+#define UNROLL _Pragma("GCC unroll 16")
+
+#define LANES 16
+#define TAPS 9
+/* Output channels per register block of the convolution kernel, and pixel
+ * vectors per block: 3 x 8 accumulators, 3 inputs and a weight in 28 of
+ * the 32 registers; 11 loads feed 24 multiply-adds. */
+#define CO_BLOCK 8
+#define PIX_BLOCK 3
+/* Output channels per task of the weight gradient: 2 x 9 accumulators. */
+#define WG_CO 2
+
+static bool disabled;
+
+void conv3_disable(bool off)
+{
+	disabled = off;
+}
+
+bool conv3_usable(const struct conv *cv)
+{
+#ifdef HAVE_CONV3
+	return !disabled && cv->k == 3 && cv->stride == 1 && cv->pad == 1 &&
+	       cv->cin % CO_BLOCK == 0 && cv->cout % CO_BLOCK == 0 &&
+	       __builtin_cpu_supports("avx512f");
+#else
+	(void)cv;
+	return false;
+#endif
+}
+
+#ifdef HAVE_CONV3
+
+/* Where each tap of each pixel vector of an h x w plane reads: the offset
+ * of tap t from the output pixel, and for pixel vector v the lanes whose
+ * tap lies inside the plane (lane: pixel v 16 + j of the flattened plane;
+ * lanes past the plane are off in every mask). */
+struct taps {
+	int vectors;
+	int shift[TAPS];
+	__mmask16 *mask;  /* [vectors][TAPS] */
+	__mmask16 *valid; /* [vectors]: the lanes inside the plane */
+};
+
+static void taps_init(struct taps *tp, int h, int w)
+{
+	int pixels = h * w;
+	tp->vectors = (pixels + LANES - 1) / LANES;
+	tp->mask = xmalloc((size_t)tp->vectors * TAPS * sizeof *tp->mask);
+	tp->valid = xmalloc((size_t)tp->vectors * sizeof *tp->valid);
+	for (int t = 0; t < TAPS; t++)
+		tp->shift[t] = (t / 3 - 1) * w + (t % 3 - 1);
+	for (int v = 0; v < tp->vectors; v++) {
+		tp->valid[v] = 0;
+		for (int t = 0; t < TAPS; t++)
+			tp->mask[v * TAPS + t] = 0;
+		for (int j = 0; j < LANES; j++) {
+			int p = v * LANES + j;
+			if (p >= pixels)
+				break;
+			tp->valid[v] |= (__mmask16)(1u << j);
+			for (int t = 0; t < TAPS; t++) {
+				int y = p / w + t / 3 - 1, x = p % w + t % 3 - 1;
+				if (y >= 0 && y < h && x >= 0 && x < w)
+					tp->mask[v * TAPS + t] |= (__mmask16)(1u << j);
+			}
+		}
+	}
+}
+
+static void taps_free(struct taps *tp)
+{
+	free(tp->mask);
+	free(tp->valid);
+}
+
+/* pixels vectors v0 .. v0 + np - 1 of CO_BLOCK output planes:
+ * out[co][p] (+)= sum over ci, t of in[ci][p + shift t] wp[ci][t][co].
+ * in and out point at the image's plane of their first channel; planes of
+ * successive channels are stride floats apart. */
+INLINE void conv_block(const struct taps *tp, int v0, int np, const float *in, size_t in_stride,
+		       int cin, const float *wp, float *out, size_t out_stride, bool accumulate)
+{
+	__m512 acc[PIX_BLOCK][CO_BLOCK];
+	UNROLL
+	for (int p = 0; p < np; p++)
+		UNROLL
+		for (int r = 0; r < CO_BLOCK; r++)
+			acc[p][r] = _mm512_setzero_ps();
+	const __mmask16 *mask = tp->mask + (size_t)v0 * TAPS;
+	for (int ci = 0; ci < cin; ci++, in += in_stride)
+		UNROLL
+		for (int t = 0; t < TAPS; t++, wp += CO_BLOCK) {
+			__m512 x[PIX_BLOCK];
+			UNROLL
+			for (int p = 0; p < np; p++)
+				x[p] = _mm512_maskz_loadu_ps(mask[p * TAPS + t],
+							     in + (v0 + p) * LANES + tp->shift[t]);
+			UNROLL
+			for (int r = 0; r < CO_BLOCK; r++) {
+				__m512 wr = _mm512_set1_ps(wp[r]);
+				UNROLL
+				for (int p = 0; p < np; p++)
+					acc[p][r] = _mm512_fmadd_ps(x[p], wr, acc[p][r]);
+			}
+		}
+	UNROLL
+	for (int r = 0; r < CO_BLOCK; r++)
+		UNROLL
+		for (int p = 0; p < np; p++) {
+			float *o = out + r * out_stride + (size_t)(v0 + p) * LANES;
+			__mmask16 valid = tp->valid[v0 + p];
+			__m512 a = acc[p][r];
+			if (accumulate)
+				a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(valid, o));
+			_mm512_mask_storeu_ps(o, valid, a);
+		}
+}
+
+/* out [cout][n][h w] (+)= the 3x3 convolution of in [cin][n][h w] with the
+ * packed weights wp [cout / CO_BLOCK][cin][TAPS][CO_BLOCK]. */
+AVX512 static void direct_conv(const float *in, int cin, int n, int h, int w, const float *wp,
+			       int cout, float *out, bool accumulate)
+{
+	struct taps tp;
+	taps_init(&tp, h, w);
+	size_t plane = (size_t)h * (size_t)w, stride = (size_t)n * plane;
+	int full = tp.vectors / PIX_BLOCK * PIX_BLOCK;
+#pragma omp parallel for schedule(static)
+	for (int i = 0; i < n; i++)
+		for (int cb = 0; cb < cout / CO_BLOCK; cb++) {
+			const float *wb = wp + (size_t)cb * cin * TAPS * CO_BLOCK;
+			const float *src = in + (size_t)i * plane;
+			float *dst = out + ((size_t)cb * CO_BLOCK * n + i) * plane;
+			for (int v = 0; v < full; v += PIX_BLOCK)
+				conv_block(&tp, v, PIX_BLOCK, src, stride, cin, wb, dst, stride,
+					   accumulate);
+			for (int v = full; v < tp.vectors; v++)
+				conv_block(&tp, v, 1, src, stride, cin, wb, dst, stride, accumulate);
+		}
+	taps_free(&tp);
+}
+
+/* The weights of the convolution from in channels to out channels as
+ * direct_conv reads them; flip: those of the adjoint (out and in swapped,
+ * the taps reversed), whose convolution of dout is din. */
+static float *pack_weights(const struct conv *cv, const float *wt, bool flip)
+{
+	int to = flip ? cv->cin : cv->cout, from = flip ? cv->cout : cv->cin;
+	float *wp = xmalloc((size_t)to * (size_t)from * TAPS * sizeof *wp);
+	float *q = wp;
+	for (int ob = 0; ob < to; ob += CO_BLOCK)
+		for (int f = 0; f < from; f++)
+			for (int t = 0; t < TAPS; t++)
+				for (int r = 0; r < CO_BLOCK; r++) {
+					int o = ob + r;
+					*q++ = flip ? wt[((size_t)f * cv->cin + o) * TAPS + TAPS - 1 - t]
+						    : wt[((size_t)o * cv->cin + f) * TAPS + t];
+				}
+	return wp;
+}
+
+void conv3_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
+		   float *out)
+{
+	float *wp = pack_weights(cv, wt, false);
+	direct_conv(in, cv->cin, n, h, w, wp, cv->cout, out, false);
+	free(wp);
+}
+
+void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int w,
+		     const float *wt, float *din)
+{
+	float *wp = pack_weights(cv, wt, true);
+	direct_conv(dout, cv->cout, n, h, w, wp, cv->cin, din, true);
+	free(wp);
+}
+
+/* dwt[co][ci][t] for WG_CO output channels from co and one input channel:
+ * the sum over images and pixels of dout[co][p] in[ci][p + shift t]. */
+INLINE void weight_grad_task(const struct taps *tp, const float *in, const float *dout,
+			     size_t stride, int n, size_t plane, float *dwt, size_t co_stride)
+{
+	__m512 acc[WG_CO][TAPS];
+	UNROLL
+	for (int r = 0; r < WG_CO; r++)
+		UNROLL
+		for (int t = 0; t < TAPS; t++)
+			acc[r][t] = _mm512_setzero_ps();
+	for (int i = 0; i < n; i++) {
+		const float *x = in + (size_t)i * plane, *d = dout + (size_t)i * plane;
+		for (int v = 0; v < tp->vectors; v++) {
+			const __mmask16 *mask = tp->mask + (size_t)v * TAPS;
+			__m512 dv[WG_CO];
+			UNROLL
+			for (int r = 0; r < WG_CO; r++)
+				dv[r] = _mm512_maskz_loadu_ps(tp->valid[v],
+							      d + r * stride + (size_t)v * LANES);
+			UNROLL
+			for (int t = 0; t < TAPS; t++) {
+				__m512 xv = _mm512_maskz_loadu_ps(mask[t], x + v * LANES + tp->shift[t]);
+				UNROLL
+				for (int r = 0; r < WG_CO; r++)
+					acc[r][t] = _mm512_fmadd_ps(xv, dv[r], acc[r][t]);
+			}
+		}
+	}
+	UNROLL
+	for (int r = 0; r < WG_CO; r++)
+		UNROLL
+		for (int t = 0; t < TAPS; t++)
+			dwt[r * co_stride + t] += _mm512_reduce_add_ps(acc[r][t]);
+}
+
+/* Each task is one thread's from start to end, in one order: the sums do
+ * not depend on the threads. */
+AVX512 void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout, int n,
+			      int h, int w, float *dwt)
+{
+	struct taps tp;
+	taps_init(&tp, h, w);
+	size_t plane = (size_t)h * (size_t)w, stride = (size_t)n * plane;
+	int tasks = cv->cout / WG_CO * cv->cin;
+#pragma omp parallel for schedule(static)
+	for (int task = 0; task < tasks; task++) {
+		int co = task / cv->cin * WG_CO, ci = task % cv->cin;
+		weight_grad_task(&tp, in + (size_t)ci * stride, dout + (size_t)co * stride, stride, n,
+				 plane, dwt + ((size_t)co * cv->cin + ci) * TAPS,
+				 (size_t)cv->cin * TAPS);
+	}
+	taps_free(&tp);
+}
+
+#else
+
+void conv3_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
+		   float *out)
+{
+	(void)cv, (void)in, (void)n, (void)h, (void)w, (void)wt, (void)out;
+	abort(); /* conv3_usable said no */
+}
+
+void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int w,
+		     const float *wt, float *din)
+{
+	(void)cv, (void)dout, (void)n, (void)h, (void)w, (void)wt, (void)din;
+	abort();
+}
+
+void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout, int n, int h,
+		       int w, float *dwt)
+{
+	(void)cv, (void)in, (void)dout, (void)n, (void)h, (void)w, (void)dwt;
+	abort();
+}
+
+#endif
