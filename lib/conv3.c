@@ -36,14 +36,23 @@ void conv3_disable(bool off)
 	disabled = off;
 }
 
-bool conv3_usable(const struct conv *cv)
+bool conv3_takes(const struct conv *cv, enum conv3_pass pass)
 {
 #ifdef HAVE_CONV3
-	return !disabled && cv->k == 3 && cv->stride == 1 && cv->pad == 1 &&
-	       cv->cin % CO_BLOCK == 0 && cv->cout % CO_BLOCK == 0 &&
-	       __builtin_cpu_supports("avx512f");
+	if (disabled || cv->k != 3 || cv->stride != 1 || cv->pad != 1 ||
+	    !__builtin_cpu_supports("avx512f"))
+		return false;
+	switch (pass) {
+	case CONV3_FORWARD:
+		return cv->cout % CO_BLOCK == 0;
+	case CONV3_DATA_GRAD: /* the adjoint's output channels are cin */
+		return cv->cin % CO_BLOCK == 0;
+	case CONV3_WEIGHT_GRAD:
+		return cv->cout % WG_CO == 0;
+	}
+	return false;
 #else
-	(void)cv;
+	(void)cv, (void)pass;
 	return false;
 #endif
 }
@@ -93,12 +102,35 @@ static void taps_free(struct taps *tp)
 	free(tp->valid);
 }
 
+/* What is done with a sum before it is stored: added to what is there
+ * (a gradient), or scaled and shifted per output channel (a batch norm in
+ * evaluation), then clipped at 0 (ReLU).  Multiplication and addition are
+ * rounded apart, as the separate layers round them. */
+struct epilogue {
+	bool accumulate;
+	const float *scale, *shift; /* of the block's first channel; or NULL */
+	bool relu;
+};
+
+INLINE __m512 finish(const struct epilogue *ep, int r, __m512 a, __mmask16 valid, const float *o)
+{
+	if (ep->accumulate)
+		a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(valid, o));
+	if (ep->scale)
+		a = _mm512_add_ps(_mm512_mul_ps(a, _mm512_set1_ps(ep->scale[r])),
+				  _mm512_set1_ps(ep->shift[r]));
+	if (ep->relu) /* as relu_forward: NaN and -0 give +0 */
+		a = _mm512_max_ps(a, _mm512_setzero_ps());
+	return a;
+}
+
 /* pixels vectors v0 .. v0 + np - 1 of CO_BLOCK output planes:
- * out[co][p] (+)= sum over ci, t of in[ci][p + shift t] wp[ci][t][co].
- * in and out point at the image's plane of their first channel; planes of
- * successive channels are stride floats apart. */
+ * out[co][p] = the epilogue of the sum over ci, t of in[ci][p + shift t]
+ * wp[ci][t][co].  in and out point at the image's plane of their first
+ * channel; planes of successive channels are stride floats apart. */
 INLINE void conv_block(const struct taps *tp, int v0, int np, const float *in, size_t in_stride,
-		       int cin, const float *wp, float *out, size_t out_stride, bool accumulate)
+		       int cin, const float *wp, float *out, size_t out_stride,
+		       const struct epilogue *ep)
 {
 	__m512 acc[PIX_BLOCK][CO_BLOCK];
 	UNROLL
@@ -129,17 +161,15 @@ INLINE void conv_block(const struct taps *tp, int v0, int np, const float *in, s
 		for (int p = 0; p < np; p++) {
 			float *o = out + r * out_stride + (size_t)(v0 + p) * LANES;
 			__mmask16 valid = tp->valid[v0 + p];
-			__m512 a = acc[p][r];
-			if (accumulate)
-				a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(valid, o));
-			_mm512_mask_storeu_ps(o, valid, a);
+			_mm512_mask_storeu_ps(o, valid, finish(ep, r, acc[p][r], valid, o));
 		}
 }
 
-/* out [cout][n][h w] (+)= the 3x3 convolution of in [cin][n][h w] with the
- * packed weights wp [cout / CO_BLOCK][cin][TAPS][CO_BLOCK]. */
+/* out [cout][n][h w] = the epilogue of the 3x3 convolution of in
+ * [cin][n][h w] with the packed weights wp [cout / CO_BLOCK][cin][TAPS]
+ * [CO_BLOCK]. */
 AVX512 static void direct_conv(const float *in, int cin, int n, int h, int w, const float *wp,
-			       int cout, float *out, bool accumulate)
+			       int cout, float *out, const struct epilogue *ep)
 {
 	struct taps tp;
 	taps_init(&tp, h, w);
@@ -151,11 +181,16 @@ AVX512 static void direct_conv(const float *in, int cin, int n, int h, int w, co
 			const float *wb = wp + (size_t)cb * cin * TAPS * CO_BLOCK;
 			const float *src = in + (size_t)i * plane;
 			float *dst = out + ((size_t)cb * CO_BLOCK * n + i) * plane;
+			struct epilogue block_ep = *ep;
+			if (ep->scale) {
+				block_ep.scale += cb * CO_BLOCK;
+				block_ep.shift += cb * CO_BLOCK;
+			}
 			for (int v = 0; v < full; v += PIX_BLOCK)
 				conv_block(&tp, v, PIX_BLOCK, src, stride, cin, wb, dst, stride,
-					   accumulate);
+					   &block_ep);
 			for (int v = full; v < tp.vectors; v++)
-				conv_block(&tp, v, 1, src, stride, cin, wb, dst, stride, accumulate);
+				conv_block(&tp, v, 1, src, stride, cin, wb, dst, stride, &block_ep);
 		}
 	taps_free(&tp);
 }
@@ -180,10 +215,11 @@ static float *pack_weights(const struct conv *cv, const float *wt, bool flip)
 }
 
 void conv3_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
-		   float *out)
+		   const float *scale, const float *shift, bool relu, float *out)
 {
 	float *wp = pack_weights(cv, wt, false);
-	direct_conv(in, cv->cin, n, h, w, wp, cv->cout, out, false);
+	struct epilogue ep = { .scale = scale, .shift = shift, .relu = relu };
+	direct_conv(in, cv->cin, n, h, w, wp, cv->cout, out, &ep);
 	free(wp);
 }
 
@@ -191,7 +227,8 @@ void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int
 		     const float *wt, float *din)
 {
 	float *wp = pack_weights(cv, wt, true);
-	direct_conv(dout, cv->cout, n, h, w, wp, cv->cin, din, true);
+	struct epilogue ep = { .accumulate = true };
+	direct_conv(dout, cv->cout, n, h, w, wp, cv->cin, din, &ep);
 	free(wp);
 }
 
@@ -253,10 +290,11 @@ AVX512 void conv3_weight_grad(const struct conv *cv, const float *in, const floa
 #else
 
 void conv3_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
-		   float *out)
+		   const float *scale, const float *shift, bool relu, float *out)
 {
-	(void)cv, (void)in, (void)n, (void)h, (void)w, (void)wt, (void)out;
-	abort(); /* conv3_usable said no */
+	(void)cv, (void)in, (void)n, (void)h, (void)w, (void)wt, (void)scale, (void)shift,
+		(void)relu, (void)out;
+	abort(); /* conv3_takes said no */
 }
 
 void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int w,

@@ -9,15 +9,21 @@
 
 #include "nn.h"
 
-/* Whether cv has the shape these kernels take (3x3, stride 1, padding 1,
- * channels in multiples of 8) and the processor has AVX-512. */
-bool conv3_usable(const struct conv *cv);
+enum conv3_pass { CONV3_FORWARD, CONV3_DATA_GRAD, CONV3_WEIGHT_GRAD };
+
+/* Whether the kernel of pass takes cv: 3x3, stride 1, padding 1, the
+ * channels it computes in blocks (8 output channels forward, 8 input
+ * channels for the data gradient, 2 output channels for the weights'), on
+ * a processor with AVX-512. */
+bool conv3_takes(const struct conv *cv, enum conv3_pass pass);
 /* Off for the tests that compare these kernels with the im2col path. */
 void conv3_disable(bool off);
 
-/* As conv_forward: out [cout][n][h][w] = the convolution of in. */
+/* As conv_forward: out [cout][n][h][w] = the convolution of in; with
+ * scale and shift (per output channel, or NULL) each sum s becomes s scale
+ * + shift, and with relu max(0, that). */
 void conv3_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
-		   float *out);
+		   const float *scale, const float *shift, bool relu, float *out);
 /* din += the gradient through the convolution of dout. */
 void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int w,
 		     const float *wt, float *din);

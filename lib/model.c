@@ -358,14 +358,48 @@ static void forward_op(struct model *m, const struct op *o, int n, bool train)
 	}
 }
 
+/* How many operations read activation act. */
+static int readers(const struct model *m, int act)
+{
+	int k = 0;
+	for (int i = 0; i < m->nops; i++)
+		k += (m->ops[i].in == act) + (m->ops[i].kind == OP_ADD && m->ops[i].in2 == act);
+	return k;
+}
+
+/* In evaluation, a convolution, the batch norm of its output and the ReLU
+ * of that, when nothing else reads what is between them, in one pass:
+ * the operations done, or 0 where the pass cannot take the convolution. */
+static int forward_fused(struct model *m, int i, int n)
+{
+	const struct op *o = &m->ops[i], *bn = o + 1, *relu = o + 2;
+	if (o->kind != OP_CONV || i + 1 >= m->nops || bn->kind != OP_BN || bn->in != o->out ||
+	    readers(m, o->out) != 1)
+		return 0;
+	bool with_relu = i + 2 < m->nops && relu->kind == OP_RELU && relu->in == bn->out &&
+			 readers(m, bn->out) == 1;
+	const struct act *a = &m->acts[o->in];
+	if (!conv_bn_forward_eval(&o->cv, m->a[o->in], n, a->h, a->w, m->p + o->w, &bn->bn,
+				  m->p + bn->w, m->p + bn->b, m->p + bn->run_mean,
+				  m->p + bn->run_var, with_relu, m->a[with_relu ? relu->out : bn->out]))
+		return 0;
+	return with_relu ? 3 : 2;
+}
+
 void model_forward(struct model *m, const float *x, int n, bool train)
 {
 	size_for_batch(m, n);
 	m->last_n = n;
 	const struct act *in = &m->acts[0];
 	nchw_to_cnhw(x, n, in->c, (size_t)in->h * (size_t)in->w, m->a[0]);
-	for (int i = 0; i < m->nops; i++)
-		forward_op(m, &m->ops[i], n, train);
+	for (int i = 0; i < m->nops;) {
+		int done = train ? 0 : forward_fused(m, i, n);
+		if (!done) {
+			forward_op(m, &m->ops[i], n, train);
+			done = 1;
+		}
+		i += done;
+	}
 }
 
 static void backward_op(struct model *m, const struct op *o, int n)

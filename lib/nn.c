@@ -144,6 +144,15 @@ static void col2im(const struct conv_geom *g, const float *col, size_t n0, size_
 			}
 }
 
+/* Batch norm in evaluation is x scale + shift for channel c. */
+static void bn_eval_affine(const struct batchnorm *bn, const float *gamma, const float *beta,
+			   const float *run_mean, const float *run_var, int c, float *scale,
+			   float *shift)
+{
+	*scale = gamma[c] / sqrtf(run_var[c] + bn->eps);
+	*shift = beta[c] - run_mean[c] * *scale;
+}
+
 /* Chunk ch of the geometry: its first image and how many. */
 static size_t chunk_images(const struct conv_geom *g, size_t ch, size_t *n0)
 {
@@ -154,8 +163,8 @@ static size_t chunk_images(const struct conv_geom *g, size_t ch, size_t *n0)
 void conv_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
 		  float *out)
 {
-	if (conv3_usable(cv)) {
-		conv3_forward(cv, in, n, h, w, wt, out);
+	if (conv3_takes(cv, CONV3_FORWARD)) {
+		conv3_forward(cv, in, n, h, w, wt, NULL, NULL, false, out);
 		return;
 	}
 	struct conv_geom g = conv_geom(cv, n, h, w);
@@ -237,16 +246,32 @@ static void conv_data_grad(const struct conv_geom *g, const float *wt, const flo
 void conv_backward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
 		   const float *dout, float *din, float *dwt)
 {
-	if (conv3_usable(cv)) {
-		conv3_weight_grad(cv, in, dout, n, h, w, dwt);
-		if (din)
-			conv3_data_grad(cv, dout, n, h, w, wt, din);
-		return;
-	}
 	struct conv_geom g = conv_geom(cv, n, h, w);
-	conv_weight_grad(&g, in, dout, dwt);
-	if (din)
+	if (conv3_takes(cv, CONV3_WEIGHT_GRAD))
+		conv3_weight_grad(cv, in, dout, n, h, w, dwt);
+	else
+		conv_weight_grad(&g, in, dout, dwt);
+	if (!din)
+		return;
+	if (conv3_takes(cv, CONV3_DATA_GRAD))
+		conv3_data_grad(cv, dout, n, h, w, wt, din);
+	else
 		conv_data_grad(&g, wt, dout, din);
+}
+
+bool conv_bn_forward_eval(const struct conv *cv, const float *in, int n, int h, int w,
+			  const float *wt, const struct batchnorm *bn, const float *gamma,
+			  const float *beta, const float *run_mean, const float *run_var, bool relu,
+			  float *out)
+{
+	if (!conv3_takes(cv, CONV3_FORWARD))
+		return false;
+	float *scale = xmalloc(2 * (size_t)bn->c * sizeof *scale), *shift = scale + bn->c;
+	for (int c = 0; c < bn->c; c++)
+		bn_eval_affine(bn, gamma, beta, run_mean, run_var, c, &scale[c], &shift[c]);
+	conv3_forward(cv, in, n, h, w, wt, scale, shift, relu, out);
+	free(scale);
+	return true;
 }
 
 /* A transposed convolution is the adjoint of the convolution from its
@@ -293,9 +318,11 @@ void bn_forward_train(const struct batchnorm *bn, const float *x, size_t m, cons
 	for (int c = 0; c < bn->c; c++) {
 		const float *xc = x + (size_t)c * m;
 		double sum = 0, sq = 0;
+#pragma omp simd reduction(+ : sum)
 		for (size_t i = 0; i < m; i++)
 			sum += xc[i];
 		double mu = sum / (double)m;
+#pragma omp simd reduction(+ : sq)
 		for (size_t i = 0; i < m; i++)
 			sq += (xc[i] - mu) * (xc[i] - mu);
 		double var = sq / (double)m;
@@ -316,8 +343,8 @@ void bn_forward_eval(const struct batchnorm *bn, const float *x, size_t m, const
 {
 #pragma omp parallel for schedule(static)
 	for (int c = 0; c < bn->c; c++) {
-		float scale = gamma[c] / sqrtf(run_var[c] + bn->eps);
-		float shift = beta[c] - run_mean[c] * scale;
+		float scale, shift;
+		bn_eval_affine(bn, gamma, beta, run_mean, run_var, c, &scale, &shift);
 		const float *xc = x + (size_t)c * m;
 		float *oc = out + (size_t)c * m;
 		for (size_t i = 0; i < m; i++)
@@ -333,6 +360,7 @@ void bn_backward(const struct batchnorm *bn, const float *x, size_t m, const flo
 	for (int c = 0; c < bn->c; c++) {
 		const float *xc = x + (size_t)c * m, *dc = dout + (size_t)c * m;
 		double sum_d = 0, sum_dxhat = 0;
+#pragma omp simd reduction(+ : sum_d, sum_dxhat)
 		for (size_t i = 0; i < m; i++) {
 			sum_d += dc[i];
 			sum_dxhat += dc[i] * (xc[i] - mean[c]) * invstd[c];
@@ -359,8 +387,10 @@ void relu_forward(const float *x, size_t len, float *out)
 void relu_backward(const float *out, const float *dout, size_t len, float *dx)
 {
 #pragma omp parallel for simd schedule(static)
-	for (size_t i = 0; i < len; i++)
-		dx[i] += out[i] > 0 ? dout[i] : 0;
+	for (size_t i = 0; i < len; i++) {
+		float d = dout[i]; /* loaded whatever out is, so that the loop vectorizes */
+		dx[i] += out[i] > 0 ? d : 0;
+	}
 }
 
 void add_forward(const float *a, const float *b, size_t len, float *out)

@@ -78,6 +78,14 @@ void bn_backward(const struct batchnorm *bn, const float *x, size_t m, const flo
 		 const float *mean, const float *invstd, const float *dout, float *dx,
 		 float *dgamma, float *dbeta);
 
+/* Evaluation: out = bn(conv(in)), and max(0, that) with relu, in one pass
+ * where the direct kernels take cv, with the same roundings as the layers
+ * one after the other; false, and nothing done, where they do not. */
+bool conv_bn_forward_eval(const struct conv *cv, const float *in, int n, int h, int w,
+			  const float *wt, const struct batchnorm *bn, const float *gamma,
+			  const float *beta, const float *run_mean, const float *run_var, bool relu,
+			  float *out);
+
 void relu_forward(const float *x, size_t len, float *out);
 /* From the output: out > 0 where x > 0. */
 void relu_backward(const float *out, const float *dout, size_t len, float *dx);

@@ -165,7 +165,11 @@ static void direct_convolution(void)
 {
 	struct conv cv = { .cin = 8, .cout = 16, .k = 3, .stride = 1, .pad = 1 };
 	struct conv wide = { .cin = 16, .cout = 8, .k = 3, .stride = 1, .pad = 1 };
-	if (!conv3_usable(&cv))
+	/* the passes one by one: forward and weights direct, data by im2col */
+	struct conv stem = { .cin = 3, .cout = 8, .k = 3, .stride = 1, .pad = 1 };
+	/* data and weights direct, forward by im2col */
+	struct conv narrow = { .cin = 8, .cout = 2, .k = 3, .stride = 1, .pad = 1 };
+	if (!conv3_takes(&cv, CONV3_FORWARD))
 		printf("# no AVX-512 here: only the im2col path is tested\n");
 	for (int off = 0; off <= 1; off++) {
 		conv3_disable(off);
@@ -173,6 +177,8 @@ static void direct_convolution(void)
 		check_conv(cv, 1, 4, 4);
 		check_conv(wide, 2, 5, 7);
 		check_conv(cv, 3, 2, 20);
+		check_conv(stem, 2, 6, 5);
+		check_conv(narrow, 2, 6, 5);
 	}
 	conv3_disable(false);
 }
@@ -721,6 +727,32 @@ static void schedules(void)
 	CHECK(fabs(schedule_lr(&step, 65) - 0.001) < 1e-9);
 }
 
+/* Evaluation fuses convolution, batch norm and ReLU where the direct
+ * kernels take the convolution: the logits must be those of the layers
+ * one by one (the im2col path, which fuses nothing). */
+static void evaluation_fuses_the_same(void)
+{
+	struct arch arch = { "resnet20", 3, 12, 12, 4, 0.5f }; /* 8, 16, 32 channels */
+	struct model m;
+	char err[ERRLEN];
+	CHECK(model_build(&m, &arch, 7, err) == 0);
+	int n = 5;
+	float *x = randn_like((size_t)n * 3 * 12 * 12, -1, 1);
+	model_forward(&m, x, n, true); /* running statistics away from 0 and 1 */
+	model_forward(&m, x, n, false);
+	size_t k = (size_t)n * arch.classes;
+	float *fused = xmalloc(k * sizeof *fused);
+	memcpy(fused, m.logits, k * sizeof *fused);
+	conv3_disable(true);
+	model_forward(&m, x, n, false);
+	conv3_disable(false);
+	double e = relative_error(fused, m.logits, k);
+	printf("# fused evaluation against the layers one by one: %.2g\n", e);
+	CHECK(e < 1e-5);
+	model_free(&m);
+	free(x), free(fused);
+}
+
 static void resnets_agree_with_pytorch(void)
 {
 	check_against_pytorch("resnet20-w0125-gray12.tsv",
@@ -745,6 +777,8 @@ void unit_main(void)
 	unit_run("nn: the GAN losses (logistic, hinge)", gan_losses);
 	unit_run("model: resnet20 and resnet18 agree with PyTorch (logits, loss, gradients, statistics)",
 		 resnets_agree_with_pytorch);
+	unit_run("model: evaluation fuses convolution, batch norm, ReLU to the same logits",
+		 evaluation_fuses_the_same);
 	unit_run("optim: three steps of SGD (Nesterov) and AdamW agree with PyTorch",
 		 optimizers_agree_with_pytorch);
 	unit_run("optim: cosine with warm-up, step schedules", schedules);
