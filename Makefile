@@ -48,6 +48,7 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/lib/ssim.o: ALL_CFLAGS += -O3 -ffp-contract=fast -Wno-psabi
 
 $(BUILD)/obj/lib/nn.o: ALL_CFLAGS += -O3 -fopenmp $(BLAS_CFLAGS)
+$(BUILD)/obj/scripts/nn_bench.o: ALL_CFLAGS += -fopenmp $(BLAS_CFLAGS)
 $(BUILD)/obj/lib/conv3.o: ALL_CFLAGS += -O3 -fopenmp -Wno-psabi
 
 $(BUILD)/libsimbal.a: $(LIB_OBJS)

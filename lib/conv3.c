@@ -102,24 +102,24 @@ static void taps_free(struct taps *tp)
 	free(tp->valid);
 }
 
-/* What is done with a sum before it is stored: added to what is there
- * (a gradient), or scaled and shifted per output channel (a batch norm in
- * evaluation), then clipped at 0 (ReLU).  Multiplication and addition are
- * rounded apart, as the separate layers round them. */
+/* What is done with a sum before it is stored: the public epilogue, after
+ * the sum is added to what is there (a gradient) where accumulate says. */
 struct epilogue {
+	struct conv3_epilogue e; /* from the block's first channel and plane */
 	bool accumulate;
-	const float *scale, *shift; /* of the block's first channel; or NULL */
-	bool relu;
 };
 
-INLINE __m512 finish(const struct epilogue *ep, int r, __m512 a, __mmask16 valid, const float *o)
+INLINE __m512 finish(const struct epilogue *ep, int r, size_t at, __m512 a, __mmask16 valid,
+		     float *out)
 {
 	if (ep->accumulate)
-		a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(valid, o));
-	if (ep->scale)
-		a = _mm512_add_ps(_mm512_mul_ps(a, _mm512_set1_ps(ep->scale[r])),
-				  _mm512_set1_ps(ep->shift[r]));
-	if (ep->relu) /* as relu_forward: NaN and -0 give +0 */
+		a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(valid, out + at));
+	if (ep->e.scale)
+		a = _mm512_add_ps(_mm512_mul_ps(a, _mm512_set1_ps(ep->e.scale[r])),
+				  _mm512_set1_ps(ep->e.shift[r]));
+	if (ep->e.residual)
+		a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(valid, ep->e.residual + at));
+	if (ep->e.relu) /* as relu_forward: NaN and -0 give +0 */
 		a = _mm512_max_ps(a, _mm512_setzero_ps());
 	return a;
 }
@@ -159,9 +159,9 @@ INLINE void conv_block(const struct taps *tp, int v0, int np, const float *in, s
 	for (int r = 0; r < CO_BLOCK; r++)
 		UNROLL
 		for (int p = 0; p < np; p++) {
-			float *o = out + r * out_stride + (size_t)(v0 + p) * LANES;
+			size_t at = r * out_stride + (size_t)(v0 + p) * LANES;
 			__mmask16 valid = tp->valid[v0 + p];
-			_mm512_mask_storeu_ps(o, valid, finish(ep, r, acc[p][r], valid, o));
+			_mm512_mask_storeu_ps(out + at, valid, finish(ep, r, at, acc[p][r], valid, out));
 		}
 }
 
@@ -182,10 +182,12 @@ AVX512 static void direct_conv(const float *in, int cin, int n, int h, int w, co
 			const float *src = in + (size_t)i * plane;
 			float *dst = out + ((size_t)cb * CO_BLOCK * n + i) * plane;
 			struct epilogue block_ep = *ep;
-			if (ep->scale) {
-				block_ep.scale += cb * CO_BLOCK;
-				block_ep.shift += cb * CO_BLOCK;
+			if (ep->e.scale) {
+				block_ep.e.scale += cb * CO_BLOCK;
+				block_ep.e.shift += cb * CO_BLOCK;
 			}
+			if (ep->e.residual)
+				block_ep.e.residual += dst - out;
 			for (int v = 0; v < full; v += PIX_BLOCK)
 				conv_block(&tp, v, PIX_BLOCK, src, stride, cin, wb, dst, stride,
 					   &block_ep);
@@ -215,10 +217,10 @@ static float *pack_weights(const struct conv *cv, const float *wt, bool flip)
 }
 
 void conv3_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
-		   const float *scale, const float *shift, bool relu, float *out)
+		   const struct conv3_epilogue *e, float *out)
 {
 	float *wp = pack_weights(cv, wt, false);
-	struct epilogue ep = { .scale = scale, .shift = shift, .relu = relu };
+	struct epilogue ep = { .e = e ? *e : (struct conv3_epilogue){ 0 } };
 	direct_conv(in, cv->cin, n, h, w, wp, cv->cout, out, &ep);
 	free(wp);
 }
@@ -232,18 +234,19 @@ void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int
 	free(wp);
 }
 
-/* dwt[co][ci][t] for WG_CO output channels from co and one input channel:
- * the sum over images and pixels of dout[co][p] in[ci][p + shift t]. */
-INLINE void weight_grad_task(const struct taps *tp, const float *in, const float *dout,
-			     size_t stride, int n, size_t plane, float *dwt, size_t co_stride)
+/* The weight gradient's sums for WG_CO output channels from co and one
+ * input channel, over images i0 .. i0 + nb - 1: acc[r][t] (16 lanes each)
+ * += dout[co + r][p] in[ci][p + shift t] over their pixels. */
+INLINE void weight_grad_block(const struct taps *tp, const float *in, const float *dout,
+			      size_t stride, int nb, size_t plane, float *sums)
 {
 	__m512 acc[WG_CO][TAPS];
 	UNROLL
 	for (int r = 0; r < WG_CO; r++)
 		UNROLL
 		for (int t = 0; t < TAPS; t++)
-			acc[r][t] = _mm512_setzero_ps();
-	for (int i = 0; i < n; i++) {
+			acc[r][t] = _mm512_loadu_ps(sums + (r * TAPS + t) * LANES);
+	for (int i = 0; i < nb; i++) {
 		const float *x = in + (size_t)i * plane, *d = dout + (size_t)i * plane;
 		for (int v = 0; v < tp->vectors; v++) {
 			const __mmask16 *mask = tp->mask + (size_t)v * TAPS;
@@ -265,24 +268,39 @@ INLINE void weight_grad_task(const struct taps *tp, const float *in, const float
 	for (int r = 0; r < WG_CO; r++)
 		UNROLL
 		for (int t = 0; t < TAPS; t++)
-			dwt[r * co_stride + t] += _mm512_reduce_add_ps(acc[r][t]);
+			_mm512_storeu_ps(sums + (r * TAPS + t) * LANES, acc[r][t]);
 }
 
-/* Each task is one thread's from start to end, in one order: the sums do
- * not depend on the threads. */
+/* Images are taken a few at a time, every input channel for each, so that
+ * the gradient's planes stay in the cache while the inputs pass. */
+#define WG_IMAGES 8
+
+/* One thread does all of a pair of output channels, in one order: the
+ * sums do not depend on the threads. */
 AVX512 void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout, int n,
 			      int h, int w, float *dwt)
 {
 	struct taps tp;
 	taps_init(&tp, h, w);
 	size_t plane = (size_t)h * (size_t)w, stride = (size_t)n * plane;
-	int tasks = cv->cout / WG_CO * cv->cin;
+	size_t per_ci = WG_CO * TAPS * LANES;
 #pragma omp parallel for schedule(static)
-	for (int task = 0; task < tasks; task++) {
-		int co = task / cv->cin * WG_CO, ci = task % cv->cin;
-		weight_grad_task(&tp, in + (size_t)ci * stride, dout + (size_t)co * stride, stride, n,
-				 plane, dwt + ((size_t)co * cv->cin + ci) * TAPS,
-				 (size_t)cv->cin * TAPS);
+	for (int co = 0; co < cv->cout; co += WG_CO) {
+		float *sums = xcalloc((size_t)cv->cin * per_ci, sizeof *sums);
+		for (int i0 = 0; i0 < n; i0 += WG_IMAGES) {
+			int nb = n - i0 < WG_IMAGES ? n - i0 : WG_IMAGES;
+			for (int ci = 0; ci < cv->cin; ci++)
+				weight_grad_block(&tp, in + (size_t)ci * stride + (size_t)i0 * plane,
+						  dout + (size_t)co * stride + (size_t)i0 * plane,
+						  stride, nb, plane, sums + ci * per_ci);
+		}
+		for (int ci = 0; ci < cv->cin; ci++)
+			for (int r = 0; r < WG_CO; r++)
+				for (int t = 0; t < TAPS; t++)
+					dwt[((size_t)(co + r) * cv->cin + ci) * TAPS + t] +=
+						_mm512_reduce_add_ps(_mm512_loadu_ps(
+							sums + ci * per_ci + (r * TAPS + t) * LANES));
+		free(sums);
 	}
 	taps_free(&tp);
 }
@@ -290,10 +308,9 @@ AVX512 void conv3_weight_grad(const struct conv *cv, const float *in, const floa
 #else
 
 void conv3_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
-		   const float *scale, const float *shift, bool relu, float *out)
+		   const struct conv3_epilogue *e, float *out)
 {
-	(void)cv, (void)in, (void)n, (void)h, (void)w, (void)wt, (void)scale, (void)shift,
-		(void)relu, (void)out;
+	(void)cv, (void)in, (void)n, (void)h, (void)w, (void)wt, (void)e, (void)out;
 	abort(); /* conv3_takes said no */
 }
 

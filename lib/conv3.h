@@ -19,11 +19,20 @@ bool conv3_takes(const struct conv *cv, enum conv3_pass pass);
 /* Off for the tests that compare these kernels with the im2col path. */
 void conv3_disable(bool off);
 
-/* As conv_forward: out [cout][n][h][w] = the convolution of in; with
- * scale and shift (per output channel, or NULL) each sum s becomes s scale
- * + shift, and with relu max(0, that). */
+/* What the forward pass does with each sum s of output channel c before
+ * storing it, in this order: s scale[c] + shift[c] (a batch norm in
+ * evaluation; not when scale is NULL), + residual (the same element of
+ * another activation [cout][n][h][w]; or NULL), max(0, that) with relu.
+ * Each operation is rounded as the separate layer would round it. */
+struct conv3_epilogue {
+	const float *scale, *shift, *residual;
+	bool relu;
+};
+
+/* As conv_forward: out [cout][n][h][w] = the convolution of in, then the
+ * epilogue e (NULL: none). */
 void conv3_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
-		   const float *scale, const float *shift, bool relu, float *out);
+		   const struct conv3_epilogue *e, float *out);
 /* din += the gradient through the convolution of dout. */
 void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int w,
 		     const float *wt, float *din);

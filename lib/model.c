@@ -367,23 +367,39 @@ static int readers(const struct model *m, int act)
 	return k;
 }
 
-/* In evaluation, a convolution, the batch norm of its output and the ReLU
- * of that, when nothing else reads what is between them, in one pass:
- * the operations done, or 0 where the pass cannot take the convolution. */
+/* The one operation after op i, when it reads activation act and nothing
+ * else reads act; or NULL. */
+static const struct op *sole_reader(const struct model *m, int i, int act, enum op_kind kind)
+{
+	const struct op *next = &m->ops[i + 1];
+	if (i + 1 >= m->nops || next->kind != kind || readers(m, act) != 1)
+		return NULL;
+	return next->in == act || (kind == OP_ADD && next->in2 == act) ? next : NULL;
+}
+
+/* In evaluation, a convolution, the batch norm of its output, then the
+ * residual addition and the ReLU that follow it, when nothing else reads
+ * what is between them, in one pass: the operations done, or 0 where the
+ * pass cannot take the convolution. */
 static int forward_fused(struct model *m, int i, int n)
 {
-	const struct op *o = &m->ops[i], *bn = o + 1, *relu = o + 2;
-	if (o->kind != OP_CONV || i + 1 >= m->nops || bn->kind != OP_BN || bn->in != o->out ||
-	    readers(m, o->out) != 1)
+	const struct op *o = &m->ops[i];
+	const struct op *bn = o->kind == OP_CONV ? sole_reader(m, i, o->out, OP_BN) : NULL;
+	if (!bn)
 		return 0;
-	bool with_relu = i + 2 < m->nops && relu->kind == OP_RELU && relu->in == bn->out &&
-			 readers(m, bn->out) == 1;
+	const struct op *add = sole_reader(m, i + 1, bn->out, OP_ADD);
+	const struct op *last = add ? add : bn;
+	const struct op *relu = sole_reader(m, (int)(last - m->ops), last->out, OP_RELU);
+	const float *residual = !add ? NULL : m->a[add->in == bn->out ? add->in2 : add->in];
+	if (add && !relu) /* the addition alone is not worth a case */
+		return 0;
 	const struct act *a = &m->acts[o->in];
 	if (!conv_bn_forward_eval(&o->cv, m->a[o->in], n, a->h, a->w, m->p + o->w, &bn->bn,
 				  m->p + bn->w, m->p + bn->b, m->p + bn->run_mean,
-				  m->p + bn->run_var, with_relu, m->a[with_relu ? relu->out : bn->out]))
+				  m->p + bn->run_var, residual, relu != NULL,
+				  m->a[relu ? relu->out : bn->out]))
 		return 0;
-	return with_relu ? 3 : 2;
+	return 2 + (add != NULL) + (relu != NULL);
 }
 
 void model_forward(struct model *m, const float *x, int n, bool train)
@@ -422,10 +438,7 @@ static void backward_op(struct model *m, const struct op *o, int n)
 		relu_backward(m->a[o->out], dout, len, din);
 		break;
 	case OP_ADD:
-		for (size_t i = 0; i < len; i++) {
-			din[i] += dout[i];
-			m->d[o->in2][i] += dout[i];
-		}
+		add_backward(dout, len, din, m->d[o->in2]);
 		break;
 	case OP_GAP:
 		avgpool_global_backward(dout, a->c, n, a->h * a->w, din);
@@ -441,7 +454,7 @@ void model_backward(struct model *m, int n)
 {
 	memset(m->g, 0, m->size * sizeof *m->g);
 	for (int i = 0; i < m->nacts; i++)
-		memset(m->d[i], 0, act_len(m, i, n) * sizeof **m->d);
+		zero_fill(m->d[i], act_len(m, i, n));
 	for (int i = m->nops - 1; i >= 0; i--)
 		backward_op(m, &m->ops[i], n);
 }

@@ -164,7 +164,7 @@ void conv_forward(const struct conv *cv, const float *in, int n, int h, int w, c
 		  float *out)
 {
 	if (conv3_takes(cv, CONV3_FORWARD)) {
-		conv3_forward(cv, in, n, h, w, wt, NULL, NULL, false, out);
+		conv3_forward(cv, in, n, h, w, wt, NULL, out);
 		return;
 	}
 	struct conv_geom g = conv_geom(cv, n, h, w);
@@ -261,15 +261,16 @@ void conv_backward(const struct conv *cv, const float *in, int n, int h, int w, 
 
 bool conv_bn_forward_eval(const struct conv *cv, const float *in, int n, int h, int w,
 			  const float *wt, const struct batchnorm *bn, const float *gamma,
-			  const float *beta, const float *run_mean, const float *run_var, bool relu,
-			  float *out)
+			  const float *beta, const float *run_mean, const float *run_var,
+			  const float *residual, bool relu, float *out)
 {
 	if (!conv3_takes(cv, CONV3_FORWARD))
 		return false;
 	float *scale = xmalloc(2 * (size_t)bn->c * sizeof *scale), *shift = scale + bn->c;
 	for (int c = 0; c < bn->c; c++)
 		bn_eval_affine(bn, gamma, beta, run_mean, run_var, c, &scale[c], &shift[c]);
-	conv3_forward(cv, in, n, h, w, wt, scale, shift, relu, out);
+	struct conv3_epilogue e = { scale, shift, residual, relu };
+	conv3_forward(cv, in, n, h, w, wt, &e, out);
 	free(scale);
 	return true;
 }
@@ -398,6 +399,22 @@ void add_forward(const float *a, const float *b, size_t len, float *out)
 #pragma omp parallel for simd schedule(static)
 	for (size_t i = 0; i < len; i++)
 		out[i] = a[i] + b[i];
+}
+
+void add_backward(const float *dout, size_t len, float *da, float *db)
+{
+#pragma omp parallel for simd schedule(static)
+	for (size_t i = 0; i < len; i++) {
+		da[i] += dout[i];
+		db[i] += dout[i];
+	}
+}
+
+void zero_fill(float *x, size_t len)
+{
+#pragma omp parallel for simd schedule(static)
+	for (size_t i = 0; i < len; i++)
+		x[i] = 0;
 }
 
 void avgpool_global_forward(const float *x, int c, int n, int hw, float *out)

@@ -78,19 +78,24 @@ void bn_backward(const struct batchnorm *bn, const float *x, size_t m, const flo
 		 const float *mean, const float *invstd, const float *dout, float *dx,
 		 float *dgamma, float *dbeta);
 
-/* Evaluation: out = bn(conv(in)), and max(0, that) with relu, in one pass
- * where the direct kernels take cv, with the same roundings as the layers
- * one after the other; false, and nothing done, where they do not. */
+/* Evaluation: out = bn(conv(in)), + residual (an activation of out's
+ * shape; or NULL), max(0, that) with relu, in one pass where the direct
+ * kernels take cv, rounded as the layers one after the other round it;
+ * false, and nothing done, where they do not take it. */
 bool conv_bn_forward_eval(const struct conv *cv, const float *in, int n, int h, int w,
 			  const float *wt, const struct batchnorm *bn, const float *gamma,
-			  const float *beta, const float *run_mean, const float *run_var, bool relu,
-			  float *out);
+			  const float *beta, const float *run_mean, const float *run_var,
+			  const float *residual, bool relu, float *out);
 
 void relu_forward(const float *x, size_t len, float *out);
 /* From the output: out > 0 where x > 0. */
 void relu_backward(const float *out, const float *dout, size_t len, float *dx);
 
 void add_forward(const float *a, const float *b, size_t len, float *out);
+/* da += dout, db += dout */
+void add_backward(const float *dout, size_t len, float *da, float *db);
+/* x = 0, over the threads (memset is one thread's) */
+void zero_fill(float *x, size_t len);
 
 /* x [c][n][h w] -> out [c][n]. */
 void avgpool_global_forward(const float *x, int c, int n, int hw, float *out);

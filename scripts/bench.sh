@@ -87,11 +87,20 @@ t=$(seconds ssimcls -j 2 "$work/big.tsv")
 row "ssimcls -j 2: 20,000 PNGs (80,000 pairs)" s "$t" -
 
 # The classifier engine: resnet20 at 32x32, batch 128, both cores, against
-# PyTorch on CPU with two threads.
+# PyTorch on CPU with two threads; and what fraction of the machine's sgemm
+# peak each reaches (an image's operations times images/s).
+percent_of_peak() { # images/s, operations an image, peak GFLOP/s
+	[ "$1" = - ] && echo - && return
+	awk -v r="$1" -v f="$2" -v p="$3" 'BEGIN { printf "%.0f", 100 * r * f / 1e9 / p }'
+}
 for c in 1 3; do
-	read -r train infer < <("$build/bench/nn_bench" resnet20 32 $c 128 5)
+	read -r train infer train_flops infer_flops peak < <("$build/bench/nn_bench" resnet20 32 $c 128 5)
 	ptrain=- pinfer=-
 	have torch && read -r ptrain pinfer < <("$py" "$here/peer_train.py" 32 $c 128 5 2)
 	row "resnet20 32x32x$c training, batch 128" images/s "$train" "$ptrain"
+	row "  % of sgemm peak ($peak GFLOP/s)" % "$(percent_of_peak "$train" "$train_flops" "$peak")" \
+		"$(percent_of_peak "$ptrain" "$train_flops" "$peak")"
 	row "resnet20 32x32x$c inference, batch 128" images/s "$infer" "$pinfer"
+	row "  % of sgemm peak ($peak GFLOP/s)" % "$(percent_of_peak "$infer" "$infer_flops" "$peak")" \
+		"$(percent_of_peak "$pinfer" "$infer_flops" "$peak")"
 done

@@ -1,8 +1,14 @@
 /* make bench: training and inference speed of a network on random data,
  * as scripts/peer_train.py times PyTorch's.  Usage: nn_bench ARCH SIZE
- * CHANNELS BATCH STEPS; prints training and inference images per second. */
+ * CHANNELS BATCH STEPS; prints training and inference images per second,
+ * the floating-point operations of an image's training step and of its
+ * inference (convolutions and linear layers, multiply-adds counted as
+ * two), and the machine's sgemm peak in GFLOP/s (OpenBLAS on every core,
+ * square matrices of 2048). */
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <omp.h>
 #include <time.h>
 
 #include "cli.h"
@@ -16,6 +22,46 @@ static double now(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+void openblas_set_num_threads(int);
+
+/* Forward and training operations of one image: a training step is the
+ * forward pass, the weights' gradient and the input's gradient (but that
+ * of the image). */
+static void model_flops(const struct model *m, double *forward, double *train)
+{
+	*forward = *train = 0;
+	for (int i = 0; i < m->nops; i++) {
+		const struct op *o = &m->ops[i];
+		double f = 0;
+		if (o->kind == OP_CONV) {
+			const struct act *out = &m->acts[o->out];
+			f = 2.0 * (double)conv_weights(&o->cv) * out->h * out->w;
+		} else if (o->kind == OP_LINEAR) {
+			f = 2.0 * o->lin_in * o->lin_out;
+		}
+		*forward += f;
+		*train += o->in == 0 ? 2 * f : 3 * f;
+	}
+}
+
+static double sgemm_peak(void)
+{
+	int n = 2048;
+	float *a = xcalloc((size_t)n * n, sizeof *a), *b = xcalloc((size_t)n * n, sizeof *b);
+	float *c = xmalloc((size_t)n * n * sizeof *c);
+	openblas_set_num_threads(omp_get_num_procs());
+	double best = 0;
+	for (int r = 0; r < 4; r++) {
+		double t = now();
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+		t = 2.0 * n * n * n / (now() - t) / 1e9;
+		best = t > best ? t : best;
+	}
+	openblas_set_num_threads(1);
+	free(a), free(b), free(c);
+	return best;
 }
 
 int main(int argc, char **argv)
@@ -59,7 +105,9 @@ int main(int argc, char **argv)
 	for (long s = 0; s < steps; s++)
 		model_forward(&m, x, n, false);
 	double infer = (double)n * steps / (now() - t0);
-	printf("%.0f\t%.0f\n", train, infer);
+	double fwd_flops, train_flops;
+	model_flops(&m, &fwd_flops, &train_flops);
+	printf("%.0f\t%.0f\t%.0f\t%.0f\t%.1f\n", train, infer, train_flops, fwd_flops, sgemm_peak());
 	optim_free(&o);
 	model_free(&m);
 	free(x);
