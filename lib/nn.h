@@ -3,13 +3,15 @@
  * accumulate (+=) into the gradients they are given, for the input as for
  * the parameters, so that a tensor used twice (a residual) sums both.
  *
- * Activations are stored channel-major, CNHW: x[c][n][h][w].  A
- * convolution over the whole batch is then one matrix product per chunk of
- * images, W[cout][cin k k] x col[cin k k][n h w], whose result is already
- * CNHW, and batch norm's statistics run over contiguous memory.  Weights
- * are as PyTorch stores them: convolutions OIHW, linear layers [out][in].
+ * Activations are stored channel-major, CNHW: x[c][n][h][w].  The 3x3
+ * convolutions of stride 1 (most of a ResNet's work) run on direct AVX-512
+ * kernels (lib/conv3), which read each image plane in place with masked
+ * loads; the others are one matrix product per chunk of images,
+ * W[cout][cin k k] x col[cin k k][n h w], whose result is already CNHW.
+ * Batch norm's statistics run over contiguous memory.  Weights are as
+ * PyTorch stores them: convolutions OIHW, linear layers [out][in].
  *
- * Work is spread over OpenMP threads (chunks of images, channels), with
+ * Work is spread over OpenMP threads (images, channels, chunks), with
  * OpenBLAS single-threaded inside each; every reduction is done in a fixed
  * order that does not depend on the threads, so the same inputs give the
  * same bits whatever the thread count. */

@@ -4,14 +4,20 @@
  * the floating-point operations of an image's training step and of its
  * inference (convolutions and linear layers, multiply-adds counted as
  * two), and the machine's sgemm peak in GFLOP/s (OpenBLAS on every core,
- * square matrices of 2048). */
+ * square matrices of 2048).  An optional sixth argument picks how the
+ * work is done, for comparisons: "direct" (the default: lib/conv3's kernels
+ * where they apply, OpenMP threads over single-threaded OpenBLAS),
+ * "im2col" (no direct kernels), "blas-threads" (im2col, one OpenMP thread,
+ * OpenBLAS on every core). */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <omp.h>
 #include <time.h>
 
 #include "cli.h"
+#include "conv3.h"
 #include "mem.h"
 #include "model.h"
 #include "optim.h"
@@ -67,15 +73,27 @@ static double sgemm_peak(void)
 int main(int argc, char **argv)
 {
 	cli_init(argc, argv);
-	if (argc != 6)
-		die_usage("expected ARCH SIZE CHANNELS BATCH STEPS");
+	if (argc != 6 && argc != 7)
+		die_usage("expected ARCH SIZE CHANNELS BATCH STEPS [direct|im2col|blas-threads]");
+	const char *mode = argc == 7 ? argv[6] : "direct";
 	struct arch arch = { .width_mult = 1, .classes = 10 };
 	snprintf(arch.name, sizeof arch.name, "%s", argv[1]);
 	arch.height = arch.width = (int)cli_long("SIZE", argv[2], 8, 4096);
 	arch.channels = (int)cli_long("CHANNELS", argv[3], 1, 3);
 	int n = (int)cli_long("BATCH", argv[4], 1, 4096);
 	long steps = cli_long("STEPS", argv[5], 1, 1000000);
-	nn_init(0);
+	if (!strcmp(mode, "direct")) {
+		nn_init(0);
+	} else if (!strcmp(mode, "im2col")) {
+		nn_init(0);
+		conv3_disable(true);
+	} else if (!strcmp(mode, "blas-threads")) {
+		nn_init(1);
+		conv3_disable(true);
+		openblas_set_num_threads(omp_get_num_procs());
+	} else {
+		die_usage("unknown mode %s", mode);
+	}
 	struct model m;
 	char err[ERRLEN];
 	if (model_build(&m, &arch, 1, err))
