@@ -64,7 +64,7 @@ bool conv3_takes(const struct conv *cv, enum conv3_pass pass)
  * tap lies inside the plane (lane: pixel v 16 + j of the flattened plane;
  * lanes past the plane are off in every mask). */
 struct taps {
-	int vectors;
+	int pixels, vectors;
 	int shift[TAPS];
 	__mmask16 *mask;  /* [vectors][TAPS] */
 	__mmask16 *valid; /* [vectors]: the lanes inside the plane */
@@ -73,6 +73,7 @@ struct taps {
 static void taps_init(struct taps *tp, int h, int w)
 {
 	int pixels = h * w;
+	tp->pixels = pixels;
 	tp->vectors = (pixels + LANES - 1) / LANES;
 	tp->mask = xmalloc((size_t)tp->vectors * TAPS * sizeof *tp->mask);
 	tp->valid = xmalloc((size_t)tp->vectors * sizeof *tp->valid);
@@ -165,35 +166,42 @@ INLINE void conv_block(const struct taps *tp, int v0, int np, const float *in, s
 		}
 }
 
-/* out [cout][n][h w] = the epilogue of the 3x3 convolution of in
- * [cin][n][h w] with the packed weights wp [cout / CO_BLOCK][cin][TAPS]
+/* Image i of out [cout][n][h w] = the epilogue of the 3x3 convolution of
+ * in [cin][n][h w] with the packed weights wp [cout / CO_BLOCK][cin][TAPS]
  * [CO_BLOCK]. */
-AVX512 static void direct_conv(const float *in, int cin, int n, int h, int w, const float *wp,
-			       int cout, float *out, const struct epilogue *ep)
+AVX512 static void conv_image(const struct taps *tp, const float *in, int cin, int n, int i,
+			      const float *wp, int cout, float *out, const struct epilogue *ep)
+{
+	size_t plane = (size_t)tp->pixels, stride = (size_t)n * plane;
+	int full = tp->vectors / PIX_BLOCK * PIX_BLOCK;
+	for (int cb = 0; cb < cout / CO_BLOCK; cb++) {
+		const float *wb = wp + (size_t)cb * cin * TAPS * CO_BLOCK;
+		const float *src = in + (size_t)i * plane;
+		float *dst = out + ((size_t)cb * CO_BLOCK * n + i) * plane;
+		struct epilogue block_ep = *ep;
+		if (ep->e.scale) {
+			block_ep.e.scale += cb * CO_BLOCK;
+			block_ep.e.shift += cb * CO_BLOCK;
+		}
+		if (ep->e.residual)
+			block_ep.e.residual += dst - out;
+		for (int v = 0; v < full; v += PIX_BLOCK)
+			conv_block(tp, v, PIX_BLOCK, src, stride, cin, wb, dst, stride, &block_ep);
+		for (int v = full; v < tp->vectors; v++)
+			conv_block(tp, v, 1, src, stride, cin, wb, dst, stride, &block_ep);
+	}
+}
+
+/* The parallel loops stay out of the AVX-512 functions: clang does not
+ * give OpenMP's outlined bodies their function's target. */
+static void direct_conv(const float *in, int cin, int n, int h, int w, const float *wp, int cout,
+			float *out, const struct epilogue *ep)
 {
 	struct taps tp;
 	taps_init(&tp, h, w);
-	size_t plane = (size_t)h * (size_t)w, stride = (size_t)n * plane;
-	int full = tp.vectors / PIX_BLOCK * PIX_BLOCK;
 #pragma omp parallel for schedule(static)
 	for (int i = 0; i < n; i++)
-		for (int cb = 0; cb < cout / CO_BLOCK; cb++) {
-			const float *wb = wp + (size_t)cb * cin * TAPS * CO_BLOCK;
-			const float *src = in + (size_t)i * plane;
-			float *dst = out + ((size_t)cb * CO_BLOCK * n + i) * plane;
-			struct epilogue block_ep = *ep;
-			if (ep->e.scale) {
-				block_ep.e.scale += cb * CO_BLOCK;
-				block_ep.e.shift += cb * CO_BLOCK;
-			}
-			if (ep->e.residual)
-				block_ep.e.residual += dst - out;
-			for (int v = 0; v < full; v += PIX_BLOCK)
-				conv_block(&tp, v, PIX_BLOCK, src, stride, cin, wb, dst, stride,
-					   &block_ep);
-			for (int v = full; v < tp.vectors; v++)
-				conv_block(&tp, v, 1, src, stride, cin, wb, dst, stride, &block_ep);
-		}
+		conv_image(&tp, in, cin, n, i, wp, cout, out, ep);
 	taps_free(&tp);
 }
 
@@ -275,33 +283,39 @@ INLINE void weight_grad_block(const struct taps *tp, const float *in, const floa
  * the gradient's planes stay in the cache while the inputs pass. */
 #define WG_IMAGES 8
 
-/* One thread does all of a pair of output channels, in one order: the
- * sums do not depend on the threads. */
-AVX512 void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout, int n,
-			      int h, int w, float *dwt)
+/* dwt += the gradient of the weights of output channels co .. co + WG_CO
+ * - 1, summed over the images in one order. */
+AVX512 static void weight_grad_pair(const struct taps *tp, const struct conv *cv, const float *in,
+				    const float *dout, int n, int co, float *dwt)
+{
+	size_t plane = (size_t)tp->pixels, stride = (size_t)n * plane;
+	size_t per_ci = WG_CO * TAPS * LANES;
+	float *sums = xcalloc((size_t)cv->cin * per_ci, sizeof *sums);
+	for (int i0 = 0; i0 < n; i0 += WG_IMAGES) {
+		int nb = n - i0 < WG_IMAGES ? n - i0 : WG_IMAGES;
+		for (int ci = 0; ci < cv->cin; ci++)
+			weight_grad_block(tp, in + (size_t)ci * stride + (size_t)i0 * plane,
+					  dout + (size_t)co * stride + (size_t)i0 * plane, stride, nb,
+					  plane, sums + ci * per_ci);
+	}
+	for (int ci = 0; ci < cv->cin; ci++)
+		for (int r = 0; r < WG_CO; r++)
+			for (int t = 0; t < TAPS; t++)
+				dwt[((size_t)(co + r) * cv->cin + ci) * TAPS + t] += _mm512_reduce_add_ps(
+					_mm512_loadu_ps(sums + ci * per_ci + (r * TAPS + t) * LANES));
+	free(sums);
+}
+
+/* One thread does all of a pair of output channels: the sums do not
+ * depend on the threads. */
+void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout, int n, int h,
+		       int w, float *dwt)
 {
 	struct taps tp;
 	taps_init(&tp, h, w);
-	size_t plane = (size_t)h * (size_t)w, stride = (size_t)n * plane;
-	size_t per_ci = WG_CO * TAPS * LANES;
 #pragma omp parallel for schedule(static)
-	for (int co = 0; co < cv->cout; co += WG_CO) {
-		float *sums = xcalloc((size_t)cv->cin * per_ci, sizeof *sums);
-		for (int i0 = 0; i0 < n; i0 += WG_IMAGES) {
-			int nb = n - i0 < WG_IMAGES ? n - i0 : WG_IMAGES;
-			for (int ci = 0; ci < cv->cin; ci++)
-				weight_grad_block(&tp, in + (size_t)ci * stride + (size_t)i0 * plane,
-						  dout + (size_t)co * stride + (size_t)i0 * plane,
-						  stride, nb, plane, sums + ci * per_ci);
-		}
-		for (int ci = 0; ci < cv->cin; ci++)
-			for (int r = 0; r < WG_CO; r++)
-				for (int t = 0; t < TAPS; t++)
-					dwt[((size_t)(co + r) * cv->cin + ci) * TAPS + t] +=
-						_mm512_reduce_add_ps(_mm512_loadu_ps(
-							sums + ci * per_ci + (r * TAPS + t) * LANES));
-		free(sums);
-	}
+	for (int co = 0; co < cv->cout; co += WG_CO)
+		weight_grad_pair(&tp, cv, in, dout, n, co, dwt);
 	taps_free(&tp);
 }
 
