@@ -1,7 +1,6 @@
 #include "conv3.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "mem.h"
 
@@ -26,7 +25,7 @@
  * the 32 registers; 11 loads feed 24 multiply-adds. */
 #define CO_BLOCK 8
 #define PIX_BLOCK 3
-/* Output channels per task of the weight gradient: 2 x 9 accumulators. */
+/* Output channels the weight gradient takes at once: 2 x 9 accumulators. */
 #define WG_CO 2
 
 static bool disabled;
