@@ -121,12 +121,17 @@ static int basic_block(struct builder *b, const char *name, int in, int cout, in
 	char n[MODEL_MAX_NAME];
 	int cin = b->m->acts[in].c;
 #define NAME(part) (snprintf(n, sizeof n, "%.40s.%.20s", name, part), n)
+	/* One NAME a statement: arguments are evaluated in no set order, and
+	 * every NAME writes n. */
 	int x = conv(b, NAME("conv1"), in, cout, 3, stride);
 	x = relu(b, batchnorm(b, NAME("bn1"), x));
-	x = batchnorm(b, NAME("bn2"), conv(b, NAME("conv2"), x, cout, 3, 1));
+	x = conv(b, NAME("conv2"), x, cout, 3, 1);
+	x = batchnorm(b, NAME("bn2"), x);
 	int shortcut = in;
-	if (stride != 1 || cin != cout)
-		shortcut = batchnorm(b, NAME("shortcut.1"), conv(b, NAME("shortcut.0"), in, cout, 1, stride));
+	if (stride != 1 || cin != cout) {
+		shortcut = conv(b, NAME("shortcut.0"), in, cout, 1, stride);
+		shortcut = batchnorm(b, NAME("shortcut.1"), shortcut);
+	}
 #undef NAME
 	return relu(b, add(b, x, shortcut));
 }

@@ -713,6 +713,30 @@ static void optimizers_agree_with_pytorch(void)
 	free(f.t);
 }
 
+/* A checkpoint finds tensors by name: every architecture names each of
+ * its parameters once, and each batch norm's as a batch norm. */
+static void parameter_names_are_unique(void)
+{
+	const char *archs[] = { "resnet20", "resnet32", "resnet56", "resnet18" };
+	for (size_t a = 0; a < sizeof archs / sizeof *archs; a++) {
+		struct arch arch = { "", 3, 8, 8, 2, 0.125f };
+		snprintf(arch.name, sizeof arch.name, "%s", archs[a]);
+		struct model m;
+		char err[ERRLEN];
+		CHECK(model_build(&m, &arch, 1, err) == 0);
+		int duplicates = 0, bn_named_conv = 0;
+		for (int i = 0; i < m.nparams; i++) {
+			for (int j = 0; j < i; j++)
+				duplicates += strcmp(m.params[i].name, m.params[j].name) == 0;
+			bn_named_conv += strstr(m.params[i].name, "conv") &&
+					 strstr(m.params[i].name, "running_mean");
+		}
+		CHECK(duplicates == 0);
+		CHECK(bn_named_conv == 0);
+		model_free(&m);
+	}
+}
+
 static void schedules(void)
 {
 	struct schedule cosine = { .kind = SCHEDULE_COSINE, .lr = 0.1f, .total = 100, .warmup = 10 };
@@ -775,6 +799,7 @@ void unit_main(void)
 	unit_run("nn: pooling, upsampling, embedding, dropout: values and gradients",
 		 pooling_upsampling_embedding_dropout);
 	unit_run("nn: the GAN losses (logistic, hinge)", gan_losses);
+	unit_run("model: every parameter has a name of its own", parameter_names_are_unique);
 	unit_run("model: resnet20 and resnet18 agree with PyTorch (logits, loss, gradients, statistics)",
 		 resnets_agree_with_pytorch);
 	unit_run("model: evaluation fuses convolution, batch norm, ReLU to the same logits",
