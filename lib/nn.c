@@ -36,6 +36,7 @@ static float *thread_buffer(int which, size_t n)
 /* The column matrix of a chunk is kept under this many floats (4 MB), so
  * that it stays in the cache between im2col and the product. */
 #define COL_FLOATS ((size_t)1 << 20)
+#define CHUNK_MULTIPLE 4
 
 struct conv_geom {
 	const struct conv *cv;
@@ -53,8 +54,14 @@ static struct conv_geom conv_geom(const struct conv *cv, int n, int h, int w)
 	g.chunk = COL_FLOATS / (g.ckk * g.ohow);
 	if (g.chunk < 1)
 		g.chunk = 1;
-	if (g.chunk > (size_t)n)
-		g.chunk = (size_t)n;
+	/* Chunks in a multiple of CHUNK_MULTIPLE, as even as can be, so that
+	 * 1, 2 or 4 threads share them evenly; the split must not depend on
+	 * the threads (the weight gradient sums chunk by chunk). */
+	size_t chunks = ((size_t)n + g.chunk - 1) / g.chunk;
+	chunks = (chunks + CHUNK_MULTIPLE - 1) / CHUNK_MULTIPLE * CHUNK_MULTIPLE;
+	if (chunks > (size_t)n)
+		chunks = (size_t)n;
+	g.chunk = ((size_t)n + chunks - 1) / chunks;
 	g.chunks = ((size_t)n + g.chunk - 1) / g.chunk;
 	return g;
 }
