@@ -1,4 +1,5 @@
-/* clseval: score a classifier on a labelled manifest. */
+/* clseval: score a classifier on a labelled manifest or PAM stream, one
+ * batch at a time: memory does not grow with the test set. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,10 +17,12 @@
 static const char usage[] =
 	"Usage: clseval [OPTION]... MODEL TEST\n"
 	"Score the classifier MODEL (a simbal-checkpoint(5)) on the images of the\n"
-	"manifest TEST (path<TAB>class lines): print key<TAB>value lines top1,\n"
+	"manifest TEST (path<TAB>class lines) or of the PAM stream TEST (labelled\n"
+	"frames; - is the standard input): print key<TAB>value lines top1,\n"
 	"balanced (mean recall of the classes), gmean (geometric mean of the\n"
 	"recalls), n (images scored).  Images of classes the model does not know\n"
-	"are counted on the standard error and not scored.\n"
+	"are counted on the standard error and not scored, as are those without\n"
+	"a class.\n"
 	"\n"
 	"      --per-class       add a recall:CLASS line for each class\n"
 	"      --confusion=FILE  write the confusion matrix (TSV: a header line of\n"
@@ -49,6 +52,28 @@ static void write_confusion(const char *path, const struct scores *s, char **cla
 		fputc('\n', out);
 	}
 	afile_commit(&af);
+}
+
+struct tally {
+	const struct model *m;
+	char **classes;
+	struct scores s;
+	long unknown, unlabelled;
+};
+
+static void tally_one(void *ctx, const struct record_copy *rec, int i)
+{
+	struct tally *t = ctx;
+	int k = t->m->arch.classes;
+	if (!rec->label) {
+		t->unlabelled++;
+		return;
+	}
+	int label = class_index(t->classes, k, rec->label);
+	if (label < 0)
+		t->unknown++;
+	else
+		scores_add(&t->s, label, argmax(t->m->prob + (size_t)i * k, k));
 }
 
 int main(int argc, char **argv)
@@ -84,20 +109,20 @@ int main(int argc, char **argv)
 	struct ckpt_meta meta;
 	struct norm nm;
 	classifier_load(argv[optind], &m, NULL, &meta, &nm);
-	struct dataset d;
-	dataset_load(&d, argv[optind + 1], m.arch.channels, m.arch.height, m.arch.width,
-		     meta.classes, m.arch.classes);
-	warn_converted(argv[optind + 1], d.converted, d.w, d.h, d.c);
-	if (d.unknown)
-		warn("%s: %ld images of classes %s does not know: not scored", argv[optind + 1],
-		     d.unknown, argv[optind]);
+	struct tally t = { .m = &m, .classes = meta.classes };
+	scores_init(&t.s, m.arch.classes);
+	classify_input(&m, &nm, argv[optind + 1], batch, tally_one, &t);
+	const char *name = input_name(argv[optind + 1]);
+	if (t.unknown)
+		warn("%s: %ld images of classes %s does not know: not scored", name, t.unknown,
+		     argv[optind]);
+	if (t.unlabelled)
+		warn("%s: %ld images without a class: not scored", name, t.unlabelled);
+	struct scores s = t.s;
+	scores_finish(&s);
 	int k = m.arch.classes;
-	float *prob = xmalloc((size_t)d.n * k * sizeof *prob);
-	predict(&m, &d, &nm, batch, prob);
-	struct scores s;
-	score(d.label, prob, d.n, k, &s);
 	if (s.n == 0)
-		die("%s: no image of a class the model knows", input_name(argv[optind + 1]));
+		die("%s: no image of a class the model knows", name);
 	printf("top1\t%.6f\nbalanced\t%.6f\ngmean\t%.6f\nn\t%ld\n", s.top1, s.balanced, s.gmean, s.n);
 	for (int c = 0; per_class && c < k; c++)
 		if (!isnan(s.recall[c]))
@@ -107,8 +132,6 @@ int main(int argc, char **argv)
 	if (fflush(stdout) || ferror(stdout))
 		die("write error: %s", strerror(errno));
 	scores_free(&s);
-	free(prob);
-	dataset_free(&d);
 	ckpt_meta_free(&meta);
 	model_free(&m);
 	return 0;

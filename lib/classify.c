@@ -100,21 +100,25 @@ int argmax(const float *v, int k)
 	return best;
 }
 
-void score(const int *label, const float *prob, int n, int classes, struct scores *s)
+void scores_init(struct scores *s, int classes)
 {
 	memset(s, 0, sizeof *s);
+	s->classes = classes;
 	s->recall = xcalloc((size_t)classes, sizeof *s->recall);
 	s->confusion = xcalloc((size_t)classes * (size_t)classes, sizeof *s->confusion);
-	long right = 0;
-	for (int i = 0; i < n; i++) {
-		if (label[i] < 0)
-			continue;
-		int p = argmax(prob + (size_t)i * classes, classes);
-		s->confusion[(size_t)label[i] * classes + p]++;
-		right += p == label[i];
-		s->n++;
-	}
-	s->top1 = s->n ? (double)right / (double)s->n : NAN;
+}
+
+void scores_add(struct scores *s, int label, int predicted)
+{
+	s->confusion[(size_t)label * s->classes + predicted]++;
+	s->right += predicted == label;
+	s->n++;
+}
+
+void scores_finish(struct scores *s)
+{
+	int classes = s->classes;
+	s->top1 = s->n ? (double)s->right / (double)s->n : NAN;
 	double sum = 0, logs = 0;
 	int present = 0;
 	for (int k = 0; k < classes; k++) {
@@ -132,6 +136,15 @@ void score(const int *label, const float *prob, int n, int classes, struct score
 	}
 	s->balanced = present ? sum / present : NAN;
 	s->gmean = present ? exp(logs / present) : NAN;
+}
+
+void score(const int *label, const float *prob, int n, int classes, struct scores *s)
+{
+	scores_init(s, classes);
+	for (int i = 0; i < n; i++)
+		if (label[i] >= 0)
+			scores_add(s, label[i], argmax(prob + (size_t)i * classes, classes));
+	scores_finish(s);
 }
 
 void scores_free(struct scores *s)

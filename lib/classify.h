@@ -28,13 +28,19 @@ void predict(struct model *m, const struct dataset *d, const struct norm *nm, in
  * accuracy (mean recall over the classes that have images), geometric
  * mean of those recalls; recall[k] is NAN for a class without images. */
 struct scores {
-	long n;
+	int classes;
+	long n, right;
 	double top1, balanced, gmean;
 	double *recall;   /* classes entries, malloc'd */
 	long *confusion;  /* classes x classes, [true][predicted], malloc'd */
 };
 
+/* The scores of n images at once (a label < 0 is not scored)... */
 void score(const int *label, const float *prob, int n, int classes, struct scores *s);
+/* ... or one image at a time: init, add each, finish. */
+void scores_init(struct scores *s, int classes);
+void scores_add(struct scores *s, int label, int predicted);
+void scores_finish(struct scores *s);
 void scores_free(struct scores *s);
 
 /* Classifies every record of r in batches of batch: images converted to

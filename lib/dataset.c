@@ -15,7 +15,7 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int class_index(char *const *classes, int n, const char *name)
+int class_index(char *const *classes, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
 		if (strcmp(classes[i], name) == 0)

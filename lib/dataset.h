@@ -21,6 +21,9 @@ struct dataset {
  * images' shape (0: that of the first image); classes: the names the
  * labels index (NULL: the manifest's own, in byte order).  Dies naming the
  * line on an unreadable image or an empty manifest. */
+/* The index of name among classes[0 .. n-1], or -1. */
+int class_index(char *const *classes, int n, const char *name);
+
 void dataset_load(struct dataset *d, const char *path, int c, int h, int w, char **classes,
 		  int nclasses);
 void dataset_free(struct dataset *d);

@@ -49,6 +49,21 @@ setup() {
 	[[ $stderr == *"clseval: only.tsv: no image of a class the model knows" ]]
 }
 
+@test "clseval: a PAM stream on the standard input scores as its manifest" {
+	clseval --per-class model.ckpt m.tsv >want.tsv 2>/dev/null
+	imgcat m.tsv | clseval --per-class model.ckpt - >got.tsv 2>/dev/null
+	[ -s want.tsv ]
+	cmp want.tsv got.tsv
+}
+
+@test "clseval: images without a class are counted, not scored" {
+	{ cat m.tsv; head -n 1 m.tsv | cut -f1; } >nolabel.tsv
+	run --separate-stderr clseval model.ckpt nolabel.tsv
+	assert_success
+	assert_line --index 3 "n	24"
+	[[ $stderr == *"clseval: warning: nolabel.tsv: 1 images without a class: not scored"* ]]
+}
+
 @test "clseval: not a checkpoint, truncated, corrupted" {
 	run --separate-stderr clseval m.tsv m.tsv
 	assert_failure 1
