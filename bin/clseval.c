@@ -65,7 +65,7 @@ static void tally_one(void *ctx, const struct record_copy *rec, int i)
 {
 	struct tally *t = ctx;
 	int k = t->m->arch.classes;
-	if (!rec->label) {
+	if (!rec->label || !*rec->label) {
 		t->unlabelled++;
 		return;
 	}
@@ -118,20 +118,20 @@ int main(int argc, char **argv)
 		     argv[optind]);
 	if (t.unlabelled)
 		warn("%s: %ld images without a class: not scored", name, t.unlabelled);
-	struct scores s = t.s;
-	scores_finish(&s);
+	struct scores *s = &t.s;
+	scores_finish(s);
 	int k = m.arch.classes;
-	if (s.n == 0)
+	if (s->n == 0)
 		die("%s: no image of a class the model knows", name);
-	printf("top1\t%.6f\nbalanced\t%.6f\ngmean\t%.6f\nn\t%ld\n", s.top1, s.balanced, s.gmean, s.n);
+	printf("top1\t%.6f\nbalanced\t%.6f\ngmean\t%.6f\nn\t%ld\n", s->top1, s->balanced, s->gmean, s->n);
 	for (int c = 0; per_class && c < k; c++)
-		if (!isnan(s.recall[c]))
-			printf("recall:%s\t%.6f\n", meta.classes[c], s.recall[c]);
+		if (!isnan(s->recall[c]))
+			printf("recall:%s\t%.6f\n", meta.classes[c], s->recall[c]);
 	if (confusion)
-		write_confusion(confusion, &s, meta.classes, k);
+		write_confusion(confusion, s, meta.classes, k);
 	if (fflush(stdout) || ferror(stdout))
 		die("write error: %s", strerror(errno));
-	scores_free(&s);
+	scores_free(s);
 	ckpt_meta_free(&meta);
 	model_free(&m);
 	return 0;

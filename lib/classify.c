@@ -155,15 +155,16 @@ void scores_free(struct scores *s)
 	s->confusion = NULL;
 }
 
-/* Image im into x [c][h][w], normalised as the model was trained. */
+/* 8-bit image im into x [c][h][w], normalised as the model was trained. */
 static void normalise(const struct image *im, const struct norm *nm, float *x)
 {
 	size_t hw = (size_t)im->w * (size_t)im->h;
-	float maxval = (float)img_maxval(im);
-	for (int ch = 0; ch < im->c; ch++)
+	for (int ch = 0; ch < im->c; ch++) {
+		struct pixel_norm pn = pixel_norm(nm->mean[ch], nm->sd[ch]);
 		for (size_t p = 0; p < hw; p++)
-			x[ch * hw + p] = ((float)img_get(im, p * (size_t)im->c + (size_t)ch) / maxval -
-					  nm->mean[ch]) / nm->sd[ch];
+			x[ch * hw + p] = (float)img_get(im, p * (size_t)im->c + (size_t)ch) * pn.scale -
+					 pn.shift;
+	}
 }
 
 void classify_records(struct model *m, const struct norm *nm, struct records *r, int batch,

@@ -1,7 +1,7 @@
 /* conv3: the 3x3 convolutions of stride 1 and padding 1 that make most of
  * a ResNet's work, computed directly (no column matrix) with AVX-512
  * kernels, on lib/nn's CNHW activations.  lib/nn uses them where
- * conv3_usable says so, and its im2col products elsewhere. */
+ * conv3_takes says so, and its im2col products elsewhere. */
 #ifndef SIMBAL_CONV3_H
 #define SIMBAL_CONV3_H
 

@@ -121,9 +121,9 @@ void dataset_batch(const struct dataset *d, const int *idx, int n, const float *
 		const uint8_t *px = d->px + (size_t)idx[i] * size;
 		for (int ch = 0; ch < d->c; ch++) {
 			float *out = x + ((size_t)i * d->c + ch) * hw;
-			float scale = 1 / (255 * sd[ch]), shift = mean[ch] / sd[ch];
+			struct pixel_norm pn = pixel_norm(mean[ch], sd[ch]);
 			for (size_t p = 0; p < hw; p++)
-				out[p] = (float)px[p * (size_t)d->c + (size_t)ch] * scale - shift;
+				out[p] = (float)px[p * (size_t)d->c + (size_t)ch] * pn.scale - pn.shift;
 		}
 	}
 }

@@ -21,12 +21,24 @@ struct dataset {
  * images' shape (0: that of the first image); classes: the names the
  * labels index (NULL: the manifest's own, in byte order).  Dies naming the
  * line on an unreadable image or an empty manifest. */
-/* The index of name among classes[0 .. n-1], or -1. */
-int class_index(char *const *classes, int n, const char *name);
-
 void dataset_load(struct dataset *d, const char *path, int c, int h, int w, char **classes,
 		  int nclasses);
 void dataset_free(struct dataset *d);
+
+/* The index of name among classes[0 .. n-1], or -1. */
+int class_index(char *const *classes, int n, const char *name);
+
+/* An 8-bit sample v of a channel of mean and sd (both in [0, 1] units)
+ * becomes v scale - shift: the one formula of training and of every
+ * program that classifies, so that they give the network the same bits. */
+struct pixel_norm {
+	float scale, shift;
+};
+
+static inline struct pixel_norm pixel_norm(float mean, float sd)
+{
+	return (struct pixel_norm){ 1 / (255 * sd), mean / sd };
+}
 
 /* Images i[0 .. n-1] as floats, NCHW, each channel normalised with mean
  * and sd (per channel) after scaling samples to [0, 1]. */

@@ -81,7 +81,9 @@ int model_params(const struct arch *arch, size_t *n, char *err);
 
 /* Forward pass of n images x [n][c][h][w] (NCHW, as decoded); in training
  * batch norm uses batch statistics and updates its running ones.  The
- * logits are m->logits [n][classes]. */
+ * logits are m->logits [n][classes].  In evaluation a convolution, its
+ * batch norm, a residual addition and a ReLU may be one pass: the
+ * activations between them are then not written (model_features' are). */
 void model_forward(struct model *m, const float *x, int n, bool train);
 
 /* Backward pass of the last forward (in training), from the gradient of

@@ -41,7 +41,7 @@ static float *thread_buffer(int which, size_t n)
 struct conv_geom {
 	const struct conv *cv;
 	int n, h, w, oh, ow;
-	size_t ckk, ohow, chunk, chunks;
+	size_t ckk, ohow, chunks;
 };
 
 static struct conv_geom conv_geom(const struct conv *cv, int n, int h, int w)
@@ -51,18 +51,17 @@ static struct conv_geom conv_geom(const struct conv *cv, int n, int h, int w)
 	g.ow = conv_size(w, cv);
 	g.ckk = (size_t)cv->cin * (size_t)cv->k * (size_t)cv->k;
 	g.ohow = (size_t)g.oh * (size_t)g.ow;
-	g.chunk = COL_FLOATS / (g.ckk * g.ohow);
-	if (g.chunk < 1)
-		g.chunk = 1;
-	/* Chunks in a multiple of CHUNK_MULTIPLE, as even as can be, so that
-	 * 1, 2 or 4 threads share them evenly; the split must not depend on
-	 * the threads (the weight gradient sums chunk by chunk). */
-	size_t chunks = ((size_t)n + g.chunk - 1) / g.chunk;
-	chunks = (chunks + CHUNK_MULTIPLE - 1) / CHUNK_MULTIPLE * CHUNK_MULTIPLE;
-	if (chunks > (size_t)n)
-		chunks = (size_t)n;
-	g.chunk = ((size_t)n + chunks - 1) / chunks;
-	g.chunks = ((size_t)n + g.chunk - 1) / g.chunk;
+	size_t per = COL_FLOATS / (g.ckk * g.ohow); /* images a chunk at most */
+	if (per < 1)
+		per = 1;
+	/* A multiple of CHUNK_MULTIPLE chunks (or one an image), their sizes
+	 * differing by one at most (chunk_images), so that 1, 2 or 4 threads
+	 * share them evenly; the split must not depend on the threads (the
+	 * weight gradient sums chunk by chunk). */
+	g.chunks = ((size_t)n + per - 1) / per;
+	g.chunks = (g.chunks + CHUNK_MULTIPLE - 1) / CHUNK_MULTIPLE * CHUNK_MULTIPLE;
+	if (g.chunks > (size_t)n)
+		g.chunks = (size_t)n;
 	return g;
 }
 
@@ -163,8 +162,8 @@ static void bn_eval_affine(const struct batchnorm *bn, const float *gamma, const
 /* Chunk ch of the geometry: its first image and how many. */
 static size_t chunk_images(const struct conv_geom *g, size_t ch, size_t *n0)
 {
-	*n0 = ch * g->chunk;
-	return *n0 + g->chunk <= (size_t)g->n ? g->chunk : (size_t)g->n - *n0;
+	*n0 = ch * (size_t)g->n / g->chunks;
+	return (ch + 1) * (size_t)g->n / g->chunks - *n0;
 }
 
 void conv_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,

@@ -30,8 +30,6 @@ static double now(void)
 	return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-void openblas_set_num_threads(int);
-
 /* Forward and training operations of one image: a training step is the
  * forward pass, the weights' gradient and the input's gradient (but that
  * of the image). */

@@ -57,11 +57,11 @@ setup() {
 }
 
 @test "clseval: images without a class are counted, not scored" {
-	{ cat m.tsv; head -n 1 m.tsv | cut -f1; } >nolabel.tsv
+	{ cat m.tsv; head -n 1 m.tsv | cut -f1; printf '%s\t\n' "$(head -n 1 m.tsv | cut -f1)"; } >nolabel.tsv
 	run --separate-stderr clseval model.ckpt nolabel.tsv
 	assert_success
 	assert_line --index 3 "n	24"
-	[[ $stderr == *"clseval: warning: nolabel.tsv: 1 images without a class: not scored"* ]]
+	[[ $stderr == *"clseval: warning: nolabel.tsv: 2 images without a class: not scored"* ]]
 }
 
 @test "clseval: not a checkpoint, truncated, corrupted" {

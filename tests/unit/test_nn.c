@@ -179,8 +179,71 @@ static void direct_convolution(void)
 		check_conv(cv, 3, 2, 20);
 		check_conv(stem, 2, 6, 5);
 		check_conv(narrow, 2, 6, 5);
+		check_conv(cv, 17, 1, 5); /* more than one block of images */
+		check_conv(cv, 2, 7, 1);
 	}
 	conv3_disable(false);
+}
+
+/* The fused evaluation pass gives the bits of the layers one by one. */
+static void fused_evaluation_bits(void)
+{
+	struct conv cv = { .cin = 8, .cout = 16, .k = 3, .stride = 1, .pad = 1 };
+	struct batchnorm bn = { .c = 16, .eps = 1e-5f, .momentum = 0.1f };
+	int n = 3, h = 7, w = 5;
+	size_t nin = (size_t)cv.cin * n * h * w, nout = (size_t)cv.cout * n * h * w;
+	float *in = randn_like(nin, -1, 1), *wt = randn_like(conv_weights(&cv), -1, 1);
+	float *gamma = randn_like(16, 0.5f, 2), *beta = randn_like(16, -1, 1);
+	float *mean = randn_like(16, -1, 1), *var = randn_like(16, 0.1f, 3);
+	float *res = randn_like(nout, -1, 1);
+	float *fused = xmalloc(nout * sizeof *fused), *ref = xmalloc(nout * sizeof *ref);
+	float *tmp = xmalloc(nout * sizeof *tmp);
+	if (conv_bn_forward_eval(&cv, in, n, h, w, wt, &bn, gamma, beta, mean, var, res, true,
+				 fused)) {
+		conv_forward(&cv, in, n, h, w, wt, tmp);
+		bn_forward_eval(&bn, tmp, (size_t)n * h * w, gamma, beta, mean, var, ref);
+		add_forward(ref, res, nout, tmp);
+		relu_forward(tmp, nout, ref);
+		CHECK(memcmp(fused, ref, nout * sizeof *ref) == 0);
+	}
+	free(in), free(wt), free(gamma), free(beta), free(mean), free(var), free(res);
+	free(fused), free(ref), free(tmp);
+}
+
+/* The same convolution's passes on 1 and 2 threads: the same bits, by
+ * the direct kernels and by im2col (its chunks summed in order). */
+static void convolution_threads(bool direct)
+{
+	conv3_disable(!direct);
+	struct conv cv = { .cin = 8, .cout = 16, .k = 3, .stride = 1, .pad = 1 };
+	int n = 19, h = 5, w = 6;
+	size_t nin = (size_t)cv.cin * n * h * w, nout = (size_t)cv.cout * n * h * w;
+	size_t nw = conv_weights(&cv);
+	float *in = randn_like(nin, -1, 1), *wt = randn_like(nw, -1, 1);
+	float *dout = randn_like(nout, -1, 1);
+	float *out[2], *din[2], *dwt[2];
+	for (int t = 0; t < 2; t++) {
+		nn_init(t + 1);
+		out[t] = xmalloc(nout * sizeof **out);
+		din[t] = xcalloc(nin, sizeof **din);
+		dwt[t] = xcalloc(nw, sizeof **dwt);
+		conv_forward(&cv, in, n, h, w, wt, out[t]);
+		conv_backward(&cv, in, n, h, w, wt, dout, din[t], dwt[t]);
+	}
+	nn_init(0);
+	CHECK(memcmp(out[0], out[1], nout * sizeof **out) == 0);
+	CHECK(memcmp(din[0], din[1], nin * sizeof **din) == 0);
+	CHECK(memcmp(dwt[0], dwt[1], nw * sizeof **dwt) == 0);
+	for (int t = 0; t < 2; t++)
+		free(out[t]), free(din[t]), free(dwt[t]);
+	free(in), free(wt), free(dout);
+	conv3_disable(false);
+}
+
+static void convolutions_threads(void)
+{
+	convolution_threads(true);
+	convolution_threads(false);
 }
 
 /* max |a - b| over max(1, max |b|) */
@@ -791,6 +854,8 @@ void unit_main(void)
 	nn_init(2);
 	unit_run("nn: convolution as defined; its gradients", conv_matches_definition_and_gradients);
 	unit_run("nn: direct 3x3 convolution and im2col on the same shapes", direct_convolution);
+	unit_run("nn: convolutions give the same bits on 1 and 2 threads", convolutions_threads);
+	unit_run("nn: fused evaluation gives the bits of the layers one by one", fused_evaluation_bits);
 	unit_run("nn: batch norm's statistics and gradients", batchnorm_gradients_and_statistics);
 	unit_run("nn: ReLU, global average pooling, linear: gradients", relu_pool_linear_gradients);
 	unit_run("nn: softmax cross-entropy, plain and weighted", softmax_ce_loss_and_gradient);
