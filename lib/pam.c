@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mem.h"
 
 /* Header lines longer than this are refused; it leaves room for a comment
  * holding PAM_META_MAX bytes. */
@@ -38,8 +39,9 @@ static int fail_quoting(char *err, long frame, const char *msg, const char *text
 	return -1;
 }
 
-/* A "# label X" or "# id X" comment sets that field; others are ignored. */
-static void comment(struct header *hd, const char *text)
+/* A "# label X" or "# id X" comment sets that field; others are ignored.
+ * A TAB in either is refused: the programs print them as TSV fields. */
+static int comment(struct header *hd, const char *text, long frame, char *err)
 {
 	char **slot = NULL;
 	if (strncmp(text, " label ", 7) == 0) {
@@ -50,9 +52,12 @@ static void comment(struct header *hd, const char *text)
 		text += 4;
 	}
 	if (!slot)
-		return;
+		return 0;
+	if (strchr(text, '\t'))
+		return fail_quoting(err, frame, "a label or id with a TAB", text);
 	free(*slot);
-	*slot = strdup(text);
+	*slot = xstrdup(text);
+	return 0;
 }
 
 /* Reads one header line (without the newline); -1 at EOF or when too long. */
@@ -91,7 +96,8 @@ static int read_p7_header(struct pam_reader *r, struct header *hd, char *err)
 		if (read_line(r->fp, line, sizeof line))
 			return fail(err, r->frame, "truncated or over-long PAM header line");
 		if (line[0] == '#') {
-			comment(hd, line + 1);
+			if (comment(hd, line + 1, r->frame, err))
+				return -1;
 			continue;
 		}
 		char *key = line;
@@ -141,7 +147,8 @@ static int pnm_number(struct pam_reader *r, struct header *hd, long *v, char *er
 			char text[HEADER_LINE_MAX];
 			if (read_line(r->fp, text, sizeof text))
 				return fail(err, r->frame, "truncated or over-long header comment");
-			comment(hd, text);
+			if (comment(hd, text, r->frame, err))
+				return -1;
 		} else if (!isspace(ch)) {
 			break;
 		}

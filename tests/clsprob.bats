@@ -54,6 +54,12 @@ setup() {
 	run --separate-stderr clsprob model.ckpt gone.tsv
 	assert_failure 1
 	[ "$stderr" = "clsprob: gone.tsv:1: gone.png: No such file or directory" ]
+	# An id with a TAB would break the fields it is printed in.
+	printf 'P7\nWIDTH 1\nHEIGHT 1\nDEPTH 1\nMAXVAL 255\n# id a\tb\nENDHDR\n\x05' >tab.pam
+	run --separate-stderr clsprob model.ckpt tab.pam
+	assert_failure 1
+	assert_output ""
+	[ "$stderr" = "clsprob: tab.pam: frame 1: a label or id with a TAB 'a	b'" ]
 	run clsprob
 	assert_usage_error
 }
