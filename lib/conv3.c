@@ -38,14 +38,14 @@ void conv3_disable(bool off)
 bool conv3_takes(const struct conv *cv, enum conv3_pass pass)
 {
 #ifdef HAVE_CONV3
-	if (disabled || cv->k != 3 || cv->stride != 1 || cv->pad != 1 ||
+	if (disabled || cv->k != 3 || (cv->stride != 1 && cv->stride != 2) || cv->pad != 1 ||
 	    !__builtin_cpu_supports("avx512f"))
 		return false;
 	switch (pass) {
 	case CONV3_FORWARD:
 		return cv->cout % CO_BLOCK == 0;
 	case CONV3_DATA_GRAD: /* the adjoint's output channels are cin */
-		return cv->cin % CO_BLOCK == 0;
+		return cv->stride == 1 && cv->cin % CO_BLOCK == 0;
 	case CONV3_WEIGHT_GRAD:
 		return cv->cout % WG_CO == 0;
 	}
@@ -63,21 +63,37 @@ bool conv3_takes(const struct conv *cv, enum conv3_pass pass)
  * tap lies inside the plane (lane: pixel v 16 + j of the flattened plane;
  * lanes past the plane are off in every mask). */
 struct taps {
-	int pixels, vectors;
+	int pixels, vectors; /* of an output plane */
+	int in_plane;        /* floats of one image's channel in the input */
 	int shift[TAPS];
 	__mmask16 *mask;  /* [vectors][TAPS] */
 	__mmask16 *valid; /* [vectors]: the lanes inside the plane */
 };
 
-static void taps_init(struct taps *tp, int h, int w)
+/* The taps of an oh x ow output plane.  Stride 1: the input is a plane of
+ * the same size.  Stride 2: the input is split in four phase planes of
+ * that size (phase_split), and tap (ky, kx) reads the phase of its row
+ * and column parity, one row or column back for ky or kx = 0. */
+static void taps_init(struct taps *tp, int oh, int ow, int stride)
 {
-	int pixels = h * w;
+	int pixels = oh * ow, dy[TAPS], dx[TAPS];
 	tp->pixels = pixels;
+	tp->in_plane = stride == 1 ? pixels : 4 * pixels;
 	tp->vectors = (pixels + LANES - 1) / LANES;
 	tp->mask = xmalloc((size_t)tp->vectors * TAPS * sizeof *tp->mask);
 	tp->valid = xmalloc((size_t)tp->vectors * sizeof *tp->valid);
-	for (int t = 0; t < TAPS; t++)
-		tp->shift[t] = (t / 3 - 1) * w + (t % 3 - 1);
+	for (int t = 0; t < TAPS; t++) {
+		int ky = t / 3, kx = t % 3, phase = 0;
+		if (stride == 1) {
+			dy[t] = ky - 1;
+			dx[t] = kx - 1;
+		} else {
+			phase = 2 * (ky != 1) + (kx != 1);
+			dy[t] = ky == 0 ? -1 : 0;
+			dx[t] = kx == 0 ? -1 : 0;
+		}
+		tp->shift[t] = phase * pixels + dy[t] * ow + dx[t];
+	}
 	for (int v = 0; v < tp->vectors; v++) {
 		tp->valid[v] = 0;
 		for (int t = 0; t < TAPS; t++)
@@ -88,12 +104,33 @@ static void taps_init(struct taps *tp, int h, int w)
 				break;
 			tp->valid[v] |= (__mmask16)(1u << j);
 			for (int t = 0; t < TAPS; t++) {
-				int y = p / w + t / 3 - 1, x = p % w + t % 3 - 1;
-				if (y >= 0 && y < h && x >= 0 && x < w)
+				int y = p / ow + dy[t], x = p % ow + dx[t];
+				if (y >= 0 && y < oh && x >= 0 && x < ow)
 					tp->mask[v * TAPS + t] |= (__mmask16)(1u << j);
 			}
 		}
 	}
+}
+
+/* in [c][n][h][w] -> out [c][n][4][oh][ow], oh = ceil(h / 2): phase 2a +
+ * b holds in[.][.][2y + a][2x + b], 0 past the image. */
+static float *phase_split(const float *in, int c, int n, int h, int w, int oh, int ow)
+{
+	size_t planes = (size_t)c * (size_t)n, pixels = (size_t)oh * (size_t)ow;
+	float *out = xmalloc(planes * 4 * pixels * sizeof *out);
+#pragma omp parallel for schedule(static)
+	for (size_t q = 0; q < planes; q++)
+		for (int a = 0; a < 2; a++)
+			for (int b = 0; b < 2; b++) {
+				float *o = out + (q * 4 + (size_t)(2 * a + b)) * pixels;
+				const float *src = in + q * (size_t)h * (size_t)w;
+				for (int y = 0; y < oh; y++)
+					for (int x = 0; x < ow; x++) {
+						int iy = 2 * y + a, ix = 2 * x + b;
+						o[y * ow + x] = iy < h && ix < w ? src[iy * w + ix] : 0;
+					}
+			}
+	return out;
 }
 
 static void taps_free(struct taps *tp)
@@ -172,10 +209,11 @@ AVX512 static void conv_image(const struct taps *tp, const float *in, int cin, i
 			      const float *wp, int cout, float *out, const struct epilogue *ep)
 {
 	size_t plane = (size_t)tp->pixels, stride = (size_t)n * plane;
+	size_t in_stride = (size_t)n * (size_t)tp->in_plane;
 	int full = tp->vectors / PIX_BLOCK * PIX_BLOCK;
 	for (int cb = 0; cb < cout / CO_BLOCK; cb++) {
 		const float *wb = wp + (size_t)cb * cin * TAPS * CO_BLOCK;
-		const float *src = in + (size_t)i * plane;
+		const float *src = in + (size_t)i * (size_t)tp->in_plane;
 		float *dst = out + ((size_t)cb * CO_BLOCK * n + i) * plane;
 		struct epilogue block_ep = *ep;
 		if (ep->e.scale) {
@@ -185,23 +223,34 @@ AVX512 static void conv_image(const struct taps *tp, const float *in, int cin, i
 		if (ep->e.residual)
 			block_ep.e.residual += dst - out;
 		for (int v = 0; v < full; v += PIX_BLOCK)
-			conv_block(tp, v, PIX_BLOCK, src, stride, cin, wb, dst, stride, &block_ep);
+			conv_block(tp, v, PIX_BLOCK, src, in_stride, cin, wb, dst, stride, &block_ep);
 		for (int v = full; v < tp->vectors; v++)
-			conv_block(tp, v, 1, src, stride, cin, wb, dst, stride, &block_ep);
+			conv_block(tp, v, 1, src, in_stride, cin, wb, dst, stride, &block_ep);
 	}
 }
 
 /* The parallel loops stay out of the AVX-512 functions: clang does not
  * give OpenMP's outlined bodies their function's target. */
-static void direct_conv(const float *in, int cin, int n, int h, int w, const float *wp, int cout,
-			float *out, const struct epilogue *ep)
+static void direct_conv(const struct taps *tp, const float *in, int cin, int n, const float *wp,
+			int cout, float *out, const struct epilogue *ep)
 {
-	struct taps tp;
-	taps_init(&tp, h, w);
 #pragma omp parallel for schedule(static)
 	for (int i = 0; i < n; i++)
-		conv_image(&tp, in, cin, n, i, wp, cout, out, ep);
-	taps_free(&tp);
+		conv_image(tp, in, cin, n, i, wp, cout, out, ep);
+}
+
+/* The taps of cv's output for an h x w input, and the input as they read
+ * it: in itself, or (stride 2) its phases, in *split to be freed. */
+static const float *prepare_input(const struct conv *cv, const float *in, int n, int h, int w,
+				  struct taps *tp, float **split)
+{
+	int oh = conv_size(h, cv), ow = conv_size(w, cv);
+	taps_init(tp, oh, ow, cv->stride);
+	*split = NULL;
+	if (cv->stride == 1)
+		return in;
+	*split = phase_split(in, cv->cin, n, h, w, oh, ow);
+	return *split;
 }
 
 /* The weights of the convolution from in channels to out channels as
@@ -226,9 +275,13 @@ static float *pack_weights(const struct conv *cv, const float *wt, bool flip)
 void conv3_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
 		   const struct conv3_epilogue *e, float *out)
 {
-	float *wp = pack_weights(cv, wt, false);
+	float *wp = pack_weights(cv, wt, false), *split;
 	struct epilogue ep = { .e = e ? *e : (struct conv3_epilogue){ 0 } };
-	direct_conv(in, cv->cin, n, h, w, wp, cv->cout, out, &ep);
+	struct taps tp;
+	const float *x = prepare_input(cv, in, n, h, w, &tp, &split);
+	direct_conv(&tp, x, cv->cin, n, wp, cv->cout, out, &ep);
+	taps_free(&tp);
+	free(split);
 	free(wp);
 }
 
@@ -237,7 +290,10 @@ void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int
 {
 	float *wp = pack_weights(cv, wt, true);
 	struct epilogue ep = { .accumulate = true };
-	direct_conv(dout, cv->cout, n, h, w, wp, cv->cin, din, &ep);
+	struct taps tp;
+	taps_init(&tp, h, w, 1);
+	direct_conv(&tp, dout, cv->cout, n, wp, cv->cin, din, &ep);
+	taps_free(&tp);
 	free(wp);
 }
 
@@ -245,7 +301,7 @@ void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int
  * input channel, over images i0 .. i0 + nb - 1: acc[r][t] (16 lanes each)
  * += dout[co + r][p] in[ci][p + shift t] over their pixels. */
 INLINE void weight_grad_block(const struct taps *tp, const float *in, const float *dout,
-			      size_t stride, int nb, size_t plane, float *sums)
+			      size_t stride, int nb, float *sums)
 {
 	__m512 acc[WG_CO][TAPS];
 	UNROLL
@@ -254,7 +310,8 @@ INLINE void weight_grad_block(const struct taps *tp, const float *in, const floa
 		for (int t = 0; t < TAPS; t++)
 			acc[r][t] = _mm512_loadu_ps(sums + (r * TAPS + t) * LANES);
 	for (int i = 0; i < nb; i++) {
-		const float *x = in + (size_t)i * plane, *d = dout + (size_t)i * plane;
+		const float *x = in + (size_t)i * (size_t)tp->in_plane;
+		const float *d = dout + (size_t)i * (size_t)tp->pixels;
 		for (int v = 0; v < tp->vectors; v++) {
 			const __mmask16 *mask = tp->mask + (size_t)v * TAPS;
 			__m512 dv[WG_CO];
@@ -288,14 +345,15 @@ AVX512 static void weight_grad_pair(const struct taps *tp, const struct conv *cv
 				    const float *dout, int n, int co, float *dwt)
 {
 	size_t plane = (size_t)tp->pixels, stride = (size_t)n * plane;
+	size_t in_plane = (size_t)tp->in_plane, in_stride = (size_t)n * in_plane;
 	size_t per_ci = WG_CO * TAPS * LANES;
 	float *sums = xcalloc((size_t)cv->cin * per_ci, sizeof *sums);
 	for (int i0 = 0; i0 < n; i0 += WG_IMAGES) {
 		int nb = n - i0 < WG_IMAGES ? n - i0 : WG_IMAGES;
 		for (int ci = 0; ci < cv->cin; ci++)
-			weight_grad_block(tp, in + (size_t)ci * stride + (size_t)i0 * plane,
+			weight_grad_block(tp, in + (size_t)ci * in_stride + (size_t)i0 * in_plane,
 					  dout + (size_t)co * stride + (size_t)i0 * plane, stride, nb,
-					  plane, sums + ci * per_ci);
+					  sums + ci * per_ci);
 	}
 	for (int ci = 0; ci < cv->cin; ci++)
 		for (int r = 0; r < WG_CO; r++)
@@ -311,11 +369,13 @@ void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout
 		       int w, float *dwt)
 {
 	struct taps tp;
-	taps_init(&tp, h, w);
+	float *split;
+	const float *x = prepare_input(cv, in, n, h, w, &tp, &split);
 #pragma omp parallel for schedule(static)
 	for (int co = 0; co < cv->cout; co += WG_CO)
-		weight_grad_pair(&tp, cv, in, dout, n, co, dwt);
+		weight_grad_pair(&tp, cv, x, dout, n, co, dwt);
 	taps_free(&tp);
+	free(split);
 }
 
 #else

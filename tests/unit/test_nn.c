@@ -169,6 +169,8 @@ static void direct_convolution(void)
 	struct conv stem = { .cin = 3, .cout = 8, .k = 3, .stride = 1, .pad = 1 };
 	/* data and weights direct, forward by im2col */
 	struct conv narrow = { .cin = 8, .cout = 2, .k = 3, .stride = 1, .pad = 1 };
+	/* stride 2: forward and weights direct on the input's phases */
+	struct conv strided = { .cin = 3, .cout = 8, .k = 3, .stride = 2, .pad = 1 };
 	if (!conv3_takes(&cv, CONV3_FORWARD))
 		printf("# no AVX-512 here: only the im2col path is tested\n");
 	for (int off = 0; off <= 1; off++) {
@@ -181,6 +183,9 @@ static void direct_convolution(void)
 		check_conv(narrow, 2, 6, 5);
 		check_conv(cv, 17, 1, 5); /* more than one block of images */
 		check_conv(cv, 2, 7, 1);
+		check_conv(strided, 2, 7, 6);
+		check_conv(strided, 3, 8, 5);
+		check_conv(strided, 10, 1, 3);
 	}
 	conv3_disable(false);
 }
