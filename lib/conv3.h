@@ -1,7 +1,8 @@
-/* conv3: the 3x3 convolutions of stride 1 and padding 1 that make most of
- * a ResNet's work, computed directly (no column matrix) with AVX-512
- * kernels, on lib/nn's CNHW activations.  lib/nn uses them where
- * conv3_takes says so, and its im2col products elsewhere. */
+/* conv3: the 3x3 convolutions of padding 1 that make most of a ResNet's
+ * work, computed directly (no column matrix) with AVX-512 kernels, on
+ * lib/nn's CNHW activations; stride 2 reads the input split in its four
+ * phases.  lib/nn uses them where conv3_takes says so, and its im2col
+ * products elsewhere. */
 #ifndef SIMBAL_CONV3_H
 #define SIMBAL_CONV3_H
 
@@ -11,10 +12,10 @@
 
 enum conv3_pass { CONV3_FORWARD, CONV3_DATA_GRAD, CONV3_WEIGHT_GRAD };
 
-/* Whether the kernel of pass takes cv: 3x3, stride 1, padding 1, the
- * channels it computes in blocks (8 output channels forward, 8 input
- * channels for the data gradient, 2 output channels for the weights'), on
- * a processor with AVX-512. */
+/* Whether the kernel of pass takes cv: 3x3, padding 1, stride 1 (or 2,
+ * but for the data gradient), the channels it computes in blocks (8 output
+ * channels forward, 8 input channels for the data gradient, 2 output
+ * channels for the weights'), on a processor with AVX-512. */
 bool conv3_takes(const struct conv *cv, enum conv3_pass pass);
 /* Off for the tests that compare these kernels with the im2col path. */
 void conv3_disable(bool off);

@@ -4,9 +4,9 @@
  * the parameters, so that a tensor used twice (a residual) sums both.
  *
  * Activations are stored channel-major, CNHW: x[c][n][h][w].  The 3x3
- * convolutions of stride 1 (most of a ResNet's work) run on direct AVX-512
- * kernels (lib/conv3), which read each image plane in place with masked
- * loads; the others are one matrix product per chunk of images,
+ * convolutions (most of a ResNet's work) run on direct AVX-512 kernels
+ * (lib/conv3), which read each image plane in place with masked loads;
+ * the others are one matrix product per chunk of images,
  * W[cout][cin k k] x col[cin k k][n h w], whose result is already CNHW.
  * Batch norm's statistics run over contiguous memory.  Weights are as
  * PyTorch stores them: convolutions OIHW, linear layers [out][in].
