@@ -82,36 +82,33 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "per-class", no_argument, 0, OPT_PER_CLASS },
 		{ "confusion", required_argument, 0, OPT_CONFUSION },
-		{ "batch", required_argument, 0, 'b' },
-		{ "threads", required_argument, 0, 'j' },
-		{ "max-pixels", required_argument, 0, CLI_MAX_PIXELS },
+		CLASSIFY_LONGOPTS,
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
 	bool per_class = false;
 	const char *confusion = NULL;
-	int batch = 256, threads = 0, opt;
+	struct classify_options co = CLASSIFY_OPTIONS_INIT;
+	int opt;
 	while ((opt = getopt_long(argc, argv, "b:j:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_PER_CLASS: per_class = true; break;
 		case OPT_CONFUSION: confusion = optarg; break;
-		case 'b': batch = (int)cli_long("--batch", optarg, 1, 65536); break;
-		case 'j': threads = (int)cli_long("--threads", optarg, 1, 1024); break;
 		default:
-			if (!cli_std_option(opt, usage))
+			if (!classify_option(opt, optarg, &co) && !cli_std_option(opt, usage))
 				die_usage("unhandled option");
 		}
 	}
 	if (optind + 2 != argc)
 		die_usage("expected MODEL and TEST, got %d arguments", argc - optind);
-	nn_init(threads);
+	nn_init(co.threads);
 	struct model m;
 	struct ckpt_meta meta;
 	struct norm nm;
 	classifier_load(argv[optind], &m, NULL, &meta, &nm);
 	struct tally t = { .m = &m, .classes = meta.classes };
 	scores_init(&t.s, m.arch.classes);
-	classify_input(&m, &nm, argv[optind + 1], batch, tally_one, &t);
+	classify_input(&m, &nm, argv[optind + 1], co.batch, tally_one, &t);
 	const char *name = input_name(argv[optind + 1]);
 	if (t.unknown)
 		warn("%s: %ld images of classes %s does not know: not scored", name, t.unknown,

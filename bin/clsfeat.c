@@ -42,30 +42,23 @@ int main(int argc, char **argv)
 {
 	cli_init(argc, argv);
 	static const struct option longopts[] = {
-		{ "batch", required_argument, 0, 'b' },
-		{ "threads", required_argument, 0, 'j' },
-		{ "max-pixels", required_argument, 0, CLI_MAX_PIXELS },
+		CLASSIFY_LONGOPTS,
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
-	int batch = 256, threads = 0, opt;
-	while ((opt = getopt_long(argc, argv, "b:j:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'b': batch = (int)cli_long("--batch", optarg, 1, 65536); break;
-		case 'j': threads = (int)cli_long("--threads", optarg, 1, 1024); break;
-		default:
-			if (!cli_std_option(opt, usage))
-				die_usage("unhandled option");
-		}
-	}
+	struct classify_options co = CLASSIFY_OPTIONS_INIT;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "b:j:h", longopts, NULL)) != -1)
+		if (!classify_option(opt, optarg, &co) && !cli_std_option(opt, usage))
+			die_usage("unhandled option");
 	if (optind == argc || argc - optind > 2)
 		die_usage("expected MODEL and at most one FILE");
-	nn_init(threads);
+	nn_init(co.threads);
 	struct model m;
 	struct ckpt_meta meta;
 	struct norm nm;
 	classifier_load(argv[optind], &m, NULL, &meta, &nm);
-	classify_input(&m, &nm, argc - optind == 2 ? argv[optind + 1] : NULL, batch, emit, &m);
+	classify_input(&m, &nm, argc - optind == 2 ? argv[optind + 1] : NULL, co.batch, emit, &m);
 	if (fflush(stdout) || ferror(stdout))
 		die("write error: %s", strerror(errno));
 	ckpt_meta_free(&meta);

@@ -213,6 +213,15 @@ void classify_records(struct model *m, const struct norm *nm, struct records *r,
 	free(x);
 }
 
+bool classify_option(int opt, const char *arg, struct classify_options *o)
+{
+	switch (opt) {
+	case 'b': o->batch = (int)cli_long("--batch", arg, 1, 65536); return true;
+	case 'j': o->threads = (int)cli_long("--threads", arg, 1, 1024); return true;
+	}
+	return false;
+}
+
 void classifier_load(const char *path, struct model *m, struct optim *o, struct ckpt_meta *meta,
 		     struct norm *nm)
 {

@@ -55,6 +55,22 @@ void classify_records(struct model *m, const struct norm *nm, struct records *r,
 		      long *converted,
 		      void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx);
 
+/* The options of the programs that classify (clsprob, clsfeat, clseval)
+ * beside their own: -b --batch, -j --threads, and --max-pixels, which
+ * cli_std_option takes. */
+#define CLASSIFY_LONGOPTS                                    \
+	{ "batch", required_argument, 0, 'b' },              \
+	{ "threads", required_argument, 0, 'j' },            \
+	{ "max-pixels", required_argument, 0, CLI_MAX_PIXELS }
+
+struct classify_options {
+	int batch, threads; /* threads 0: every core */
+};
+#define CLASSIFY_OPTIONS_INIT { .batch = 256, .threads = 0 }
+
+/* Takes opt (-b or -j, its argument arg) into o: true; false for others. */
+bool classify_option(int opt, const char *arg, struct classify_options *o);
+
 /* Loads the classifier at path (with o's state when o is not NULL) and
  * the normalisation it was trained with; dies with the reason when it
  * cannot. */
