@@ -139,7 +139,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		switch (opt) {
 		case 'o': o->output = optarg; break;
 		case 'a':
-			if (strlen(optarg) >= sizeof o->arch.name || !model_known(optarg))
+			if (strlen(optarg) >= sizeof o->arch.name || !model_known(optarg) ||
+			    model_kind(optarg) != MODEL_CLASSIFIER)
 				die_usage("--arch: unknown architecture '%s' (resnet20, resnet32, "
 					  "resnet56, resnet18)", optarg);
 			strcpy(o->arch.name, optarg);

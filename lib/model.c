@@ -38,6 +38,24 @@ static size_t add_param(struct builder *b, const char *name, int dims, const int
 	return p->offset;
 }
 
+/* How the parameter just added starts. */
+static void set_init(struct builder *b, enum param_init init, double value)
+{
+	struct param *p = &b->m->params[b->m->nparams - 1];
+	p->init = init;
+	p->init_value = value;
+}
+
+/* A linear layer's weights and biases: uniform within 1 / sqrt(fan in),
+ * as PyTorch's default. */
+static size_t add_linear_param(struct builder *b, const char *name, int dims, const int *shape,
+			       bool decayed, int fan_in)
+{
+	size_t at = add_param(b, name, dims, shape, true, decayed);
+	set_init(b, INIT_UNIFORM, 1 / sqrt((double)fan_in));
+	return at;
+}
+
 static int add_act(struct builder *b, int c, int h, int w)
 {
 	struct model *m = b->m;
@@ -57,13 +75,22 @@ static struct op *add_op(struct builder *b, enum op_kind kind, int in)
 	return o;
 }
 
+/* Convolution weights start as He et al. initialise them: normal, fan
+ * out, for ReLU. */
+static size_t add_conv_param(struct builder *b, const char *name, const int *shape, int fan_out)
+{
+	char full[MODEL_MAX_NAME];
+	snprintf(full, sizeof full, "%.50s.weight", name);
+	size_t w = add_param(b, full, 4, shape, true, true);
+	set_init(b, INIT_NORMAL, sqrt(2.0 / fan_out));
+	return w;
+}
+
 static int conv(struct builder *b, const char *name, int in, int cout, int k, int stride)
 {
 	const struct act *a = &b->m->acts[in];
 	struct conv cv = { .cin = a->c, .cout = cout, .k = k, .stride = stride, .pad = k / 2 };
-	char full[MODEL_MAX_NAME];
-	snprintf(full, sizeof full, "%.50s.weight", name);
-	size_t w = add_param(b, full, 4, (int[]){ cout, a->c, k, k }, true, true);
+	size_t w = add_conv_param(b, name, (int[]){ cout, a->c, k, k }, cout * k * k);
 	int out = add_act(b, cout, conv_size(a->h, &cv), conv_size(a->w, &cv));
 	struct op *o = add_op(b, OP_CONV, in);
 	o->cv = cv;
@@ -81,6 +108,8 @@ static int batchnorm(struct builder *b, const char *name, int in)
 	for (int i = 0; i < 4; i++) {
 		snprintf(full, sizeof full, "%.48s.%s", name, part[i]);
 		off[i] = add_param(b, full, 1, &c, i < 2, false);
+		/* weight and running variance 1, bias and running mean 0 */
+		set_init(b, INIT_CONST, i == 0 || i == 3);
 	}
 	const struct act *a = &b->m->acts[in];
 	int out = add_act(b, a->c, a->h, a->w);
@@ -96,12 +125,18 @@ static int batchnorm(struct builder *b, const char *name, int in)
 	return out;
 }
 
-static int relu(struct builder *b, int in)
+/* An operation of one input whose output has its input's shape. */
+static int same_shape(struct builder *b, enum op_kind kind, int in)
 {
 	const struct act *a = &b->m->acts[in];
 	int out = add_act(b, a->c, a->h, a->w);
-	add_op(b, OP_RELU, in)->out = out;
+	add_op(b, kind, in)->out = out;
 	return out;
+}
+
+static int relu(struct builder *b, int in)
+{
+	return same_shape(b, OP_RELU, in);
 }
 
 static int add(struct builder *b, int in, int in2)
@@ -112,6 +147,22 @@ static int add(struct builder *b, int in, int in2)
 	o->in2 = in2;
 	o->out = out;
 	return out;
+}
+
+static int upsample(struct builder *b, int in)
+{
+	const struct act *a = &b->m->acts[in];
+	int out = add_act(b, a->c, 2 * a->h, 2 * a->w);
+	add_op(b, OP_UPSAMPLE, in)->out = out;
+	return out;
+}
+
+/* A class embedding [classes][dim], N(0, 1) as PyTorch's. */
+static size_t add_embedding(struct builder *b, const char *name, int dim)
+{
+	size_t at = add_param(b, name, 2, (int[]){ b->m->arch.classes, dim }, true, false);
+	set_init(b, INIT_NORMAL, 1);
+	return at;
 }
 
 /* A basic block: two 3x3 convolutions, the shortcut added before the last
@@ -170,14 +221,96 @@ static void build_resnet(struct builder *b, const struct resnet_shape *r)
 	int pooled = add_act(b, c, 1, 1);
 	add_op(b, OP_GAP, x)->out = pooled;
 	int classes = arch->classes;
-	size_t w = add_param(b, "fc.weight", 2, (int[]){ classes, c }, true, true);
-	size_t bias = add_param(b, "fc.bias", 1, &classes, true, false);
+	size_t w = add_linear_param(b, "fc.weight", 2, (int[]){ classes, c }, true, c);
+	size_t bias = add_linear_param(b, "fc.bias", 1, &classes, false, c);
 	struct op *o = add_op(b, OP_LINEAR, pooled);
 	o->w = w;
 	o->b = bias;
 	o->lin_in = c;
 	o->lin_out = classes;
 	o->out = -1; /* the logits */
+	b->m->outputs = classes;
+}
+
+/* The class-conditional GAN.  A square side of s 2^k pixels, 4 <= s <= 7,
+ * k >= 1: the generator starts from s x s and doubles k times; the
+ * discriminator halves k times. */
+static int gan_stages(int side, int *start)
+{
+	int k = 0;
+	while (side % 2 == 0 && side / 2 >= 4) {
+		side /= 2;
+		k++;
+	}
+	*start = side;
+	return side <= 7 ? k : 0;
+}
+
+/* Channels at stage j of k (j = 0: the start plane): 16 at the image's
+ * size, doubling as the size halves, 256 at most. */
+static int gan_width(int j, int k, float mult)
+{
+	int c = 16 << (k - j);
+	return scaled(c < 256 ? c : 256, mult);
+}
+
+static void build_generator(struct builder *b, int k, int start)
+{
+	const struct arch *arch = &b->m->arch;
+	float mult = arch->width_mult;
+	int x = add_act(b, GAN_ZDIM, 1, 1);
+	size_t embed = add_embedding(b, "latent.embed", GAN_ZDIM);
+	int latent = add_act(b, GAN_ZDIM, 1, 1);
+	struct op *o = add_op(b, OP_LATENT, x);
+	o->embed = embed;
+	o->out = latent;
+	/* the latent vector as a 1x1 image, to a start x start plane */
+	int c0 = gan_width(0, k, mult);
+	size_t w = add_conv_param(b, "start", (int[]){ GAN_ZDIM, c0, start, start }, c0 * start * start);
+	x = add_act(b, c0, start, start);
+	o = add_op(b, OP_CONVT, latent);
+	o->cv = (struct conv){ .cin = GAN_ZDIM, .cout = c0, .k = start, .stride = 1, .pad = 0 };
+	o->w = w;
+	o->out = x;
+	x = relu(b, batchnorm(b, "start_bn", x));
+	char n[MODEL_MAX_NAME];
+	for (int j = 1; j <= k; j++) {
+		snprintf(n, sizeof n, "stage%d.conv", j);
+		x = conv(b, n, upsample(b, x), gan_width(j, k, mult), 3, 1);
+		snprintf(n, sizeof n, "stage%d.bn", j);
+		x = relu(b, batchnorm(b, n, x));
+	}
+	x = conv(b, "to_image", x, arch->channels, 3, 1);
+	same_shape(b, OP_TANH, x);
+}
+
+static void build_discriminator(struct builder *b, int k)
+{
+	const struct arch *arch = &b->m->arch;
+	float mult = arch->width_mult;
+	int x = add_act(b, arch->channels, arch->height, arch->width);
+	x = same_shape(b, OP_LRELU, conv(b, "from_image", x, gan_width(k, k, mult), 3, 1));
+	char n[MODEL_MAX_NAME];
+	for (int j = k; j >= 1; j--) {
+		snprintf(n, sizeof n, "stage%d.conv1", j);
+		x = same_shape(b, OP_LRELU, conv(b, n, x, gan_width(j, k, mult), 3, 1));
+		snprintf(n, sizeof n, "stage%d.conv2", j);
+		x = same_shape(b, OP_LRELU, conv(b, n, x, gan_width(j - 1, k, mult), 3, 2));
+	}
+	x = same_shape(b, OP_LRELU, conv(b, "last", x, gan_width(0, k, mult), 3, 1));
+	int c = b->m->acts[x].c;
+	int pooled = add_act(b, c, 1, 1);
+	add_op(b, OP_GAP, x)->out = pooled;
+	size_t w = add_linear_param(b, "head.weight", 2, (int[]){ 1, c }, true, c);
+	size_t bias = add_linear_param(b, "head.bias", 1, (int[]){ 1 }, false, c);
+	size_t embed = add_embedding(b, "embed.weight", c);
+	struct op *o = add_op(b, OP_PROJECT, pooled);
+	o->w = w;
+	o->b = bias;
+	o->embed = embed;
+	o->lin_in = c;
+	o->out = -1; /* the logits */
+	b->m->outputs = 2;
 }
 
 /* A standard normal sample (Box-Muller) from the model's generator. */
@@ -187,31 +320,27 @@ static double normal(struct rng *r)
 	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
 }
 
-/* He et al.'s initialisation for the convolutions (normal, fan out, for
- * ReLU), PyTorch's defaults for the rest: batch norm 1 and 0, the linear
- * layer uniform within 1/sqrt(fan in). */
+/* Every parameter as its builder said, drawn in arena order. */
 static void init_params(struct model *m, unsigned long long seed)
 {
 	struct rng r;
 	rng_seed(&r, seed, 0);
 	for (int i = 0; i < m->nparams; i++) {
-		struct param *p = &m->params[i];
+		const struct param *p = &m->params[i];
 		float *v = m->p + p->offset;
-		const char *last = strrchr(p->name, '.');
-		if (p->dims == 4) {
-			double sd = sqrt(2.0 / ((double)p->shape[0] * p->shape[2] * p->shape[3]));
-			for (size_t j = 0; j < p->size; j++)
-				v[j] = (float)(sd * normal(&r));
-		} else if (strncmp(p->name, "fc.", 3) == 0) {
-			int fan_in = m->params[i - (p->dims == 1)].shape[1];
-			double bound = 1 / sqrt((double)fan_in);
-			for (size_t j = 0; j < p->size; j++)
-				v[j] = (float)(bound * (2 * ((double)rng_u32(&r) / 4294967296.0) - 1));
-		} else {
-			float value = strcmp(last, ".weight") == 0 || strcmp(last, ".running_var") == 0;
-			for (size_t j = 0; j < p->size; j++)
-				v[j] = value;
-		}
+		double a = p->init_value;
+		for (size_t j = 0; j < p->size; j++)
+			switch (p->init) {
+			case INIT_CONST:
+				v[j] = (float)a;
+				break;
+			case INIT_NORMAL:
+				v[j] = (float)(a * normal(&r));
+				break;
+			case INIT_UNIFORM:
+				v[j] = (float)(a * (2 * ((double)rng_u32(&r) / 4294967296.0) - 1));
+				break;
+			}
 	}
 }
 
@@ -225,7 +354,25 @@ static const struct resnet_shape *resnet(const char *name)
 
 bool model_known(const char *name)
 {
-	return resnet(name) != NULL;
+	return resnet(name) || strcmp(name, "cgan-g") == 0 || strcmp(name, "cgan-d") == 0;
+}
+
+enum model_kind model_kind(const char *name)
+{
+	return strcmp(name, "cgan-g") == 0   ? MODEL_GENERATOR
+	       : strcmp(name, "cgan-d") == 0 ? MODEL_DISCRIMINATOR
+					     : MODEL_CLASSIFIER;
+}
+
+static bool gan_fits(const struct arch *arch, char *err)
+{
+	int start;
+	if (arch->height != arch->width || arch->height > 256 || !gan_stages(arch->height, &start)) {
+		snprintf(err, ERRLEN, "%s needs square images of s 2^k pixels a side, 4 <= s <= 7, k >= 1, up to 256 (28, 32, 48, 64, ...), not %dx%d",
+			 arch->name, arch->width, arch->height);
+		return false;
+	}
+	return true;
 }
 
 /* The graph of arch, its sizes known, nothing allocated for the numbers;
@@ -235,8 +382,8 @@ static long plan(struct model *m, const struct arch *arch, char *err)
 	memset(m, 0, sizeof *m);
 	m->arch = *arch;
 	const struct resnet_shape *r = resnet(arch->name);
-	if (!r) {
-		snprintf(err, ERRLEN, "unknown architecture '%.64s' (resnet20, resnet32, resnet56, resnet18)",
+	if (!model_known(arch->name)) {
+		snprintf(err, ERRLEN, "unknown architecture '%.64s' (resnet20, resnet32, resnet56, resnet18, cgan-g, cgan-d)",
 			 arch->name);
 		return -1;
 	}
@@ -247,7 +394,22 @@ static long plan(struct model *m, const struct arch *arch, char *err)
 		return -1;
 	}
 	struct builder b = { .m = m };
-	build_resnet(&b, r);
+	int start, k = gan_stages(arch->height, &start);
+	switch (model_kind(arch->name)) {
+	case MODEL_CLASSIFIER:
+		build_resnet(&b, r);
+		break;
+	case MODEL_GENERATOR:
+		if (!gan_fits(arch, err))
+			return -1;
+		build_generator(&b, k, start);
+		break;
+	case MODEL_DISCRIMINATOR:
+		if (!gan_fits(arch, err))
+			return -1;
+		build_discriminator(&b, k);
+		break;
+	}
 	return (long)b.saved;
 }
 
@@ -291,7 +453,7 @@ static void size_for_batch(struct model *m, int n)
 		m->a[i] = xmalloc(act_len(m, i, n) * sizeof **m->a);
 		m->d[i] = xmalloc(act_len(m, i, n) * sizeof **m->d);
 	}
-	size_t k = (size_t)n * (size_t)m->arch.classes;
+	size_t k = (size_t)n * (size_t)(m->outputs ? m->outputs : 1);
 	free(m->logits);
 	free(m->prob);
 	free(m->dlogits);
@@ -330,6 +492,84 @@ static void nchw_to_cnhw(const float *x, int n, int c, size_t hw, float *out)
 			       hw * sizeof *x);
 }
 
+/* x [c][n][h w] -> out [n][c][h w] */
+static void cnhw_to_nchw(const float *x, int n, int c, size_t hw, float *out)
+{
+	for (int i = 0; i < n; i++)
+		for (int ch = 0; ch < c; ch++)
+			memcpy(out + ((size_t)i * c + ch) * hw, x + ((size_t)ch * n + i) * hw,
+			       hw * sizeof *x);
+}
+
+/* The generator's latent vectors, in [c][n]: out = in + lambda
+ * embedding[label]. */
+static void latent_forward(const struct model *m, const struct op *o, const float *in, int n,
+			   float *out)
+{
+	int c = m->acts[o->in].c;
+	const float *e = m->p + o->embed;
+	for (int k = 0; k < c; k++)
+		for (int i = 0; i < n; i++)
+			out[(size_t)k * n + i] =
+				in[(size_t)k * n + i] + m->lambda * e[(size_t)m->labels[i] * c + k];
+}
+
+/* din (may be NULL) += dout; the embedding's gradient += lambda dout. */
+static void latent_backward(struct model *m, const struct op *o, const float *dout, int n,
+			    float *din)
+{
+	int c = m->acts[o->in].c;
+	float *de = m->g + o->embed;
+	for (int k = 0; k < c; k++)
+		for (int i = 0; i < n; i++) {
+			float d = dout[(size_t)k * n + i];
+			de[(size_t)m->labels[i] * c + k] += m->lambda * d;
+			if (din)
+				din[(size_t)k * n + i] += d;
+		}
+}
+
+/* The discriminator's logits from its features in [c][n]: out [n][2] =
+ * (w . in + b, embedding[label] . in). */
+static void project_forward(const struct model *m, const struct op *o, const float *in, int n,
+			    float *out)
+{
+	int c = o->lin_in;
+	const float *w = m->p + o->w, *e = m->p + o->embed;
+	for (int i = 0; i < n; i++) {
+		const float *ei = e + (size_t)m->labels[i] * c;
+		float uc = m->p[o->b], cond = 0;
+		for (int k = 0; k < c; k++) {
+			uc += w[k] * in[(size_t)k * n + i];
+			cond += ei[k] * in[(size_t)k * n + i];
+		}
+		out[2 * i] = uc;
+		out[2 * i + 1] = cond;
+	}
+}
+
+static void project_backward(struct model *m, const struct op *o, const float *in,
+			     const float *dout, int n, float *din)
+{
+	int c = o->lin_in;
+	const float *w = m->p + o->w, *e = m->p + o->embed;
+	float *dw = m->g + o->w, *de = m->g + o->embed;
+	for (int i = 0; i < n; i++) {
+		float duc = dout[2 * i], dcond = dout[2 * i + 1];
+		size_t row = (size_t)m->labels[i] * c;
+		m->g[o->b] += duc;
+		for (int k = 0; k < c; k++) {
+			float x = in[(size_t)k * n + i];
+			dw[k] += duc * x;
+			de[row + k] += dcond * x;
+			din[(size_t)k * n + i] += duc * w[k] + dcond * e[row + k];
+		}
+	}
+}
+
+/* The slope of the discriminator's leaky ReLUs. */
+#define LRELU_SLOPE 0.2f
+
 static void forward_op(struct model *m, const struct op *o, int n, bool train)
 {
 	const struct act *a = &m->acts[o->in];
@@ -359,6 +599,24 @@ static void forward_op(struct model *m, const struct op *o, int n, bool train)
 		break;
 	case OP_LINEAR:
 		linear_forward(in, n, o->lin_in, o->lin_out, m->p + o->w, m->p + o->b, out);
+		break;
+	case OP_LATENT:
+		latent_forward(m, o, in, n, out);
+		break;
+	case OP_CONVT:
+		convt_forward(&o->cv, in, n, a->h, a->w, m->p + o->w, out);
+		break;
+	case OP_UPSAMPLE:
+		upsample_forward(in, a->c * n, a->h, a->w, 2, out);
+		break;
+	case OP_LRELU:
+		leaky_relu_forward(in, act_len(m, o->in, n), LRELU_SLOPE, out);
+		break;
+	case OP_TANH:
+		tanh_forward(in, act_len(m, o->in, n), out);
+		break;
+	case OP_PROJECT:
+		project_forward(m, o, in, n, out);
 		break;
 	}
 }
@@ -426,14 +684,12 @@ void model_forward(struct model *m, const float *x, int n, bool train)
 static void backward_op(struct model *m, const struct op *o, int n)
 {
 	const struct act *a = &m->acts[o->in];
-	float *in = m->a[o->in], *din = m->d[o->in];
+	float *in = m->a[o->in], *din = o->in || m->input_grad ? m->d[o->in] : NULL;
 	const float *dout = o->out >= 0 ? m->d[o->out] : m->dlogits;
 	size_t m_len = (size_t)n * (size_t)a->h * (size_t)a->w, len = act_len(m, o->in, n);
 	switch (o->kind) {
 	case OP_CONV:
-		/* The input image needs no gradient. */
-		conv_backward(&o->cv, in, n, a->h, a->w, m->p + o->w, dout, o->in ? din : NULL,
-			      m->g + o->w);
+		conv_backward(&o->cv, in, n, a->h, a->w, m->p + o->w, dout, din, m->g + o->w);
 		break;
 	case OP_BN:
 		bn_backward(&o->bn, in, m_len, m->p + o->w, m->saved + o->saved,
@@ -452,16 +708,63 @@ static void backward_op(struct model *m, const struct op *o, int n)
 		linear_backward(in, n, o->lin_in, o->lin_out, m->p + o->w, dout, din, m->g + o->w,
 				m->g + o->b);
 		break;
+	case OP_LATENT:
+		latent_backward(m, o, dout, n, din);
+		break;
+	case OP_CONVT:
+		convt_backward(&o->cv, in, n, a->h, a->w, m->p + o->w, dout, din, m->g + o->w);
+		break;
+	case OP_UPSAMPLE:
+		upsample_backward(dout, a->c * n, a->h, a->w, 2, din);
+		break;
+	case OP_LRELU:
+		leaky_relu_backward(in, dout, len, LRELU_SLOPE, din);
+		break;
+	case OP_TANH:
+		tanh_backward(m->a[o->out], dout, len, din);
+		break;
+	case OP_PROJECT:
+		project_backward(m, o, in, dout, n, din);
+		break;
 	}
 }
 
-void model_backward(struct model *m, int n)
+/* The gradients of every parameter (and of the input with
+ * m->input_grad) from that of the output: the logits' in m->dlogits, or
+ * the output activation's, dout [n][c][h w]. */
+static void backward(struct model *m, const float *dout, int n)
 {
 	memset(m->g, 0, m->size * sizeof *m->g);
 	for (int i = 0; i < m->nacts; i++)
 		zero_fill(m->d[i], act_len(m, i, n));
+	if (dout) {
+		const struct act *a = &m->acts[m->nacts - 1];
+		nchw_to_cnhw(dout, n, a->c, (size_t)a->h * (size_t)a->w, m->d[m->nacts - 1]);
+	}
 	for (int i = m->nops - 1; i >= 0; i--)
 		backward_op(m, &m->ops[i], n);
+}
+
+void model_backward(struct model *m, int n)
+{
+	backward(m, NULL, n);
+}
+
+void model_backward_from(struct model *m, const float *dout, int n)
+{
+	backward(m, dout, n);
+}
+
+void model_output(const struct model *m, float *out)
+{
+	const struct act *a = &m->acts[m->nacts - 1];
+	cnhw_to_nchw(m->a[m->nacts - 1], m->last_n, a->c, (size_t)a->h * (size_t)a->w, out);
+}
+
+void model_input_grad(const struct model *m, float *dx)
+{
+	const struct act *a = &m->acts[0];
+	cnhw_to_nchw(m->d[0], m->last_n, a->c, (size_t)a->h * (size_t)a->w, dx);
 }
 
 const float *model_features(const struct model *m, int *dim)

@@ -1,5 +1,5 @@
-/* model: the classifier networks of simbal, built from lib/nn's layers as
- * a list of operations over numbered activations, with one arena for the
+/* model: the networks of simbal, built from lib/nn's layers as a list of
+ * operations over numbered activations, with one arena for the
  * parameters, one for their gradients and one for the optimizer's state.
  *
  * Architectures: resnet20, resnet32, resnet56, the CIFAR ResNets of He et
@@ -7,7 +7,20 @@
  * widths 16, 32, 64, a 1x1 convolution and batch norm as the shortcut
  * where the shape changes); resnet18, the CIFAR-style ResNet-18 (3x3 stem,
  * four stages of two blocks, widths 64 to 512).  A width multiplier scales
- * every width; inputs of 1 or 3 channels, any size from 8 up. */
+ * every width; inputs of 1 or 3 channels, any size from 8 up.
+ *
+ * The class-conditional GAN (gantrain): cgan-g, the generator, and
+ * cgan-d, the discriminator, for square images of 8x8 up to 256x256.
+ * The generator adds the class embedding, scaled by m->lambda, to its
+ * latent vector z (GAN_ZDIM values of N(0, 1) an image), projects that to
+ * a start plane of 4x4 to 7x7 (a transposed convolution), then doubles the
+ * size stage by stage (nearest upsampling, 3x3 convolution, batch norm,
+ * ReLU) and ends in a 3x3 convolution to the image's channels and tanh.
+ * The discriminator halves the size stage by stage (3x3 convolutions of
+ * stride 2, leaky ReLU 0.2, no normalisation) down to the start plane,
+ * pools, and gives two logits an image: an unconditional one (a linear
+ * layer) and a conditional one, the projection of the features on the
+ * embedding of the image's class (Miyato and Koyama 2018). */
 #ifndef SIMBAL_MODEL_H
 #define SIMBAL_MODEL_H
 
@@ -25,6 +38,10 @@ struct arch {
 	float width_mult;
 };
 
+/* How a parameter starts: init_value each, normal of sd init_value, or
+ * uniform within +-init_value. */
+enum param_init { INIT_CONST, INIT_NORMAL, INIT_UNIFORM };
+
 /* A named tensor of the parameter arena (also the running statistics,
  * which are state but not trained). */
 struct param {
@@ -33,9 +50,24 @@ struct param {
 	int shape[4], dims;
 	bool trained;  /* a running statistic is not */
 	bool decayed;  /* weight decay applies (weights, not biases or BN) */
+	enum param_init init;
+	double init_value;
 };
 
-enum op_kind { OP_CONV, OP_BN, OP_RELU, OP_ADD, OP_GAP, OP_LINEAR };
+/* The latent length of cgan-g. */
+#define GAN_ZDIM 128
+
+enum model_kind { MODEL_CLASSIFIER, MODEL_GENERATOR, MODEL_DISCRIMINATOR };
+
+enum op_kind {
+	OP_CONV, OP_BN, OP_RELU, OP_ADD, OP_GAP, OP_LINEAR,
+	OP_LATENT,   /* out = in + lambda embedding[label] */
+	OP_CONVT,    /* transposed convolution */
+	OP_UPSAMPLE, /* nearest, by 2 */
+	OP_LRELU,    /* leaky ReLU, slope 0.2 */
+	OP_TANH,
+	OP_PROJECT,  /* logits [n][2]: linear(in), <embedding[label], in> */
+};
 
 struct op {
 	enum op_kind kind;
@@ -43,6 +75,7 @@ struct op {
 	struct conv cv;       /* OP_CONV */
 	struct batchnorm bn;  /* OP_BN */
 	size_t w, b;          /* parameter offsets: weights (conv, linear, gamma), bias (beta) */
+	size_t embed;         /* OP_LATENT, OP_PROJECT: the class embedding [classes][c] */
 	size_t run_mean, run_var, saved; /* OP_BN: running stats; saved mean and invstd */
 	int lin_in, lin_out;  /* OP_LINEAR */
 };
@@ -66,11 +99,18 @@ struct model {
 	int batch;           /* what they are sized for */
 	int last_n;          /* images of the last forward pass */
 	float *saved;        /* batch norms' saved statistics */
+	int outputs;         /* logits an image; 0: the output is the last activation */
 	float *logits, *prob, *dlogits;
+	/* Conditional models: the class of each image of the pass, and the
+	 * generator's embedding scale; set by the caller before a pass. */
+	const int *labels;
+	float lambda;
+	bool input_grad;     /* backward also gives the input's gradient, in m->d[0] */
 };
 
-/* Whether name is an architecture model_build knows. */
+/* Whether name is an architecture model_build knows, and of which kind. */
 bool model_known(const char *name);
+enum model_kind model_kind(const char *name);
 
 /* Builds the model of arch with its parameters initialised from seed;
  * -1 with err for an unknown architecture or a size it cannot take. */
@@ -90,6 +130,16 @@ void model_forward(struct model *m, const float *x, int n, bool train);
  * the loss with respect to the logits, m->dlogits: the gradients of the
  * parameters in m->g (set, not accumulated across calls). */
 void model_backward(struct model *m, int n);
+
+/* The last forward pass's output activation (a generator's images) into
+ * out [n][c][h][w]; m->d[0], the input's gradient after a backward pass
+ * with m->input_grad, into dx [n][c][h][w]. */
+void model_output(const struct model *m, float *out);
+void model_input_grad(const struct model *m, float *dx);
+
+/* Backward from a gradient of the output activation, dout [n][c][h][w]
+ * (a generator, whose output is not logits). */
+void model_backward_from(struct model *m, const float *dout, int n);
 
 /* The features of the last forward pass: the penultimate layer (global
  * average pooling) as [dim][n], channel-major. */

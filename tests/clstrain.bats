@@ -128,6 +128,8 @@ setup() {
 	assert_usage_error
 	run clstrain -o x.ckpt --arch resnet99 m.tsv
 	assert_usage_error
+	run clstrain -o x.ckpt --arch cgan-g m.tsv
+	assert_usage_error
 	run clstrain -o x.ckpt --best b.ckpt m.tsv
 	assert_usage_error
 	run clstrain -o x.ckpt --optimizer rmsprop m.tsv

@@ -56,9 +56,9 @@ static double loss(const struct probe *p)
 
 /* The worst disagreement between grad and dL/dv by central differences
  * over v[0 .. n - 1], relative to max(1, |numeric|). */
-static double worst_gradient_error(const struct probe *p, float *v, size_t n, const float *grad)
+static double gradient_error_at(const struct probe *p, float *v, size_t n, const float *grad,
+				float eps)
 {
-	const float eps = 1e-2f;
 	double worst = 0;
 	for (size_t i = 0; i < n; i++) {
 		float keep = v[i];
@@ -73,6 +73,11 @@ static double worst_gradient_error(const struct probe *p, float *v, size_t n, co
 			worst = err;
 	}
 	return worst;
+}
+
+static double worst_gradient_error(const struct probe *p, float *v, size_t n, const float *grad)
+{
+	return gradient_error_at(p, v, n, grad, 1e-2f);
 }
 
 #define GRAD_TOLERANCE 2e-3
@@ -782,18 +787,22 @@ static void optimizers_agree_with_pytorch(void)
 }
 
 /* A checkpoint finds tensors by name: every architecture names each of
- * its parameters once, and each batch norm's as a batch norm. */
+ * its parameters once, and each batch norm's as a batch norm, whose
+ * running statistics start at mean 0 and variance 1. */
 static void parameter_names_are_unique(void)
 {
-	const char *archs[] = { "resnet20", "resnet32", "resnet56", "resnet18" };
+	const char *archs[] = { "resnet20", "resnet32", "resnet56", "resnet18", "cgan-g", "cgan-d" };
 	for (size_t a = 0; a < sizeof archs / sizeof *archs; a++) {
 		struct arch arch = { "", 3, 8, 8, 2, 0.125f };
 		snprintf(arch.name, sizeof arch.name, "%s", archs[a]);
 		struct model m;
 		char err[ERRLEN];
 		CHECK(model_build(&m, &arch, 1, err) == 0);
-		int duplicates = 0, bn_named_conv = 0;
+		int duplicates = 0, bn_named_conv = 0, bad_start = 0;
 		for (int i = 0; i < m.nparams; i++) {
+			const float *v = m.p + m.params[i].offset;
+			bad_start += strstr(m.params[i].name, "running_mean") && v[0] != 0;
+			bad_start += strstr(m.params[i].name, "running_var") && v[0] != 1;
 			for (int j = 0; j < i; j++)
 				duplicates += strcmp(m.params[i].name, m.params[j].name) == 0;
 			bn_named_conv += strstr(m.params[i].name, "conv") &&
@@ -801,8 +810,100 @@ static void parameter_names_are_unique(void)
 		}
 		CHECK(duplicates == 0);
 		CHECK(bn_named_conv == 0);
+		CHECK(bad_start == 0);
 		model_free(&m);
 	}
+}
+
+/* A conditional GAN's network under test: the output of a training-mode
+ * forward pass over fixed inputs and labels. */
+struct gan_net {
+	struct model m;
+	const float *x;
+	int n;
+};
+
+static void gan_model_forward(const struct probe *p, float *out)
+{
+	struct gan_net *c = (struct gan_net *)p->ctx;
+	model_forward(&c->m, c->x, c->n, true);
+	if (c->m.outputs)
+		memcpy(out, c->m.logits, p->nout * sizeof *out);
+	else
+		model_output(&c->m, out);
+}
+
+/* A whole network's kinks (ReLU after batch norm, leaky ReLU) are crossed
+ * by steps of 1e-2; steps of 1e-3 cross few, and leave float rounding of
+ * the whole pass as the error, which a tolerance of 1e-2 allows (a wrong
+ * gradient is off by far more). */
+#define NET_EPS 1e-3f
+#define NET_TOLERANCE 1e-2
+
+/* Every parameter tensor's first and last values, and (input_grad) the
+ * input's first values, against finite differences. */
+static double gan_gradient_error(struct gan_net *c, float *x, size_t nx, size_t nout)
+{
+	struct probe p = { gan_model_forward, c, nout, randn_like(nout, -1, 1) };
+	struct model *m = &c->m;
+	float *out = xmalloc(nout * sizeof *out);
+	gan_model_forward(&p, out);
+	if (m->outputs) {
+		memcpy(m->dlogits, p.weights, nout * sizeof *out);
+		model_backward(m, c->n);
+	} else {
+		model_backward_from(m, p.weights, c->n);
+	}
+	float *g = xmalloc(m->size * sizeof *g);
+	memcpy(g, m->g, m->size * sizeof *g);
+	float *dx = xmalloc(nx * sizeof *dx);
+	if (m->input_grad)
+		model_input_grad(m, dx);
+	double worst = 0;
+	for (int i = 0; i < m->nparams; i++) {
+		const struct param *q = &m->params[i];
+		if (!q->trained)
+			continue;
+		size_t at[2] = { q->offset, q->offset + q->size - 1 };
+		for (int j = 0; j < 2; j++)
+			worst = fmax(worst, gradient_error_at(&p, m->p + at[j], 1, g + at[j], NET_EPS));
+	}
+	if (m->input_grad)
+		worst = fmax(worst, gradient_error_at(&p, x, nx < 40 ? nx : 40, dx, NET_EPS));
+	free(out), free(g), free(dx), free((void *)p.weights);
+	return worst;
+}
+
+static void gan_networks_gradients(void)
+{
+	int n = 4, labels[] = { 0, 2, 1, 2 };
+	char err[ERRLEN];
+	struct gan_net g = { .n = n }, d = { .n = n };
+	struct arch ga = { "cgan-g", 1, 8, 8, 3, 0.5f }, da = ga;
+	snprintf(da.name, sizeof da.name, "cgan-d");
+	CHECK(model_build(&g.m, &ga, 3, err) == 0);
+	CHECK(model_build(&d.m, &da, 4, err) == 0);
+	size_t nz = (size_t)n * GAN_ZDIM, nx = (size_t)n * 8 * 8;
+	float *z = randn_like(nz, -1, 1), *x = randn_like(nx, -1, 1);
+	g.x = z;
+	d.x = x;
+	g.m.labels = d.m.labels = labels;
+	g.m.lambda = 0.5f;
+	d.m.input_grad = true;
+	double eg = gan_gradient_error(&g, z, nz, nx), ed = gan_gradient_error(&d, x, nx, 2 * (size_t)n);
+	printf("# cgan-g worst gradient error %.2g, cgan-d (and its input) %.2g\n", eg, ed);
+	CHECK(eg < NET_TOLERANCE);
+	CHECK(ed < NET_TOLERANCE);
+	/* the generator's images are in (-1, 1), the discriminator's logits two an image */
+	model_forward(&g.m, z, n, false);
+	float *img = xmalloc(nx * sizeof *img);
+	model_output(&g.m, img);
+	int outside = 0;
+	for (size_t i = 0; i < nx; i++)
+		outside += !(img[i] > -1 && img[i] < 1);
+	CHECK(outside == 0);
+	model_free(&g.m), model_free(&d.m);
+	free(z), free(x), free(img);
 }
 
 static void schedules(void)
@@ -877,4 +978,6 @@ void unit_main(void)
 	unit_run("optim: three steps of SGD (Nesterov) and AdamW agree with PyTorch",
 		 optimizers_agree_with_pytorch);
 	unit_run("optim: cosine with warm-up, step schedules", schedules);
+	unit_run("model: cgan-g and cgan-d gradients (parameters, labels, the input)",
+		 gan_networks_gradients);
 }
