@@ -48,25 +48,45 @@ static void put_floats(struct bytes *b, const float *v, size_t n)
 
 static const char *const optim_names[] = { "sgd", "adam", "adamw" };
 
-static void header(struct bytes *h, const struct model *m, const struct optim *o,
-		   const struct ckpt_meta *meta)
+/* A part's architecture and optimizer lines, its keys after its prefix. */
+static void part_header(struct bytes *h, const struct ckpt_part *part, bool arch)
 {
+	const struct model *m = part->m;
+	const struct optim *o = part->o;
 	const struct arch *a = &m->arch;
+	const char *p = part->prefix;
 	char line[256];
 #define LINE(...) put(h, line, (size_t)snprintf(line, sizeof line, __VA_ARGS__))
-	LINE("arch\t%s\n", a->name);
-	LINE("channels\t%d\nheight\t%d\nwidth\t%d\nclasses\t%d\n", a->channels, a->height, a->width,
-	     a->classes);
-	LINE("width_mult\t%.9g\n", a->width_mult);
-	LINE("epoch\t%ld\nstep\t%ld\n", meta->epoch, meta->step);
-	if (o) {
-		LINE("optimizer\t%s\n", optim_names[o->kind]);
-		LINE("momentum\t%.9g\nnesterov\t%d\n", o->momentum, o->nesterov);
-		LINE("beta1\t%.9g\nbeta2\t%.9g\neps\t%.9g\n", o->beta1, o->beta2, o->eps);
-		LINE("weight_decay\t%.9g\noptim_step\t%ld\n", o->weight_decay, o->step);
+	if (arch) {
+		LINE("%sarch\t%s\n", p, a->name);
+		LINE("%schannels\t%d\n%sheight\t%d\n%swidth\t%d\n%sclasses\t%d\n", p, a->channels, p,
+		     a->height, p, a->width, p, a->classes);
+		LINE("%swidth_mult\t%.9g\n", p, a->width_mult);
+	} else if (o) {
+		LINE("%soptimizer\t%s\n", p, optim_names[o->kind]);
+		LINE("%smomentum\t%.9g\n%snesterov\t%d\n", p, o->momentum, p, o->nesterov);
+		LINE("%sbeta1\t%.9g\n%sbeta2\t%.9g\n%seps\t%.9g\n", p, o->beta1, p, o->beta2, p, o->eps);
+		LINE("%sweight_decay\t%.9g\n%soptim_step\t%ld\n", p, o->weight_decay, p, o->step);
 	}
 #undef LINE
-	for (int i = 0; i < a->classes; i++) {
+}
+
+/* The first part's lines, the position, the others' lines (after a part
+ * line naming each prefix), the classes, the caller's lines. */
+static void header(struct bytes *h, const struct ckpt_part *parts, int nparts,
+		   const struct ckpt_meta *meta)
+{
+	char line[256];
+	part_header(h, &parts[0], true);
+	put(h, line, (size_t)snprintf(line, sizeof line, "epoch\t%ld\nstep\t%ld\n", meta->epoch,
+				      meta->step));
+	part_header(h, &parts[0], false);
+	for (int i = 1; i < nparts; i++) {
+		put(h, line, (size_t)snprintf(line, sizeof line, "part\t%s\n", parts[i].prefix));
+		part_header(h, &parts[i], true);
+		part_header(h, &parts[i], false);
+	}
+	for (int i = 0; i < parts[0].m->arch.classes; i++) {
 		put(h, "class\t", 6);
 		put(h, meta->classes[i], strlen(meta->classes[i]));
 		put(h, "\n", 1);
@@ -79,7 +99,7 @@ static void header(struct bytes *h, const struct model *m, const struct optim *o
  * state for the trained ones (prefix "optim.buf.", or "optim.m." and
  * "optim.v."). */
 struct entry {
-	char name[MODEL_MAX_NAME + 16];
+	char name[CKPT_MAX_PREFIX + MODEL_MAX_NAME + 16];
 	const struct param *p;
 	size_t at; /* in the arena it belongs to */
 	float *arena;
@@ -92,7 +112,8 @@ static int state_copies(const struct optim *o)
 
 /* copies: 0 (parameters only), 1 (SGD's buffer) or 2 (Adam's moments);
  * state: the optimizer's arena, or NULL when only the names matter. */
-static size_t entries(const struct model *m, int copies, float *state, struct entry **out)
+static size_t entries(const struct model *m, const char *part, int copies, float *state,
+		      struct entry **out)
 {
 	static const char *const prefix[3][2] = { { "", "" },
 						  { "optim.buf.", "" },
@@ -106,8 +127,8 @@ static size_t entries(const struct model *m, int copies, float *state, struct en
 				continue;
 			grow_array(out, &cap, n + 1, sizeof **out);
 			struct entry *e = &(*out)[n++];
-			snprintf(e->name, sizeof e->name, "%s%s", c == 0 ? "" : prefix[copies][c - 1],
-				 p->name);
+			snprintf(e->name, sizeof e->name, "%s%s%s", part,
+				 c == 0 ? "" : prefix[copies][c - 1], p->name);
 			e->p = p;
 			e->arena = c == 0 ? m->p : state ? state + (size_t)(c - 1) * m->size : NULL;
 			e->at = p->offset;
@@ -115,17 +136,27 @@ static size_t entries(const struct model *m, int copies, float *state, struct en
 	return n;
 }
 
-void ckpt_save(const char *path, const struct model *m, const struct optim *o,
-	       const struct ckpt_meta *meta)
+void ckpt_save_parts(const char *path, const struct ckpt_part *parts, int nparts,
+		     const struct ckpt_meta *meta)
 {
 	struct bytes b = { 0 }, h = { 0 };
-	header(&h, m, o, meta);
+	header(&h, parts, nparts, meta);
 	put(&b, MAGIC, 8);
 	put_le(&b, VERSION, 4);
 	put_le(&b, h.n, 4);
 	put(&b, h.p, h.n);
-	struct entry *e;
-	size_t n = entries(m, state_copies(o), o ? o->state : NULL, &e);
+	struct entry *e = NULL;
+	size_t n = 0;
+	for (int i = 0; i < nparts; i++) {
+		const struct optim *o = parts[i].o;
+		struct entry *more;
+		size_t k = entries(parts[i].m, parts[i].prefix, state_copies(o), o ? o->state : NULL,
+				   &more);
+		e = xrealloc(e, (n + k) * sizeof *e);
+		memcpy(e + n, more, k * sizeof *e);
+		n += k;
+		free(more);
+	}
 	put_le(&b, n, 4);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(e[i].name);
@@ -147,6 +178,13 @@ void ckpt_save(const char *path, const struct model *m, const struct optim *o,
 	free(e);
 	free(b.p);
 	free(h.p);
+}
+
+void ckpt_save(const char *path, const struct model *m, const struct optim *o,
+	       const struct ckpt_meta *meta)
+{
+	struct ckpt_part part = { "", (struct model *)m, (struct optim *)o };
+	ckpt_save_parts(path, &part, 1, meta);
 }
 
 /* Reading: a cursor over the file's bytes that fails past the end. */
@@ -252,9 +290,17 @@ static void split_header(const unsigned char *p, size_t n, struct header *h)
 	}
 }
 
-static bool get_long(const struct header *h, const char *key, long *v)
+/* The value of the key prefix + key. */
+static const char *pvalue(const struct header *h, const char *prefix, const char *key)
 {
-	const char *s = value(h->keys, h->values, h->n, key);
+	char full[CKPT_MAX_PREFIX + 32];
+	snprintf(full, sizeof full, "%s%s", prefix, key);
+	return value(h->keys, h->values, h->n, full);
+}
+
+static bool get_long(const struct header *h, const char *prefix, const char *key, long *v)
+{
+	const char *s = pvalue(h, prefix, key);
 	char *end;
 	if (!s)
 		return false;
@@ -263,9 +309,9 @@ static bool get_long(const struct header *h, const char *key, long *v)
 	return !errno && end != s && !*end;
 }
 
-static bool get_float(const struct header *h, const char *key, float *v)
+static bool get_float(const struct header *h, const char *prefix, const char *key, float *v)
 {
-	const char *s = value(h->keys, h->values, h->n, key);
+	const char *s = pvalue(h, prefix, key);
 	double d;
 	if (!s || scan_number(s, &d) != NUMBER_OK)
 		return false;
@@ -273,19 +319,18 @@ static bool get_float(const struct header *h, const char *key, float *v)
 	return true;
 }
 
-/* The architecture, classes, position and caller's lines of the header. */
-static int read_meta(const struct header *h, struct arch *a, struct ckpt_meta *meta, char *why)
+/* The architecture of the part of prefix. */
+static int read_arch(const struct header *h, const char *prefix, struct arch *a, char *why)
 {
-	const char *name = value(h->keys, h->values, h->n, "arch");
+	const char *name = pvalue(h, prefix, "arch");
 	long c, ht, w, k;
 	memset(a, 0, sizeof *a);
-	if (!name || strlen(name) >= sizeof a->name || !get_long(h, "channels", &c) ||
-	    !get_long(h, "height", &ht) || !get_long(h, "width", &w) || !get_long(h, "classes", &k) ||
-	    !get_float(h, "width_mult", &a->width_mult) || !get_long(h, "epoch", &meta->epoch) ||
-	    !get_long(h, "step", &meta->step) || meta->epoch < 0 || meta->epoch > 1000000000 ||
-	    meta->step < 0 || k < 2 || k > 1000000 || c < 1 || c > 3 ||
-	    ht < 1 || ht > 65536 || w < 1 || w > 65536) {
-		snprintf(why, ERRLEN, "its header lacks or garbles the architecture");
+	if (!name || strlen(name) >= sizeof a->name || !get_long(h, prefix, "channels", &c) ||
+	    !get_long(h, prefix, "height", &ht) || !get_long(h, prefix, "width", &w) ||
+	    !get_long(h, prefix, "classes", &k) || !get_float(h, prefix, "width_mult", &a->width_mult) ||
+	    k < 2 || k > 1000000 || c < 1 || c > 3 || ht < 1 || ht > 65536 || w < 1 || w > 65536) {
+		snprintf(why, ERRLEN, "its header lacks or garbles the architecture%s%s",
+			 *prefix ? " of " : "", prefix);
 		return -1;
 	}
 	strcpy(a->name, name);
@@ -293,24 +338,50 @@ static int read_meta(const struct header *h, struct arch *a, struct ckpt_meta *m
 	a->height = (int)ht;
 	a->width = (int)w;
 	a->classes = (int)k;
+	return 0;
+}
+
+static const char *const part_keys[] = { "arch", "channels", "height", "width", "classes",
+					  "width_mult", "optimizer", "momentum", "nesterov",
+					  "beta1", "beta2", "eps", "weight_decay", "optim_step" };
+
+/* Whether key is a part's own (bare, or after a part line's prefix), the
+ * position or a part line: not the caller's. */
+static bool is_known(const struct header *h, const char *key)
+{
+	if (!strcmp(key, "epoch") || !strcmp(key, "step") || !strcmp(key, "part"))
+		return true;
+	for (int i = -1; i < h->n; i++) {
+		const char *prefix = i < 0 ? "" : strcmp(h->keys[i], "part") == 0 ? h->values[i] : NULL;
+		size_t len = prefix ? strlen(prefix) : 0;
+		if (!prefix || strncmp(key, prefix, len) != 0)
+			continue;
+		for (size_t j = 0; j < sizeof part_keys / sizeof part_keys[0]; j++)
+			if (strcmp(key + len, part_keys[j]) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* The classes (as many as k), position and caller's lines of the header. */
+static int read_meta(const struct header *h, int k, struct ckpt_meta *meta, char *why)
+{
+	if (!get_long(h, "", "epoch", &meta->epoch) || !get_long(h, "", "step", &meta->step) ||
+	    meta->epoch < 0 || meta->epoch > 1000000000 || meta->step < 0) {
+		snprintf(why, ERRLEN, "its header lacks or garbles the training position");
+		return -1;
+	}
 	meta->classes = xcalloc((size_t)k + 1, sizeof *meta->classes);
 	size_t extra = 0;
 	int found = 0;
-	static const char *const known[] = { "arch", "channels", "height", "width", "classes",
-					     "width_mult", "epoch", "step", "optimizer", "momentum",
-					     "nesterov", "beta1", "beta2", "eps", "weight_decay",
-					     "optim_step" };
 	meta->extra = xmalloc(1);
 	meta->extra[0] = 0;
 	for (int i = 0; i < h->n; i++) {
-		bool is_known = false;
-		for (size_t j = 0; j < sizeof known / sizeof known[0]; j++)
-			is_known = is_known || strcmp(h->keys[i], known[j]) == 0;
 		if (strcmp(h->keys[i], "class") == 0) {
 			if (found < k)
 				meta->classes[found] = xstrdup(h->values[i]);
 			found++;
-		} else if (!is_known) {
+		} else if (!is_known(h, h->keys[i])) {
 			size_t add = strlen(h->keys[i]) + strlen(h->values[i]) + 2;
 			meta->extra = xrealloc(meta->extra, extra + add + 1);
 			sprintf(meta->extra + extra, "%s\t%s\n", h->keys[i], h->values[i]);
@@ -318,11 +389,11 @@ static int read_meta(const struct header *h, struct arch *a, struct ckpt_meta *m
 		}
 	}
 	if (found != k) {
-		snprintf(why, ERRLEN, "it names %d classes, its model has %ld", found, k);
+		snprintf(why, ERRLEN, "it names %d classes, its model has %d", found, k);
 		return -1;
 	}
-	for (long i = 0; i < k; i++)
-		for (long j = 0; j < i; j++)
+	for (int i = 0; i < k; i++)
+		for (int j = 0; j < i; j++)
 			if (strcmp(meta->classes[i], meta->classes[j]) == 0) {
 				snprintf(why, ERRLEN, "it names the class '%.100s' twice", meta->classes[i]);
 				return -1;
@@ -330,19 +401,20 @@ static int read_meta(const struct header *h, struct arch *a, struct ckpt_meta *m
 	return 0;
 }
 
-static int read_optim(const struct header *h, struct optim *o, char *why)
+static int read_optim(const struct header *h, const char *prefix, struct optim *o, char *why)
 {
-	const char *kind = value(h->keys, h->values, h->n, "optimizer");
+	const char *kind = pvalue(h, prefix, "optimizer");
 	long nesterov;
 	memset(o, 0, sizeof *o);
 	int k = -1;
 	for (int i = 0; i < 3; i++)
 		if (strcmp(kind, optim_names[i]) == 0)
 			k = i;
-	if (k < 0 || !get_float(h, "momentum", &o->momentum) || !get_long(h, "nesterov", &nesterov) ||
-	    !get_float(h, "beta1", &o->beta1) || !get_float(h, "beta2", &o->beta2) ||
-	    !get_float(h, "eps", &o->eps) || !get_float(h, "weight_decay", &o->weight_decay) ||
-	    !get_long(h, "optim_step", &o->step)) {
+	if (k < 0 || !get_float(h, prefix, "momentum", &o->momentum) ||
+	    !get_long(h, prefix, "nesterov", &nesterov) || !get_float(h, prefix, "beta1", &o->beta1) ||
+	    !get_float(h, prefix, "beta2", &o->beta2) || !get_float(h, prefix, "eps", &o->eps) ||
+	    !get_float(h, prefix, "weight_decay", &o->weight_decay) ||
+	    !get_long(h, prefix, "optim_step", &o->step)) {
 		snprintf(why, ERRLEN, "its header garbles the optimizer");
 		return -1;
 	}
@@ -409,17 +481,34 @@ static void get_floats(const unsigned char *p, size_t n, float *out)
 	}
 }
 
-/* Fills the model's (and optimizer's) tensors from the stored ones: each
- * must be there once with its shape, and the file may hold no other. */
-static int fill(const struct stored *t, size_t n, const unsigned char *data, const struct model *m,
-		int file_copies, const struct optim *o, char *why)
+/* The prefix of the part a stored tensor belongs to: the longest of the
+ * header's part lines it starts with, or "" (the first part). */
+static const char *owner(const struct header *h, const struct stored *t)
 {
+	const char *best = "";
+	for (int i = 0; i < h->n; i++) {
+		if (strcmp(h->keys[i], "part") != 0)
+			continue;
+		size_t len = strlen(h->values[i]);
+		if (len <= t->len && len > strlen(best) && !memcmp(t->name, h->values[i], len))
+			best = h->values[i];
+	}
+	return best;
+}
+
+/* Fills a part's model (and optimizer) from the stored tensors: each must
+ * be there once with its shape, and the part may hold no other. */
+static int fill(const struct header *h, const struct stored *t, size_t n,
+		const unsigned char *data, const struct ckpt_part *part, int file_copies, char *why)
+{
+	const struct model *m = part->m;
+	const struct optim *o = part->o;
 	struct entry *all, *want;
-	size_t nall = entries(m, file_copies, NULL, &all);
-	size_t nwant = entries(m, state_copies(o), o ? o->state : NULL, &want);
+	size_t nall = entries(m, part->prefix, file_copies, NULL, &all);
+	size_t nwant = entries(m, part->prefix, state_copies(o), o ? o->state : NULL, &want);
 	int rc = -1;
 	for (size_t i = 0; i < n; i++) {
-		bool known = false;
+		bool known = strcmp(owner(h, &t[i]), part->prefix) != 0;
 		for (size_t j = 0; j < nall && !known; j++)
 			known = strlen(all[j].name) == t[i].len && !memcmp(all[j].name, t[i].name, t[i].len);
 		if (!known) {
@@ -459,7 +548,69 @@ out:
 	return rc;
 }
 
-static int parse(const unsigned char *p, size_t size, struct model *m, struct optim *o,
+/* Whether the header declares the part of prefix ("": always). */
+static bool has_part(const struct header *h, const char *prefix)
+{
+	if (!*prefix)
+		return true;
+	for (int i = 0; i < h->n; i++)
+		if (strcmp(h->keys[i], "part") == 0 && strcmp(h->values[i], prefix) == 0)
+			return true;
+	return false;
+}
+
+/* Builds a part's model (and optimizer) from the header; *file_copies:
+ * the optimizer state the file holds for it.  left: the floats of the
+ * file not yet claimed, which the models' arenas must fit in (a header
+ * cannot make us allocate more than the file holds). */
+static int build_part(const struct header *h, struct ckpt_part *part, int classes, size_t *left,
+		      int *file_copies, char *why)
+{
+	const char *prefix = part->prefix;
+	struct arch arch;
+	if (!has_part(h, prefix)) {
+		snprintf(why, ERRLEN, "it holds no part %s (not a checkpoint of that kind)", prefix);
+		return -1;
+	}
+	if (read_arch(h, prefix, &arch, why))
+		return -1;
+	if (arch.classes != classes) {
+		snprintf(why, ERRLEN, "its part %s has %d classes, not %d", prefix, arch.classes, classes);
+		return -1;
+	}
+	struct optim file_optim = { 0 };
+	bool has_optim = pvalue(h, prefix, "optimizer") != NULL;
+	if (has_optim && read_optim(h, prefix, &file_optim, why))
+		return -1;
+	if (part->o && !has_optim) {
+		snprintf(why, ERRLEN, "it holds no optimizer state (it cannot resume training)");
+		return -1;
+	}
+	char err[ERRLEN];
+	size_t params;
+	if (model_params(&arch, &params, err)) {
+		snprintf(why, ERRLEN, "%s", err);
+		return -1;
+	}
+	if (params > *left) {
+		snprintf(why, ERRLEN, "it is too short for the %s its header names", arch.name);
+		return -1;
+	}
+	*left -= params;
+	if (model_build(part->m, &arch, 0, err)) {
+		snprintf(why, ERRLEN, "%s", err);
+		return -1;
+	}
+	if (part->o) {
+		*part->o = file_optim;
+		optim_init(part->o, part->m);
+		part->o->step = file_optim.step;
+	}
+	*file_copies = has_optim ? state_copies(&file_optim) : 0;
+	return 0;
+}
+
+static int parse(const unsigned char *p, size_t size, struct ckpt_part *parts, int nparts,
 		 struct ckpt_meta *meta, struct header *h, char *why)
 {
 	struct cursor c = { .p = p, .n = size - 4 };
@@ -476,56 +627,34 @@ static int parse(const unsigned char *p, size_t size, struct model *m, struct op
 		return -1;
 	}
 	split_header(text, (size_t)hlen, h);
-	struct arch arch;
-	if (read_meta(h, &arch, meta, why))
+	struct arch first;
+	if (read_arch(h, "", &first, why) || read_meta(h, first.classes, meta, why))
 		return -1;
-	struct optim file_optim = { 0 };
-	bool has_optim = value(h->keys, h->values, h->n, "optimizer") != NULL;
-	if (has_optim && read_optim(h, &file_optim, why))
-		return -1;
-	if (o && !has_optim) {
-		snprintf(why, ERRLEN, "it holds no optimizer state (it cannot resume training)");
-		return -1;
-	}
-	/* The model's arena, computed before anything is allocated, must be
-	 * what the file holds: a header cannot make us allocate more. */
-	char err[ERRLEN];
-	size_t params;
-	if (model_params(&arch, &params, err)) {
-		snprintf(why, ERRLEN, "%s", err);
-		return -1;
-	}
-	if (params > (c.n - c.at) / 4) {
-		snprintf(why, ERRLEN, "it is too short for the %s its header names", arch.name);
-		return -1;
-	}
-	if (model_build(m, &arch, 0, err)) {
-		snprintf(why, ERRLEN, "%s", err);
-		return -1;
-	}
-	if (o) {
-		*o = file_optim;
-		optim_init(o, m);
-		o->step = file_optim.step;
-	}
+	size_t left = (c.n - c.at) / 4;
+	int copies[CKPT_MAX_PARTS];
+	for (int i = 0; i < nparts; i++)
+		if (build_part(h, &parts[i], first.classes, &left, &copies[i], why))
+			return -1;
 	struct stored *t = NULL;
 	size_t n;
 	int rc = read_table(&c, &t, &n, why);
-	if (rc == 0)
-		rc = fill(t, n, c.p + c.at, m, has_optim ? state_copies(&file_optim) : 0, o, why);
+	for (int i = 0; i < nparts && rc == 0; i++)
+		rc = fill(h, t, n, c.p + c.at, &parts[i], copies[i], why);
 	free(t);
 	return rc;
 }
 
-int ckpt_load(const char *path, struct model *m, struct optim *o, struct ckpt_meta *meta,
-	      char *err)
+int ckpt_load_parts(const char *path, struct ckpt_part *parts, int nparts,
+		    struct ckpt_meta *meta, char *err)
 {
 	unsigned char *data;
 	size_t size;
 	memset(meta, 0, sizeof *meta);
-	memset(m, 0, sizeof *m);
-	if (o)
-		memset(o, 0, sizeof *o);
+	for (int i = 0; i < nparts; i++) {
+		memset(parts[i].m, 0, sizeof *parts[i].m);
+		if (parts[i].o)
+			memset(parts[i].o, 0, sizeof *parts[i].o);
+	}
 	if (read_all(path, &data, &size, err))
 		return -1;
 	char why[ERRLEN] = "";
@@ -541,13 +670,15 @@ int ckpt_load(const char *path, struct model *m, struct optim *o, struct ckpt_me
 		if (stored != crc32_z(crc32(0, NULL, 0), data, size - 4))
 			snprintf(why, ERRLEN, "it is corrupted or truncated (its CRC does not match)");
 		else
-			rc = parse(data, size, m, o, meta, &h, why);
+			rc = parse(data, size, parts, nparts, meta, &h, why);
 	}
 	if (rc) {
 		snprintf(err, ERRLEN, "%.200s: %.300s", path, why);
-		if (o)
-			optim_free(o);
-		model_free(m);
+		for (int i = 0; i < nparts; i++) {
+			if (parts[i].o)
+				optim_free(parts[i].o);
+			model_free(parts[i].m);
+		}
 		ckpt_meta_free(meta);
 	}
 	free(h.keys);
@@ -555,6 +686,13 @@ int ckpt_load(const char *path, struct model *m, struct optim *o, struct ckpt_me
 	free(h.text);
 	free(data);
 	return rc;
+}
+
+int ckpt_load(const char *path, struct model *m, struct optim *o, struct ckpt_meta *meta,
+	      char *err)
+{
+	struct ckpt_part part = { "", m, o };
+	return ckpt_load_parts(path, &part, 1, meta, err);
 }
 
 void ckpt_meta_free(struct ckpt_meta *meta)

@@ -21,6 +21,28 @@ struct ckpt_meta {
 void ckpt_save(const char *path, const struct model *m, const struct optim *o,
 	       const struct ckpt_meta *meta);
 
+/* A checkpoint may hold several models (a GAN's generators and
+ * discriminator): the first part's names are bare, each other's start
+ * with its prefix (ending in '.'), in its header keys and its tensors. */
+#define CKPT_MAX_PREFIX 16
+#define CKPT_MAX_PARTS 4
+
+struct ckpt_part {
+	const char *prefix; /* "" for the first part */
+	struct model *m;
+	struct optim *o;    /* its optimizer, or NULL */
+};
+
+void ckpt_save_parts(const char *path, const struct ckpt_part *parts, int nparts,
+		     const struct ckpt_meta *meta);
+
+/* Reads the parts named (by prefix; the first one ""; CKPT_MAX_PARTS at
+ * most) into models built
+ * from their architectures (and optimizers where o is not NULL); the
+ * file's other parts are passed over; -1 with err as ckpt_load. */
+int ckpt_load_parts(const char *path, struct ckpt_part *parts, int nparts,
+		    struct ckpt_meta *meta, char *err);
+
 /* Reads path into a model built from its architecture (and into o when o
  * is not NULL: its kind, hyper-parameters and state); -1 with err for a
  * file that is not a checkpoint, truncated, corrupted, or inconsistent.

@@ -75,6 +75,60 @@ static void reads_back_what_was_written(void)
 	model_free(&m);
 }
 
+/* A GAN's checkpoint: three parts, two with Adam's state; read whole, or
+ * the first part alone, or refused where a part is asked of a file
+ * without it. */
+static void several_parts(void)
+{
+	struct arch ga = { "cgan-g", 1, 8, 8, 3, 0.25f }, da = ga;
+	snprintf(da.name, sizeof da.name, "cgan-d");
+	struct model g, ema, d, back[3];
+	struct optim og = { .kind = OPTIM_ADAM, .beta1 = 0.5f, .beta2 = 0.99f, .eps = 1e-8f };
+	struct optim od = og, oback[2];
+	char err[ERRLEN];
+	CHECK(model_build(&ema, &ga, 1, err) == 0);
+	CHECK(model_build(&g, &ga, 2, err) == 0);
+	CHECK(model_build(&d, &da, 3, err) == 0);
+	optim_init(&og, &g);
+	optim_init(&od, &d);
+	for (int i = 0; i < g.nparams; i++) /* the state kept: the trained parameters' */
+		for (size_t j = 0; g.params[i].trained && j < g.params[i].size; j++)
+			og.state[g.params[i].offset + j] = (float)(i + j);
+	od.step = 5;
+	struct ckpt_part parts[] = { { "", &ema, NULL }, { "G.", &g, &og }, { "D.", &d, &od } };
+	struct ckpt_meta meta = { .classes = classes, .step = 640 };
+	ckpt_save_parts(path_of("gan.ckpt"), parts, 3, &meta);
+	struct ckpt_part want[] = { { "", &back[0], NULL }, { "G.", &back[1], &oback[0] },
+				    { "D.", &back[2], &oback[1] } };
+	if (ckpt_load_parts(path_of("gan.ckpt"), want, 3, &meta, err)) {
+		unit_fail(__FILE__, __LINE__, err);
+		return;
+	}
+	for (int i = 0; i < 3; i++)
+		CHECK(back[i].size == parts[i].m->size &&
+		      !memcmp(back[i].p, parts[i].m->p, back[i].size * sizeof *back[i].p));
+	CHECK(strcmp(back[2].arch.name, "cgan-d") == 0 && oback[1].step == 5);
+	CHECK(!memcmp(oback[0].state, og.state, og.size * sizeof *og.state));
+	CHECK(meta.step == 640 && strcmp(meta.extra, "") == 0);
+	ckpt_meta_free(&meta);
+	for (int i = 0; i < 3; i++)
+		model_free(&back[i]);
+	optim_free(&oback[0]), optim_free(&oback[1]);
+	CHECK(ckpt_load(path_of("gan.ckpt"), &back[0], NULL, &meta, err) == 0);
+	CHECK(!memcmp(back[0].p, ema.p, ema.size * sizeof *ema.p));
+	ckpt_meta_free(&meta);
+	model_free(&back[0]);
+	/* a classifier's checkpoint has no part D. */
+	struct model m;
+	struct optim o;
+	make_checkpoint("cls.ckpt", &m, &o);
+	struct ckpt_part d_only[] = { { "", &back[0], NULL }, { "D.", &back[1], NULL } };
+	CHECK(ckpt_load_parts(path_of("cls.ckpt"), d_only, 2, &meta, err) == -1);
+	CHECK(strstr(err, "holds no part D.") != NULL);
+	optim_free(&o), optim_free(&og), optim_free(&od);
+	model_free(&m), model_free(&g), model_free(&ema), model_free(&d);
+}
+
 static unsigned char *slurp(const char *name, size_t *n)
 {
 	FILE *f = fopen(path_of(name), "rb");
@@ -177,6 +231,7 @@ void unit_main(void)
 	CHECK(mkdtemp(dir) != NULL);
 	unit_run("ckpt: reads back what was written, bit for bit", reads_back_what_was_written);
 	unit_run("ckpt: truncated, corrupted and mismatched files are refused", bad_files_are_refused);
+	unit_run("ckpt: several models in one file (a GAN's)", several_parts);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	CHECK(system(cmd) == 0);
