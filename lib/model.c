@@ -297,7 +297,10 @@ static void build_discriminator(struct builder *b, int k)
 		snprintf(n, sizeof n, "stage%d.conv2", j);
 		x = same_shape(b, OP_LRELU, conv(b, n, x, gan_width(j - 1, k, mult), 3, 2));
 	}
-	x = same_shape(b, OP_LRELU, conv(b, "last", x, gan_width(0, k, mult), 3, 1));
+	const struct act *a = &b->m->acts[x];
+	int spread = add_act(b, a->c + 1, a->h, a->w);
+	add_op(b, OP_MBSTD, x)->out = spread;
+	x = same_shape(b, OP_LRELU, conv(b, "last", spread, gan_width(0, k, mult), 3, 1));
 	int c = b->m->acts[x].c;
 	int pooled = add_act(b, c, 1, 1);
 	add_op(b, OP_GAP, x)->out = pooled;
@@ -311,13 +314,6 @@ static void build_discriminator(struct builder *b, int k)
 	o->lin_in = c;
 	o->out = -1; /* the logits */
 	b->m->outputs = 2;
-}
-
-/* A standard normal sample (Box-Muller) from the model's generator. */
-static double normal(struct rng *r)
-{
-	double u = ((double)rng_u32(r) + 1) / 4294967297.0, v = (double)rng_u32(r) / 4294967296.0;
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
 }
 
 /* Every parameter as its builder said, drawn in arena order. */
@@ -335,7 +331,7 @@ static void init_params(struct model *m, unsigned long long seed)
 				v[j] = (float)a;
 				break;
 			case INIT_NORMAL:
-				v[j] = (float)(a * normal(&r));
+				v[j] = (float)(a * rng_normal(&r));
 				break;
 			case INIT_UNIFORM:
 				v[j] = (float)(a * (2 * ((double)rng_u32(&r) / 4294967296.0) - 1));
@@ -618,6 +614,9 @@ static void forward_op(struct model *m, const struct op *o, int n, bool train)
 	case OP_PROJECT:
 		project_forward(m, o, in, n, out);
 		break;
+	case OP_MBSTD:
+		mbstd_forward(in, a->c, n, (size_t)a->h * (size_t)a->w, GAN_GROUP, out);
+		break;
 	}
 }
 
@@ -725,6 +724,9 @@ static void backward_op(struct model *m, const struct op *o, int n)
 		break;
 	case OP_PROJECT:
 		project_backward(m, o, in, dout, n, din);
+		break;
+	case OP_MBSTD:
+		mbstd_backward(in, dout, a->c, n, (size_t)a->h * (size_t)a->w, GAN_GROUP, din);
 		break;
 	}
 }

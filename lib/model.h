@@ -18,7 +18,9 @@
  * ReLU) and ends in a 3x3 convolution to the image's channels and tanh.
  * The discriminator halves the size stage by stage (3x3 convolutions of
  * stride 2, leaky ReLU 0.2, no normalisation) down to the start plane,
- * pools, and gives two logits an image: an unconditional one (a linear
+ * where a channel of the standard deviation over groups of images (Karras
+ * et al. 2018: a generator that collapses to few images shows there) is
+ * added before a last convolution; it pools, and gives two logits an image: an unconditional one (a linear
  * layer) and a conditional one, the projection of the features on the
  * embedding of the image's class (Miyato and Koyama 2018). */
 #ifndef SIMBAL_MODEL_H
@@ -56,6 +58,10 @@ struct param {
 
 /* The latent length of cgan-g. */
 #define GAN_ZDIM 128
+/* cgan-d's groups for the standard deviation: GAN_GROUP consecutive
+ * images of a batch (the last group what is left).  gantrain makes each
+ * group's images of one class, so that the spread seen is a class's. */
+#define GAN_GROUP 4
 
 enum model_kind { MODEL_CLASSIFIER, MODEL_GENERATOR, MODEL_DISCRIMINATOR };
 
@@ -67,6 +73,7 @@ enum op_kind {
 	OP_LRELU,    /* leaky ReLU, slope 0.2 */
 	OP_TANH,
 	OP_PROJECT,  /* logits [n][2]: linear(in), <embedding[label], in> */
+	OP_MBSTD,    /* in, and a channel of its spread over a group of images */
 };
 
 struct op {

@@ -682,3 +682,69 @@ double hinge_mean(const float *x, int n, float sign, float scale, float *dx)
 	}
 	return scale * loss / n;
 }
+
+/* The spread of group images first .. first + g - 1 of in [c][n][hw]:
+ * the mean over the c hw values of their standard deviation over the
+ * group; each value's sd into sd (c hw floats). */
+static double group_spread(const float *in, size_t c, int n, size_t hw, int first, int g,
+			   float *sd)
+{
+	double sum = 0;
+	for (size_t ch = 0; ch < c; ch++)
+		for (size_t p = 0; p < hw; p++) {
+			const float *x = in + (ch * (size_t)n + (size_t)first) * hw + p;
+			double mean = 0, var = 0;
+			for (int j = 0; j < g; j++)
+				mean += x[(size_t)j * hw];
+			mean /= g;
+			for (int j = 0; j < g; j++)
+				var += (x[(size_t)j * hw] - mean) * (x[(size_t)j * hw] - mean);
+			sd[ch * hw + p] = (float)sqrt(var / g + 1e-8);
+			sum += sd[ch * hw + p];
+		}
+	return sum / (double)(c * hw);
+}
+
+void mbstd_forward(const float *in, int c, int n, size_t hw, int group, float *out)
+{
+	size_t len = (size_t)c * (size_t)n * hw;
+	float *sd = xmalloc((size_t)c * hw * sizeof *sd), *extra = out + len;
+	memcpy(out, in, len * sizeof *in);
+	for (int first = 0; first < n; first += group) {
+		int g = n - first < group ? n - first : group;
+		float v = (float)group_spread(in, (size_t)c, n, hw, first, g, sd);
+		for (size_t i = (size_t)first * hw; i < (size_t)(first + g) * hw; i++)
+			extra[i] = v;
+	}
+	free(sd);
+}
+
+/* v = mean_e sd_e, sd_e = sqrt(mean_j (x_je - mu_e)^2 + 1e-8), so dx_je =
+ * dv (x_je - mu_e) / (c hw g sd_e), dv summed over the group's planes. */
+void mbstd_backward(const float *in, const float *dout, int c, int n, size_t hw, int group,
+		    float *din)
+{
+	size_t len = (size_t)c * (size_t)n * hw, values = (size_t)c * hw;
+	float *sd = xmalloc(values * sizeof *sd);
+	for (size_t i = 0; i < len; i++)
+		din[i] += dout[i];
+	for (int first = 0; first < n; first += group) {
+		int g = n - first < group ? n - first : group;
+		group_spread(in, (size_t)c, n, hw, first, g, sd);
+		double dv = 0;
+		for (size_t i = (size_t)first * hw; i < (size_t)(first + g) * hw; i++)
+			dv += dout[len + i];
+		for (size_t ch = 0; ch < (size_t)c; ch++)
+			for (size_t p = 0; p < hw; p++) {
+				size_t at = (ch * (size_t)n + (size_t)first) * hw + p;
+				double mean = 0;
+				for (int j = 0; j < g; j++)
+					mean += in[at + (size_t)j * hw];
+				mean /= g;
+				double k = dv / ((double)values * g * sd[ch * hw + p]);
+				for (int j = 0; j < g; j++)
+					din[at + (size_t)j * hw] += (float)(k * (in[at + (size_t)j * hw] - mean));
+			}
+	}
+	free(sd);
+}

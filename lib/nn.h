@@ -148,6 +148,14 @@ void embedding_backward(const float *dout, int dim, const int *labels, int n, fl
 void dropout_forward(const float *x, size_t len, float p, struct rng *r, float *mask, float *out);
 void dropout_backward(const float *mask, const float *dout, size_t len, float *dx);
 
+/* The minibatch standard deviation (Karras et al. 2018): in [c][n][hw] ->
+ * out [c + 1][n][hw], in and a plane per image filled with its group's
+ * spread, the mean over the c hw values of their standard deviation over
+ * the group (groups of group consecutive images, the last what is left). */
+void mbstd_forward(const float *in, int c, int n, size_t hw, int group, float *out);
+void mbstd_backward(const float *in, const float *dout, int c, int n, size_t hw, int group,
+		    float *din);
+
 /* The losses of GANs, over n logits: scale times the mean of
  * softplus(sign x) (the logistic loss), or of max(0, 1 + sign x) (hinge);
  * dx (when not NULL) accumulates the gradient. */

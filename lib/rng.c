@@ -1,5 +1,7 @@
 #include "rng.h"
 
+#include <math.h>
+
 #define PCG_MULT UINT64_C(6364136223846793005)
 
 uint32_t rng_u32(struct rng *r)
@@ -45,4 +47,10 @@ void rng_shuffle(struct rng *r, size_t *idx, size_t n)
 		idx[i - 1] = idx[j];
 		idx[j] = t;
 	}
+}
+
+double rng_normal(struct rng *r)
+{
+	double u = ((double)rng_u32(r) + 1) / 4294967297.0, v = (double)rng_u32(r) / 4294967296.0;
+	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
 }

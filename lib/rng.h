@@ -23,6 +23,8 @@ uint32_t rng_u32(struct rng *r);
 uint32_t rng_below(struct rng *r, uint32_t n);
 /* Uniform in [0, 1) with 53 random bits. */
 double rng_double(struct rng *r);
+/* A standard normal sample (Box-Muller, two draws). */
+double rng_normal(struct rng *r);
 /* Fisher-Yates shuffle of n indices. */
 void rng_shuffle(struct rng *r, size_t *idx, size_t n);
 

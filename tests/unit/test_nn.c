@@ -585,6 +585,34 @@ static void pooling_upsampling_embedding_dropout(void)
 	free(emb.x);
 }
 
+/* Minibatch standard deviation over 3 channels of 2 x 2, 6 images: groups
+ * of 4 and 2. */
+static void mbstd_probe_forward(const struct probe *p, float *out)
+{
+	mbstd_forward(p->ctx, 3, 6, 4, 4, out);
+}
+
+static void minibatch_stddev(void)
+{
+	size_t len = 3 * 6 * 4, nout = 4 * 6 * 4;
+	float *x = randn_like(len, -1, 1), *rw = randn_like(nout, -1, 1);
+	float *out = xmalloc(nout * sizeof *out), *dx = xcalloc(len, sizeof *dx);
+	mbstd_forward(x, 3, 6, 4, 4, out);
+	CHECK(memcmp(out, x, len * sizeof *x) == 0);
+	/* image 5's plane: the spread of images 4 and 5, |a - b| / 2 a value */
+	double spread = 0;
+	for (int ch = 0; ch < 3; ch++)
+		for (int q = 0; q < 4; q++)
+			spread += fabs(x[(ch * 6 + 4) * 4 + q] - x[(ch * 6 + 5) * 4 + q]) / 2 / 12;
+	CHECK(fabs(out[len + 5 * 4 + 3] - spread) < 1e-6);
+	CHECK(out[len + 0] == out[len + 3 * 4 + 2] && out[len + 0] != out[len + 4 * 4]);
+	mbstd_backward(x, rw, 3, 6, 4, 4, dx);
+	struct probe p = { mbstd_probe_forward, x, nout, rw };
+	double e = worst_gradient_error(&p, x, len, dx);
+	CHECK(e < GRAD_TOLERANCE);
+	free(x), free(rw), free(out), free(dx);
+}
+
 struct gan_case {
 	float *x;
 	bool hinge;
@@ -835,10 +863,11 @@ static void gan_model_forward(const struct probe *p, float *out)
 
 /* A whole network's kinks (ReLU after batch norm, leaky ReLU) are crossed
  * by steps of 1e-2; steps of 1e-3 cross few, and leave float rounding of
- * the whole pass as the error, which a tolerance of 1e-2 allows (a wrong
- * gradient is off by far more). */
+ * the whole pass as the error, which a tolerance of 2e-2 allows (measured
+ * worst: 0.01; a wrong gradient of an operation is off by far more, 0.09
+ * and 0.13 for the two tried; each layer has its tight test above). */
 #define NET_EPS 1e-3f
-#define NET_TOLERANCE 1e-2
+#define NET_TOLERANCE 2e-2
 
 /* Every parameter tensor's first and last values, and (input_grad) the
  * input's first values, against finite differences. */
@@ -876,7 +905,7 @@ static double gan_gradient_error(struct gan_net *c, float *x, size_t nx, size_t 
 
 static void gan_networks_gradients(void)
 {
-	int n = 4, labels[] = { 0, 2, 1, 2 };
+	int n = 6, labels[] = { 0, 2, 1, 2, 1, 1 }; /* spread groups of 4 and 2 */
 	char err[ERRLEN];
 	struct gan_net g = { .n = n }, d = { .n = n };
 	struct arch ga = { "cgan-g", 1, 8, 8, 3, 0.5f }, da = ga;
@@ -894,13 +923,13 @@ static void gan_networks_gradients(void)
 	printf("# cgan-g worst gradient error %.2g, cgan-d (and its input) %.2g\n", eg, ed);
 	CHECK(eg < NET_TOLERANCE);
 	CHECK(ed < NET_TOLERANCE);
-	/* the generator's images are in (-1, 1), the discriminator's logits two an image */
+	/* the generator's images are in [-1, 1] */
 	model_forward(&g.m, z, n, false);
 	float *img = xmalloc(nx * sizeof *img);
 	model_output(&g.m, img);
 	int outside = 0;
 	for (size_t i = 0; i < nx; i++)
-		outside += !(img[i] > -1 && img[i] < 1);
+		outside += !(img[i] >= -1 && img[i] <= 1);
 	CHECK(outside == 0);
 	model_free(&g.m), model_free(&d.m);
 	free(z), free(x), free(img);
@@ -970,6 +999,7 @@ void unit_main(void)
 	unit_run("nn: pooling, upsampling, embedding, dropout: values and gradients",
 		 pooling_upsampling_embedding_dropout);
 	unit_run("nn: the GAN losses (logistic, hinge)", gan_losses);
+	unit_run("nn: minibatch standard deviation: values and gradients", minibatch_stddev);
 	unit_run("model: every parameter has a name of its own", parameter_names_are_unique);
 	unit_run("model: resnet20 and resnet18 agree with PyTorch (logits, loss, gradients, statistics)",
 		 resnets_agree_with_pytorch);

@@ -1,0 +1,65 @@
+#include "gan.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "mem.h"
+
+double gan_lambda(double kimg, double t_start, double t_end)
+{
+	if (t_end <= t_start)
+		return kimg >= t_start ? 1 : 0;
+	double l = (kimg - t_start) / (t_end - t_start);
+	return l < 0 ? 0 : l > 1 ? 1 : l;
+}
+
+void gan_latents(struct rng *r, int n, float truncation, float *z)
+{
+	for (size_t i = 0; i < (size_t)n * GAN_ZDIM; i++) {
+		double v;
+		do
+			v = rng_normal(r);
+		while (truncation > 0 && fabs(v) > truncation);
+		z[i] = (float)v;
+	}
+}
+
+void gan_generate(struct model *g, const float *z, const int *labels, int n, float lambda,
+		  uint8_t *px)
+{
+	const struct arch *a = &g->arch;
+	size_t plane = (size_t)a->height * (size_t)a->width, size = plane * (size_t)a->channels;
+	float *x = xmalloc((size_t)n * size * sizeof *x);
+	g->labels = labels;
+	g->lambda = lambda;
+	model_forward(g, z, n, false);
+	model_output(g, x);
+	/* tanh's (-1, 1) to 0 .. 255, planes to interleaved samples */
+	for (int i = 0; i < n; i++)
+		for (int c = 0; c < a->channels; c++)
+			for (size_t p = 0; p < plane; p++) {
+				float v = (x[(size_t)i * size + (size_t)c * plane + p] + 1) * 127.5f;
+				v = v < 0 ? 0 : v > 255 ? 255 : v;
+				px[(size_t)i * size + p * (size_t)a->channels + (size_t)c] =
+					(uint8_t)lrintf(v);
+			}
+	free(x);
+}
+
+void gan_load_sampler(const char *path, struct model *g, struct ckpt_meta *meta, float *lambda)
+{
+	char err[ERRLEN];
+	if (ckpt_load(path, g, NULL, meta, err))
+		die("%s", err);
+	if (model_kind(g->arch.name) != MODEL_GENERATOR)
+		die("%s: a %s checkpoint, not a generator's (gantrain writes those)", path,
+		    g->arch.name);
+	const char *l = strstr(meta->extra, "\nlambda\t");
+	char *end = NULL;
+	double v = l ? strtod(l + strlen("\nlambda\t"), &end) : NAN;
+	if (!l || (*end != '\n' && *end) || !(v >= 0 && v <= 1))
+		die("%s: its header lacks the weight of the conditioning (lambda)", path);
+	*lambda = (float)v;
+}

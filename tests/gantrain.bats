@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# gantrain: training, its determinism, resuming, and its errors.
+
+load helper
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# The options of a tiny, fast GAN for the tests: 12x12 (a start of 6x6),
+# 4 steps of 16 images.
+GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
+
+@test "gantrain: standard options" {
+	check_standard_options gantrain
+}
+
+@test "gantrain: writes G, its contact sheet and a log line a snapshot" {
+	make_cls_set
+	run gantrain "${GTINY[@]}" --snap 0.032 --log log.tsv -o g.ckpt m.tsv
+	assert_success
+	assert_output ""
+	[ "$(head -c 8 g.ckpt)" = SIMBALCK ]
+	# a row of 8 samples a class, 12 + 2 pixels each, after the longest class
+	# name (Sneaker: 7 glyphs of 6, less 1, and 4): 45 + 112 by 3 rows of 14
+	printf 'g.ckpt.png\tsheet\n' >sheet.tsv
+	[ "$(imgcat sheet.tsv | head -c 300 | grep -aE '^(WIDTH|HEIGHT|DEPTH) ' | paste -sd ' ')" = "WIDTH 157 HEIGHT 42 DEPTH 1" ]
+	[ "$(wc -l <log.tsv)" -eq 2 ]
+	awk -F'\t' 'NF != 6 || $1 != 0.032 * NR || $2 < 0 || $2 > 1 { exit 1 }' log.tsv
+	# the conditioning's weight: 0 before t-start, 1 after t-end
+	gantrain "${GTINY[@]}" --snap 0.016 --t-start 0.02 --t-end 0.04 --log l.tsv -o h.ckpt m.tsv
+	[ "$(cut -f 2 l.tsv | paste -sd ' ')" = "0.0000 0.6000 1.0000 1.0000" ]
+	gansample -c Bag -n 2 g.ckpt >two.pam
+	[ "$(grep -ac '^# label Bag$' two.pam)" -eq 2 ]
+}
+
+@test "gantrain: the same seed gives the same bytes, on any threads; another seed others" {
+	make_cls_set
+	gantrain "${GTINY[@]}" -j 1 -o a.ckpt m.tsv
+	gantrain "${GTINY[@]}" -j 2 -o b.ckpt m.tsv
+	cmp a.ckpt b.ckpt
+	cmp a.ckpt.png b.ckpt.png
+	gantrain "${GTINY[@]}" --seed 2 -o c.ckpt m.tsv
+	! cmp -s a.ckpt c.ckpt
+}
+
+@test "gantrain: --resume reaches the bytes of the run not interrupted, also after a kill" {
+	make_cls_set
+	# the schedule given: its defaults follow --kimg, which grows here
+	GTINY+=(--t-start 0.02 --t-end 0.05)
+	gantrain "${GTINY[@]}" --kimg 0.128 --snap 0.032 --log whole.tsv -o whole.ckpt m.tsv
+	gantrain "${GTINY[@]}" --snap 0.032 --log part.tsv -o part.ckpt m.tsv
+	gantrain "${GTINY[@]}" --kimg 0.128 --snap 0.032 --log part.tsv --resume -o part.ckpt m.tsv
+	cmp whole.ckpt part.ckpt
+	[ "$(cut -f 1,2 whole.tsv)" = "$(cut -f 1,2 part.tsv)" ]
+	# killed mid-run: the last snapshot stays whole and resumes
+	gantrain "${GTINY[@]}" --kimg 50 --snap 0.032 -o killed.ckpt m.tsv &
+	local pid=$!
+	while [ ! -s killed.ckpt ]; do sleep 0.1; done
+	kill -9 "$pid"
+	wait "$pid" || true
+	gantrain "${GTINY[@]}" --kimg 0.128 --snap 0.032 --resume -o killed.ckpt m.tsv
+	cmp whole.ckpt killed.ckpt
+	# other options: refused
+	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.128 --lr-d 0.001 --resume -o part.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "gantrain: part.ckpt: was trained with other options than these (its header's train line)" ]
+}
+
+@test "gantrain: bad data and usage" {
+	make_cls_set
+	grep Bag m.tsv >one.tsv
+	run --separate-stderr gantrain "${GTINY[@]}" -o x.ckpt one.tsv
+	assert_failure 1
+	[ "$stderr" = "gantrain: one.tsv: one class only (Bag): train an unconditional GAN elsewhere, or add a class" ]
+	run --separate-stderr gantrain "${GTINY[@]}" --size 9 -o x.ckpt m.tsv
+	assert_failure 1
+	[[ "$stderr" == "gantrain: m.tsv: cgan-g needs square images of s 2^k pixels a side"* ]]
+	[ ! -e x.ckpt ]
+	clstrain "${TINY[@]}" -e 1 -o cls.ckpt m.tsv
+	cp cls.ckpt x.ckpt
+	run --separate-stderr gantrain "${GTINY[@]}" --resume -o x.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "gantrain: x.ckpt: it holds no part G. (not a checkpoint of that kind)" ]
+	cmp cls.ckpt x.ckpt
+	# A loss that is not a number stops the run: the last number of the
+	# checkpoint (Adam's second moment of the discriminator's last class
+	# embedding) made NaN, the CRC made to match (gzip's trailer has
+	# zlib's CRC-32, little-endian); the discriminator's first update
+	# makes the embedding NaN, and the generator's loss after it.
+	gantrain "${GTINY[@]}" -o a.ckpt m.tsv
+	local n
+	n=$(stat -c %s a.ckpt)
+	head -c $((n - 8)) a.ckpt >nan.ckpt
+	printf '\000\000\300\177' >>nan.ckpt
+	gzip -c nan.ckpt | tail -c 8 | head -c 4 >>nan.ckpt
+	cp nan.ckpt before.ckpt
+	run --separate-stderr gantrain "${GTINY[@]}" --kimg 1 --resume -o nan.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "gantrain: the generator's loss is nan at kimg 0.064: nan.ckpt keeps its last snapshot" ]
+	cmp before.ckpt nan.ckpt
+	run gantrain m.tsv
+	assert_usage_error
+	run gantrain -o x.ckpt --t-start 5 --t-end 1 m.tsv
+	assert_usage_error
+	run gantrain -o x.ckpt --kimg 0 m.tsv
+	assert_usage_error
+	run gantrain -o x.ckpt m.tsv extra.tsv
+	assert_usage_error
+}
