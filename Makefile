@@ -51,6 +51,7 @@ $(BUILD)/obj/lib/ssim.o: ALL_CFLAGS += -O3 -ffp-contract=fast -Wno-psabi
 # (conv3) must give the bits of the layers one by one (nn).
 $(BUILD)/obj/lib/nn.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp $(BLAS_CFLAGS)
 $(BUILD)/obj/scripts/nn_bench.o: ALL_CFLAGS += -fopenmp $(BLAS_CFLAGS)
+$(BUILD)/obj/lib/fid.o: ALL_CFLAGS += $(BLAS_CFLAGS)
 $(BUILD)/obj/lib/conv3.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp -Wno-psabi
 
 $(BUILD)/libsimbal.a: $(LIB_OBJS)
