@@ -14,6 +14,7 @@
 #include "dataset.h"
 #include "font.h"
 #include "fsout.h"
+#include "fid.h"
 #include "gan.h"
 #include "image.h"
 #include "mem.h"
@@ -47,7 +48,10 @@ static const char usage[] =
 	"                        (default 20)\n"
 	"      --sheet=FILE      the contact sheet, a row a class (default G.png)\n"
 	"      --log=FILE        a line a snapshot: kimg, lambda, D loss, G loss, R1,\n"
-	"                        seconds\n"
+	"                        seconds (and FID-cls)\n"
+	"      --fid-model=MODEL at every snapshot, FID-cls of generated against real\n"
+	"                        images on the features of this classifier\n"
+	"      --fid-n=N         images of each set for it (default 1000)\n"
 	"      --seed=N          seed of weights, draws and latents (default 1)\n"
 	"      --resume          continue from G up to --kimg\n"
 	"  -j, --threads=N       threads (default: every core)\n"
@@ -61,12 +65,13 @@ static const char usage[] =
 
 enum {
 	OPT_WIDTH = CLI_FIRST_LOCAL, OPT_LR_G, OPT_LR_D, OPT_BETA1, OPT_BETA2, OPT_T_START,
-	OPT_T_END, OPT_R1, OPT_EMA, OPT_SNAP, OPT_SHEET, OPT_LOG, OPT_SEED, OPT_RESUME
+	OPT_T_END, OPT_R1, OPT_EMA, OPT_SNAP, OPT_SHEET, OPT_LOG, OPT_SEED, OPT_RESUME,
+	OPT_FID_MODEL, OPT_FID_N
 };
 
 struct options {
-	const char *output, *train, *sheet, *log;
-	int size, batch, threads;
+	const char *output, *train, *sheet, *log, *fid_model;
+	int size, batch, threads, fid_n;
 	float width_mult, lr_g, lr_d, beta1, beta2, r1, ema;
 	double kimg, t_start, t_end, snap;
 	bool t_given;   /* --t-start or --t-end */
@@ -76,7 +81,7 @@ struct options {
 
 /* The random streams of a run: the sheet's latents, and one a step for
  * its draws, so that a resumed run draws what the whole run would. */
-enum { STREAM_SHEET = 1, STREAM_STEP = 1000 };
+enum { STREAM_SHEET = 1, STREAM_FID_REAL = 2, STREAM_FID_FAKE = 3, STREAM_STEP = 1000 };
 
 /* R1 is applied every R1_EVERY steps, scaled up as much (lazy
  * regularisation, Karras et al. 2020). */
@@ -108,6 +113,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "log", required_argument, 0, OPT_LOG },
 		{ "seed", required_argument, 0, OPT_SEED },
 		{ "resume", no_argument, 0, OPT_RESUME },
+		{ "fid-model", required_argument, 0, OPT_FID_MODEL },
+		{ "fid-n", required_argument, 0, OPT_FID_N },
 		{ "threads", required_argument, 0, 'j' },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "max-pixels", required_argument, 0, CLI_MAX_PIXELS },
@@ -142,6 +149,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_LOG: o->log = optarg; break;
 		case OPT_SEED: o->seed = (unsigned long)cli_long("--seed", optarg, 0, 4294967295L); break;
 		case OPT_RESUME: o->resume = true; break;
+		case OPT_FID_MODEL: o->fid_model = optarg; break;
+		case OPT_FID_N: o->fid_n = (int)cli_long("--fid-n", optarg, 2, 1000000); break;
 		case 'j': o->threads = (int)cli_long("--threads", optarg, 1, 1024); break;
 		case 'q': o->quiet = true; break;
 		default:
@@ -154,6 +163,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	if (optind + 1 != argc)
 		die_usage("expected one TRAIN manifest, got %d", argc - optind);
 	o->train = argv[optind];
+	if (o->fid_model && !o->log)
+		die_usage("--fid-model needs --log, where FID-cls goes");
 	o->t_given = t_start || t_end;
 	if (!t_start)
 		o->t_start = t_end && o->t_end < o->kimg / 5 ? o->t_end : o->kimg / 5;
@@ -204,6 +215,19 @@ struct trainer {
 	float *real, *fake, *pair, *grad, *z;
 	int *real_labels, *fake_labels, *pair_labels;
 	int **members, *count; /* the images of each class */
+	struct judge *judge;   /* --fid-model, or NULL */
+};
+
+/* FID-cls at the snapshots: a classifier, the features of fid_n real
+ * images, and the latents and classes of as many generated ones, the same
+ * at every snapshot. */
+struct judge {
+	struct model m;
+	struct ckpt_meta meta;
+	struct norm nm;
+	struct features real;
+	float *z;
+	int *labels;
 };
 
 /* The sums of a snapshot's interval, for its log line. */
@@ -431,6 +455,69 @@ static void write_sheet(struct trainer *t, const char *path, double lambda)
 	free(z), free(labels), free(px);
 }
 
+#define JUDGE_BATCH 256
+
+static struct judge *judge_open(const struct trainer *t, const struct arch *a)
+{
+	const struct options *o = t->o;
+	struct judge *j = xcalloc(1, sizeof *j);
+	classifier_load(o->fid_model, &j->m, NULL, &j->meta, &j->nm);
+	const struct arch *c = &j->m.arch;
+	if (c->channels != a->channels || c->height != a->height || c->width != a->width)
+		die("%s: a classifier of %dx%d %s images, not of the generator's %dx%d %s",
+		    o->fid_model, c->width, c->height, c->channels == 1 ? "gray" : "colour", a->width,
+		    a->height, a->channels == 1 ? "gray" : "colour");
+	int n = o->fid_n, dim;
+	struct rng r;
+	rng_seed(&r, o->seed, STREAM_FID_REAL);
+	uint8_t *px = xmalloc((size_t)n * t->size);
+	for (int i = 0; i < n; i++)
+		memcpy(px + (size_t)i * t->size,
+		       t->data.px + (size_t)rng_below(&r, (uint32_t)t->data.n) * t->size, t->size);
+	model_features(&j->m, &dim);
+	features_init(&j->real, dim);
+	classify_features(&j->m, &j->nm, px, n, JUDGE_BATCH, &j->real);
+	free(px);
+	rng_seed(&r, o->seed, STREAM_FID_FAKE);
+	j->z = xmalloc((size_t)n * GAN_ZDIM * sizeof *j->z);
+	j->labels = xmalloc((size_t)n * sizeof *j->labels);
+	gan_latents(&r, n, 0, j->z);
+	for (int i = 0; i < n; i++)
+		j->labels[i] = t->data.label[rng_below(&r, (uint32_t)t->data.n)];
+	return j;
+}
+
+/* FID-cls of the sampling generator's images against the real ones. */
+static double judge_fid(struct trainer *t, double lambda)
+{
+	struct judge *j = t->judge;
+	int n = t->o->fid_n;
+	uint8_t *px = xmalloc((size_t)n * t->size);
+	for (int start = 0; start < n; start += JUDGE_BATCH) {
+		int nb = n - start < JUDGE_BATCH ? n - start : JUDGE_BATCH;
+		gan_generate(&t->ema, j->z + (size_t)start * GAN_ZDIM, j->labels + start, nb,
+			     (float)lambda, px + (size_t)start * t->size);
+	}
+	struct features fake;
+	features_init(&fake, j->real.dim);
+	classify_features(&j->m, &j->nm, px, n, JUDGE_BATCH, &fake);
+	bool offset;
+	double fid = fid_distance(&j->real, &fake, 1e-6, &offset);
+	features_free(&fake);
+	free(px);
+	return fid;
+}
+
+static void judge_close(struct judge *j)
+{
+	if (!j)
+		return;
+	features_free(&j->real);
+	ckpt_meta_free(&j->meta);
+	model_free(&j->m);
+	free(j->z), free(j->labels), free(j);
+}
+
 static void save(struct trainer *t, long images, double lambda)
 {
 	char *extra = xmalloc(strlen(t->line) + 64);
@@ -442,12 +529,17 @@ static void save(struct trainer *t, long images, double lambda)
 	free(extra);
 }
 
-static void log_line(FILE *log, const char *path, double kimg, double lambda, struct tally *s)
+static void log_line(struct trainer *t, FILE *log, double kimg, double lambda, struct tally *s)
 {
-	if (log && (fprintf(log, "%.3f\t%.4f\t%.6f\t%.6f\t%.6f\t%.2f\n", kimg, lambda,
-			    s->loss_d / (double)s->steps, s->loss_g / (double)s->steps,
-			    s->r1_steps ? s->r1 / (double)s->r1_steps : 0.0, now() - s->start) < 0 ||
-		    fflush(log)))
+	const char *path = t->o->log;
+	double seconds = now() - s->start;
+	if (log && fprintf(log, "%.3f\t%.4f\t%.6f\t%.6f\t%.6f\t%.2f", kimg, lambda,
+			   s->loss_d / (double)s->steps, s->loss_g / (double)s->steps,
+			   s->r1_steps ? s->r1 / (double)s->r1_steps : 0.0, seconds) < 0)
+		die("%s: %s", path, strerror(errno));
+	if (log && t->judge && fprintf(log, "\t%.4f", judge_fid(t, lambda)) < 0)
+		die("%s: %s", path, strerror(errno));
+	if (log && (fputc('\n', log) == EOF || fflush(log)))
 		die("%s: %s", path, strerror(errno));
 	*s = (struct tally){ .start = now() };
 }
@@ -556,7 +648,7 @@ static void train(struct trainer *t, long first, FILE *log)
 			double l = gan_lambda(done, o->t_start, o->t_end);
 			/* the log line first: a run killed before the checkpoint
 			 * is written resumes from the one before */
-			log_line(log, o->log, done, l, &s);
+			log_line(t, log, done, l, &s);
 			write_sheet(t, o->sheet, l);
 			save(t, (step + 1) * (long)o->batch, l);
 		}
@@ -589,7 +681,7 @@ int main(int argc, char **argv)
 	cli_init(argc, argv);
 	struct options o = { .width_mult = 1, .kimg = 200, .batch = 64, .lr_g = 2e-4f,
 			     .lr_d = 2e-4f, .beta1 = 0.5f, .beta2 = 0.99f, .r1 = 0.1f, .ema = 10,
-			     .snap = 20, .seed = 1 };
+			     .snap = 20, .seed = 1, .fid_n = 1000 };
 	parse_options(argc, argv, &o);
 	nn_init(o.threads);
 	struct trainer t = { .o = &o };
@@ -622,6 +714,8 @@ int main(int argc, char **argv)
 		start(&t, &a);
 	buffers(&t);
 	index_classes(&t);
+	if (o.fid_model)
+		t.judge = judge_open(&t, &a);
 	FILE *log = NULL;
 	if (o.log && images)
 		trim_log(o.log, (double)images / 1000);
@@ -630,6 +724,7 @@ int main(int argc, char **argv)
 	train(&t, images / o.batch, log);
 	if (log && fclose(log))
 		die("%s: %s", o.log, strerror(errno));
+	judge_close(t.judge);
 	free(sheet);
 	free(t.real), free(t.fake), free(t.grad), free(t.pair), free(t.z);
 	free(t.real_labels), free(t.fake_labels), free(t.pair_labels);

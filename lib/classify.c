@@ -155,8 +155,7 @@ void scores_free(struct scores *s)
 	s->confusion = NULL;
 }
 
-/* 8-bit image im into x [c][h][w], normalised as the model was trained. */
-static void normalise(const struct image *im, const struct norm *nm, float *x)
+void classify_normalise(const struct image *im, const struct norm *nm, float *x)
 {
 	size_t hw = (size_t)im->w * (size_t)im->h;
 	for (int ch = 0; ch < im->c; ch++) {
@@ -193,7 +192,7 @@ void classify_records(struct model *m, const struct norm *nm, struct records *r,
 				img_free(&im);
 				im = small;
 			}
-			normalise(&im, nm, x + (size_t)n * size);
+			classify_normalise(&im, nm, x + (size_t)n * size);
 			img_free(&im);
 			recs[n].text = xstrdup(r->text);
 			recs[n].label = r->label ? xstrdup(r->label) : NULL;
@@ -252,4 +251,26 @@ void classify_input(struct model *m, const struct norm *nm, const char *path, in
 		die("%s: empty input", r.name);
 	warn_converted(r.name, converted, m->arch.width, m->arch.height, m->arch.channels);
 	records_close(&r);
+}
+
+void classify_features(struct model *m, const struct norm *nm, const uint8_t *px, int n, int batch,
+		       struct features *f)
+{
+	const struct arch *a = &m->arch;
+	size_t size = (size_t)a->channels * (size_t)a->height * (size_t)a->width;
+	float *x = xmalloc((size_t)batch * size * sizeof *x);
+	for (int start = 0; start < n; start += batch) {
+		int nb = n - start < batch ? n - start : batch;
+		for (int i = 0; i < nb; i++) {
+			struct image im = { .w = a->width, .h = a->height, .c = a->channels, .depth = 8,
+					    .px = (void *)(px + (size_t)(start + i) * size) };
+			classify_normalise(&im, nm, x + (size_t)i * size);
+		}
+		model_forward(m, x, nb, false);
+		int dim;
+		const float *feat = model_features(m, &dim);
+		for (int i = 0; i < nb; i++)
+			features_add(f, feat + i, (size_t)nb);
+	}
+	free(x);
 }

@@ -6,6 +6,7 @@
 
 #include "ckpt.h"
 #include "dataset.h"
+#include "fid.h"
 #include "model.h"
 #include "records.h"
 
@@ -84,6 +85,15 @@ void warn_converted(const char *name, long n, int w, int h, int c);
  * its warning; dies on empty input. */
 void classify_input(struct model *m, const struct norm *nm, const char *path, int batch,
 		    void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx);
+
+/* 8-bit image im into x [c][h][w], normalised as the model was trained. */
+void classify_normalise(const struct image *im, const struct norm *nm, float *x);
+
+/* The penultimate features of n 8-bit images of m's shape, interleaved
+ * samples one image after the other (struct image's layout), appended to
+ * f, batch images a forward pass. */
+void classify_features(struct model *m, const struct norm *nm, const uint8_t *px, int n, int batch,
+		       struct features *f);
 
 /* The index of the largest of v[0 .. k-1]; ties to the first. */
 int argmax(const float *v, int k);

@@ -34,6 +34,23 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	[ "$(grep -ac '^# label Bag$' two.pam)" -eq 2 ]
 }
 
+@test "gantrain: --fid-model adds FID-cls to each log line" {
+	make_cls_set
+	clstrain "${TINY[@]}" -e 1 -o cls.ckpt m.tsv
+	gantrain "${GTINY[@]}" --snap 0.032 --fid-model cls.ckpt --fid-n 20 --log log.tsv -o g.ckpt m.tsv
+	[ "$(wc -l <log.tsv)" -eq 2 ]
+	awk -F'\t' 'NF != 7 || !($7 > 0) { exit 1 }' log.tsv
+	# its image sets are drawn from the seed: a run again, the same FID
+	gantrain "${GTINY[@]}" --snap 0.032 --fid-model cls.ckpt --fid-n 20 --log again.tsv -o h.ckpt m.tsv
+	[ "$(cut -f 7 log.tsv)" = "$(cut -f 7 again.tsv)" ]
+	clstrain "${TINY[@]}" -e 1 --size 16x16 -o big.ckpt m.tsv
+	run --separate-stderr gantrain "${GTINY[@]}" --fid-model big.ckpt --log l.tsv -o x.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "gantrain: big.ckpt: a classifier of 16x16 gray images, not of the generator's 12x12 gray" ]
+	run gantrain "${GTINY[@]}" --fid-model cls.ckpt -o x.ckpt m.tsv
+	assert_usage_error
+}
+
 @test "gantrain: the same seed gives the same bytes, on any threads; another seed others" {
 	make_cls_set
 	gantrain "${GTINY[@]}" -j 1 -o a.ckpt m.tsv
