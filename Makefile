@@ -85,7 +85,8 @@ demo: deps
 	@scripts/demo.sh $(BUILD)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/ssim_kernel $(BUILD)/bench/nn_bench
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/ssim_kernel $(BUILD)/bench/nn_bench \
+		$(BUILD)/bench/gan_flops
 	@scripts/bench.sh $(BUILD)
 
 $(BUILD)/bench/%: $(BUILD)/obj/scripts/%.o $(BUILD)/libsimbal.a

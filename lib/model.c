@@ -778,3 +778,23 @@ const float *model_features(const struct model *m, int *dim)
 		}
 	return NULL;
 }
+
+void model_flops(const struct model *m, double *forward, double *train)
+{
+	*forward = *train = 0;
+	for (int i = 0; i < m->nops; i++) {
+		const struct op *o = &m->ops[i];
+		double f = 0;
+		if (o->kind == OP_CONV) {
+			const struct act *out = &m->acts[o->out];
+			f = 2.0 * (double)conv_weights(&o->cv) * out->h * out->w;
+		} else if (o->kind == OP_CONVT) { /* a product a weight an input pixel */
+			const struct act *in = &m->acts[o->in];
+			f = 2.0 * (double)conv_weights(&o->cv) * in->h * in->w;
+		} else if (o->kind == OP_LINEAR) {
+			f = 2.0 * o->lin_in * o->lin_out;
+		}
+		*forward += f;
+		*train += o->in == 0 ? 2 * f : 3 * f;
+	}
+}

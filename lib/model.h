@@ -148,6 +148,12 @@ void model_input_grad(const struct model *m, float *dx);
  * (a generator, whose output is not logits). */
 void model_backward_from(struct model *m, const float *dout, int n);
 
+/* The floating-point operations of one image's forward pass and of its
+ * training step (forward, the weights' gradient, and the input's
+ * gradient but that of the input image): convolutions and linear layers,
+ * multiply-adds counted as two. */
+void model_flops(const struct model *m, double *forward, double *train);
+
 /* The features of the last forward pass: the penultimate layer (global
  * average pooling) as [dim][n], channel-major. */
 const float *model_features(const struct model *m, int *dim);

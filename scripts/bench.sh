@@ -104,3 +104,19 @@ for c in 1 3; do
 	row "  % of sgemm peak ($peak GFLOP/s)" % "$(percent_of_peak "$infer" "$infer_flops" "$peak")" \
 		"$(percent_of_peak "$pinfer" "$infer_flops" "$peak")"
 done
+
+# The conditional GAN at 32x32 (Fashion-MNIST resized), both cores: its
+# training (real images shown a second, from gantrain's own log: the
+# second and third snapshots' intervals, the first holding warm-up) and
+# its sampling (gansample to a PAM stream); no peer.
+awk 'NR % 10 == 0' "$work/fm.tsv" >"$work/gan.tsv"
+gantrain -q --size 32 --kimg 3.072 --snap 1.024 --log "$work/gan.log" -o "$work/g.ckpt" "$work/gan.tsv"
+rate=$(awk -F'\t' 'NR > 1 { s += $6 } END { printf "%.0f", 2048 / s }' "$work/gan.log")
+read -r step_flops sample_flops < <("$build/bench/gan_flops" 32 1)
+# $peak: the sgemm peak nn_bench measured last
+row "cgan 32x32x1 training, batch 64" images/s "$rate" -
+row "  % of sgemm peak ($peak GFLOP/s)" % "$(percent_of_peak "$rate" "$step_flops" "$peak")" -
+t=$(seconds gansample -c 0 -n 20000 "$work/g.ckpt")
+rate=$(awk -v t="$t" 'BEGIN { printf "%.0f", 20000 / t }')
+row "cgan 32x32x1 sampling (gansample)" images/s "$rate" -
+row "  % of sgemm peak ($peak GFLOP/s)" % "$(percent_of_peak "$rate" "$sample_flops" "$peak")" -

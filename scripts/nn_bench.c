@@ -30,26 +30,6 @@ static double now(void)
 	return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* Forward and training operations of one image: a training step is the
- * forward pass, the weights' gradient and the input's gradient (but that
- * of the image). */
-static void model_flops(const struct model *m, double *forward, double *train)
-{
-	*forward = *train = 0;
-	for (int i = 0; i < m->nops; i++) {
-		const struct op *o = &m->ops[i];
-		double f = 0;
-		if (o->kind == OP_CONV) {
-			const struct act *out = &m->acts[o->out];
-			f = 2.0 * (double)conv_weights(&o->cv) * out->h * out->w;
-		} else if (o->kind == OP_LINEAR) {
-			f = 2.0 * o->lin_in * o->lin_out;
-		}
-		*forward += f;
-		*train += o->in == 0 ? 2 * f : 3 * f;
-	}
-}
-
 static double sgemm_peak(void)
 {
 	int n = 2048;

@@ -1,0 +1,43 @@
+/* make bench: the floating-point operations of gantrain's work, for the
+ * fraction of the sgemm peak it reaches.  Usage: gan_flops SIZE CHANNELS;
+ * prints those of a training step a real image shown and those of a
+ * generated image.  A step of n real images (bin/gantrain.c): the
+ * discriminator on n generated and n real images, forward and backward
+ * without its input's gradient, after the generator's forward pass; the
+ * generator forward and backward through the discriminator with its
+ * input's gradient; every 16 steps R1, a pass with the input's gradient
+ * and two without on 2n images. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "model.h"
+
+int main(int argc, char **argv)
+{
+	cli_init(argc, argv);
+	if (argc != 3)
+		die_usage("expected SIZE CHANNELS");
+	struct arch a = { .name = "cgan-g", .classes = 10, .width_mult = 1 };
+	a.height = a.width = (int)cli_long("SIZE", argv[1], 8, 256);
+	a.channels = (int)cli_long("CHANNELS", argv[2], 1, 3);
+	struct model g, d;
+	char err[ERRLEN];
+	if (model_build(&g, &a, 1, err))
+		die_usage("%s", err);
+	strcpy(a.name, "cgan-d");
+	if (model_build(&d, &a, 1, err))
+		die_usage("%s", err);
+	double fg, tg, fd, td;
+	model_flops(&g, &fg, &tg);
+	model_flops(&d, &fd, &td);
+	/* model_flops counts no gradient for the input image: with it, the
+	 * first convolution's data gradient more */
+	const struct op *first = &d.ops[0];
+	double with_input = td + 2.0 * (double)conv_weights(&first->cv) * a.height * a.width;
+	double step = fg + 2 * td + tg + with_input + (with_input + 2 * td) / 16;
+	printf("%.0f\t%.0f\n", step, fg);
+	model_free(&g);
+	model_free(&d);
+	return 0;
+}
