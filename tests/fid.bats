@@ -85,6 +85,9 @@ close_to() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d 
 	run --separate-stderr fid -m a.tsv a.tsv b.tsv
 	assert_failure 1
 	[ "$stderr" = "fid: a.tsv: not a simbal checkpoint" ]
+	run --separate-stderr bash -c 'fid --features -d 4 a.tsv b.tsv >/dev/full'
+	assert_failure 1
+	[ "$stderr" = "fid: write error: No space left on device" ]
 	run fid a.tsv b.tsv
 	assert_usage_error
 	run fid -m model.ckpt --features -d 4 a.tsv b.tsv

@@ -72,6 +72,9 @@ setup() {
 	run --separate-stderr gansample -c Bag missing.ckpt
 	assert_failure 1
 	[ "$stderr" = "gansample: missing.ckpt: No such file or directory" ]
+	run --separate-stderr bash -c 'gansample -c Bag -n 3 g.ckpt >/dev/full'
+	assert_failure 1
+	[ "$stderr" = "gansample: write error: No space left on device" ]
 	run gansample -c Bag -n 0 g.ckpt
 	assert_usage_error
 	run gansample g.ckpt
