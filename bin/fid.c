@@ -2,6 +2,7 @@
  * features of a simbal classifier, or between two sets of feature
  * vectors. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +106,7 @@ static void read_vectors(const char *path, int dim, struct features *f)
 	tsv_open(&r, path);
 	while (tsv_next(&r)) {
 		if (r.nf < (size_t)dim)
-			die_at(r.name, r.line, "%zu fields, not the %d of a vector", r.nf, dim);
+			die_at(r.name, r.line, "%zu fields, fewer than the %d of a vector", r.nf, dim);
 		for (int i = 0; i < dim; i++) {
 			const char *s = r.f[r.nf - (size_t)dim + (size_t)i].s;
 			if (scan_number(s, &v[i]) != NUMBER_OK)
@@ -177,6 +178,8 @@ int main(int argc, char **argv)
 	rng_seed(&r, o.seed, 0);
 	double kid, kid_sd;
 	kid_distance(&a, &b, o.subsets, size, &r, &kid, &kid_sd);
+	if (!isfinite(fid) || !isfinite(kid) || !isfinite(kid_sd))
+		die("the distances overflow: features this large are out of range");
 	printf("fid\t%.9g\nkid\t%.9g\nkid_sd\t%.9g\nn_a\t%zu\nn_b\t%zu\n", fid, kid, kid_sd, a.n, b.n);
 	if (fflush(stdout) || ferror(stdout))
 		die("write error: %s", strerror(errno));

@@ -132,8 +132,6 @@ static void sample_class(struct model *g, float lambda, const struct options *o,
 	float *z = xmalloc((size_t)b * GAN_ZDIM * sizeof *z);
 	int *labels = xmalloc((size_t)b * sizeof *labels);
 	uint8_t *px = xmalloc((size_t)b * size);
-	if (strlen(name) > PAM_META_MAX - 64)
-		die("%s: the class name '%.40s...' is too long for a PAM header", o->generator, name);
 	for (int i = 0; i < b; i++)
 		labels[i] = c;
 	/* one stream a class: its images do not depend on the others' */
@@ -167,6 +165,10 @@ int main(int argc, char **argv)
 	gan_load_sampler(o.generator, &g, &meta, &lambda);
 	int k = g.arch.classes;
 	long *n = wanted(&o, meta.classes, k);
+	for (int c = 0; c < k; c++) /* before any frame is written */
+		if (n[c] > 0 && strlen(meta.classes[c]) > PAM_META_MAX - 64)
+			die("%s: the class name '%.40s...' is too long for a PAM header", o.generator,
+			    meta.classes[c]);
 	for (int c = 0; c < k; c++)
 		if (n[c] > 0)
 			sample_class(&g, lambda, &o, c, meta.classes[c], n[c]);

@@ -33,7 +33,7 @@ static const char usage[] =
 	"                        size; a side of s 2^k, 4 <= s <= 7: 28, 32, 64, ...)\n"
 	"      --width-mult=F    scale every width by F (default 1)\n"
 	"  -k, --kimg=N          thousands of real images shown in all (default 200)\n"
-	"  -b, --batch=N         images per step (default 64)\n"
+	"  -b, --batch=N         images per step, a multiple of 4 (default 64)\n"
 	"      --lr-g=F          the generator's learning rate (default 0.0002)\n"
 	"      --lr-d=F          the discriminator's learning rate (default 0.0002)\n"
 	"      --beta1=F         Adam's beta1 (default 0.5)\n"
@@ -163,6 +163,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 	if (optind + 1 != argc)
 		die_usage("expected one TRAIN manifest, got %d", argc - optind);
 	o->train = argv[optind];
+	/* a standard deviation group must not span generated and real images,
+	 * nor R1's two halves */
+	if (o->batch % GAN_GROUP)
+		die_usage("--batch: %d is not a multiple of %d (the discriminator's groups)", o->batch,
+			  GAN_GROUP);
 	if (o->fid_model && !o->log)
 		die_usage("--fid-model needs --log, where FID-cls goes");
 	o->t_given = t_start || t_end;
@@ -305,8 +310,9 @@ static double logistic(const float *logits, int n, double sign, double lambda, i
 }
 
 /* The discriminator's step: generated images (sign +1) and real ones
- * (sign -1) in one batch; it has no batch norm, so that is the same as
- * two. */
+ * (sign -1) in one batch; it has no batch norm and its standard deviation
+ * groups (GAN_GROUP divides the batch) hold one or the other, so that is
+ * the same as two. */
 static double step_d(struct trainer *t, struct rng *r, double lambda, float lr)
 {
 	int n = t->o->batch;
@@ -358,8 +364,9 @@ static double step_r1(struct trainer *t, struct rng *r, float lr)
 		return r1;
 	double eps = R1_STEP / sqrt(sq / (double)len);
 	for (size_t i = 0; i < len; i++) {
-		t->pair[i] = t->real[i] + (float)eps * t->grad[i];
-		t->pair[len + i] = t->real[i] - (float)eps * t->grad[i];
+		double step = eps * t->grad[i]; /* eps may be beyond float's range */
+		t->pair[i] = (float)(t->real[i] + step);
+		t->pair[len + i] = (float)(t->real[i] - step);
 	}
 	memcpy(t->pair_labels, t->real_labels, (size_t)n * sizeof *t->pair_labels);
 	memcpy(t->pair_labels + n, t->real_labels, (size_t)n * sizeof *t->pair_labels);
@@ -518,6 +525,19 @@ static void judge_close(struct judge *j)
 	free(j->z), free(j->labels), free(j);
 }
 
+/* A snapshot is written only of finite weights: an update can make them
+ * NaN after the last loss was finite. */
+static void check_finite(const struct trainer *t, double kimg)
+{
+	const struct model *m[] = { &t->g, &t->d, &t->ema };
+	for (int i = 0; i < 3; i++)
+		for (size_t j = 0; j < m[i]->size; j++)
+			if (!isfinite(m[i]->p[j]))
+				die("a weight of %s is %g at kimg %.3f: %s keeps its last snapshot",
+				    i == 1 ? "the discriminator" : "the generator", m[i]->p[j], kimg,
+				    t->o->output);
+}
+
 static void save(struct trainer *t, long images, double lambda)
 {
 	char *extra = xmalloc(strlen(t->line) + 64);
@@ -555,6 +575,12 @@ static void progress(const struct trainer *t, long step, long total, double lamb
 		(int)eta % 60);
 }
 
+static bool same_arch(const struct arch *x, const struct arch *y)
+{
+	return !strcmp(x->name, y->name) && x->channels == y->channels && x->height == y->height &&
+	       x->width == y->width && x->classes == y->classes && x->width_mult == y->width_mult;
+}
+
 /* A resumed run must have the same options and data. */
 static void resume(struct trainer *t, struct options *o, const struct arch *a, long *images)
 {
@@ -564,6 +590,12 @@ static void resume(struct trainer *t, struct options *o, const struct arch *a, l
 				     { "D.", &t->d, &t->od } };
 	if (ckpt_load_parts(t->o->output, parts, 3, &meta, err))
 		die("%s", err);
+	if (!same_arch(&t->ema.arch, a) || !same_arch(&t->g.arch, a) ||
+	    !same_arch(&t->d.arch, &(struct arch){ .name = "cgan-d", .channels = a->channels,
+						    .height = a->height, .width = a->width,
+						    .classes = a->classes, .width_mult = a->width_mult }))
+		die("%s: its networks are not those of these options and images (--size, --width-mult, the classes)",
+		    o->output);
 	if (!o->t_given)
 		resumed_schedule(o, meta.extra);
 	train_line(o, a, t->line, LINE_MAX_LEN);
@@ -648,6 +680,7 @@ static void train(struct trainer *t, long first, FILE *log)
 			double l = gan_lambda(done, o->t_start, o->t_end);
 			/* the log line first: a run killed before the checkpoint
 			 * is written resumes from the one before */
+			check_finite(t, done);
 			log_line(t, log, done, l, &s);
 			write_sheet(t, o->sheet, l);
 			save(t, (step + 1) * (long)o->batch, l);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,7 +329,8 @@ static int read_arch(const struct header *h, const char *prefix, struct arch *a,
 	if (!name || strlen(name) >= sizeof a->name || !get_long(h, prefix, "channels", &c) ||
 	    !get_long(h, prefix, "height", &ht) || !get_long(h, prefix, "width", &w) ||
 	    !get_long(h, prefix, "classes", &k) || !get_float(h, prefix, "width_mult", &a->width_mult) ||
-	    k < 2 || k > 1000000 || c < 1 || c > 3 || ht < 1 || ht > 65536 || w < 1 || w > 65536) {
+	    k < 2 || k > 1000000 || c < 1 || c > 3 || ht < 1 || ht > 65536 || w < 1 || w > 65536 ||
+	    !(a->width_mult > 0 && a->width_mult <= MODEL_MAX_WIDTH_MULT)) {
 		snprintf(why, ERRLEN, "its header lacks or garbles the architecture%s%s",
 			 *prefix ? " of " : "", prefix);
 		return -1;
@@ -610,6 +612,31 @@ static int build_part(const struct header *h, struct ckpt_part *part, int classe
 	return 0;
 }
 
+/* Every part line names a prefix of its own, "X.", that starts no other
+ * and has an architecture. */
+static int check_parts(const struct header *h, char *why)
+{
+	for (int i = 0; i < h->n; i++) {
+		if (strcmp(h->keys[i], "part") != 0)
+			continue;
+		const char *p = h->values[i];
+		size_t len = strlen(p);
+		struct arch arch;
+		if (len < 2 || len >= CKPT_MAX_PREFIX || p[len - 1] != '.' || strchr(p, '.') != p + len - 1) {
+			snprintf(why, ERRLEN, "its part line '%.40s' is not a prefix X.", p);
+			return -1;
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(h->keys[j], "part") == 0 && strcmp(h->values[j], p) == 0) {
+				snprintf(why, ERRLEN, "it names the part %s twice", p);
+				return -1;
+			}
+		if (read_arch(h, p, &arch, why))
+			return -1;
+	}
+	return 0;
+}
+
 static int parse(const unsigned char *p, size_t size, struct ckpt_part *parts, int nparts,
 		 struct ckpt_meta *meta, struct header *h, char *why)
 {
@@ -628,7 +655,8 @@ static int parse(const unsigned char *p, size_t size, struct ckpt_part *parts, i
 	}
 	split_header(text, (size_t)hlen, h);
 	struct arch first;
-	if (read_arch(h, "", &first, why) || read_meta(h, first.classes, meta, why))
+	if (check_parts(h, why) || read_arch(h, "", &first, why) ||
+	    read_meta(h, first.classes, meta, why))
 		return -1;
 	size_t left = (c.n - c.at) / 4;
 	int copies[CKPT_MAX_PARTS];
@@ -703,4 +731,29 @@ void ckpt_meta_free(struct ckpt_meta *meta)
 	free(meta->extra);
 	meta->classes = NULL;
 	meta->extra = NULL;
+}
+
+int ckpt_extra_numbers(const char *extra, const char *key, int c, float *out)
+{
+	size_t len = strlen(key);
+	for (const char *line = extra; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (strncmp(line, key, len) != 0 || line[len] != '\t')
+			continue;
+		const char *s = line + len + 1;
+		for (int ch = 0; ch < c; ch++) {
+			size_t n = strcspn(s, ch + 1 < c ? "," : "\n");
+			char number[64];
+			double v;
+			if (n == 0 || n >= sizeof number || s[n] != (ch + 1 < c ? ',' : s[n]))
+				return -1;
+			memcpy(number, s, n);
+			number[n] = 0;
+			if (scan_number(number, &v) != NUMBER_OK || !isfinite(v))
+				return -1;
+			out[ch] = (float)v;
+			s += n + 1;
+		}
+		return 0;
+	}
+	return -1;
 }

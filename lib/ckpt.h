@@ -51,4 +51,9 @@ int ckpt_load(const char *path, struct model *m, struct optim *o, struct ckpt_me
 	      char *err);
 void ckpt_meta_free(struct ckpt_meta *meta);
 
+/* The c comma-separated finite numbers after "key<TAB>" at the start of a
+ * line of a header's caller lines (meta.extra) into out; -1 when there is
+ * no such line or it is garbled. */
+int ckpt_extra_numbers(const char *extra, const char *key, int c, float *out);
+
 #endif

@@ -22,36 +22,10 @@ void norm_format(const struct norm *nm, int c, char *buf, size_t size)
 	}
 }
 
-/* The c comma-separated numbers after "key\t" at the start of a line. */
-static int parse_line(const char *extra, const char *key, int c, float *out)
-{
-	size_t len = strlen(key);
-	for (const char *line = extra; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		if (strncmp(line, key, len) != 0 || line[len] != '\t')
-			continue;
-		const char *s = line + len + 1;
-		for (int ch = 0; ch < c; ch++) {
-			size_t n = strcspn(s, ch + 1 < c ? "," : "\n");
-			char number[64];
-			double v;
-			if (n == 0 || n >= sizeof number || s[n] != (ch + 1 < c ? ',' : s[n]))
-				return -1;
-			memcpy(number, s, n);
-			number[n] = 0;
-			if (scan_number(number, &v) != NUMBER_OK || !isfinite(v))
-				return -1;
-			out[ch] = (float)v;
-			s += n + 1;
-		}
-		return 0;
-	}
-	return -1;
-}
-
 int norm_parse(const char *extra, int c, struct norm *nm)
 {
-	if (!extra || parse_line(extra, "norm_mean", c, nm->mean) ||
-	    parse_line(extra, "norm_sd", c, nm->sd))
+	if (!extra || ckpt_extra_numbers(extra, "norm_mean", c, nm->mean) ||
+	    ckpt_extra_numbers(extra, "norm_sd", c, nm->sd))
 		return -1;
 	for (int ch = 0; ch < c; ch++)
 		if (!(nm->sd[ch] > 0))

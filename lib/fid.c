@@ -107,6 +107,11 @@ double fid_distance(const struct features *a, const struct features *b, double o
 	double *ca = xmalloc(dd * sizeof *ca), *cb = xmalloc(dd * sizeof *cb);
 	moments(a, ma, ca);
 	moments(b, mb, cb);
+	for (size_t i = 0; i < dd; i++)
+		if (!isfinite(ca[i]) || !isfinite(cb[i])) { /* values beyond double's range */
+			free(ma), free(mb), free(ca), free(cb);
+			return NAN;
+		}
 	*offset_used = a->n <= (size_t)d || b->n <= (size_t)d;
 	if (*offset_used)
 		for (int i = 0; i < d; i++) {
@@ -119,7 +124,8 @@ double fid_distance(const struct features *a, const struct features *b, double o
 			cb[(size_t)i * d + (size_t)i];
 	dist -= 2 * trace_sqrt_product(ca, cb, d);
 	free(ma), free(mb), free(ca), free(cb);
-	return dist;
+	/* equal sets give 0 but for rounding, which may fall below it */
+	return dist > 0 ? dist : 0;
 }
 
 /* size rows of f drawn without replacement (a partial shuffle of idx). */

@@ -26,7 +26,7 @@ void features_free(struct features *f);
 /* |mu_a - mu_b|^2 + tr(C_a + C_b - 2 (C_a C_b)^(1/2)), the covariances
  * the sample ones (n - 1).  A set of no more vectors than dimensions has
  * a singular covariance: then both get offset added to their diagonal
- * (*offset_used says so). */
+ * (*offset_used says so).  NAN where the moments overflow. */
 double fid_distance(const struct features *a, const struct features *b, double offset,
 		    bool *offset_used);
 

@@ -56,10 +56,6 @@ void gan_load_sampler(const char *path, struct model *g, struct ckpt_meta *meta,
 	if (model_kind(g->arch.name) != MODEL_GENERATOR)
 		die("%s: a %s checkpoint, not a generator's (gantrain writes those)", path,
 		    g->arch.name);
-	const char *l = strstr(meta->extra, "\nlambda\t");
-	char *end = NULL;
-	double v = l ? strtod(l + strlen("\nlambda\t"), &end) : NAN;
-	if (!l || (*end != '\n' && *end) || !(v >= 0 && v <= 1))
+	if (ckpt_extra_numbers(meta->extra, "lambda", 1, lambda) || !(*lambda >= 0 && *lambda <= 1))
 		die("%s: its header lacks the weight of the conditioning (lambda)", path);
-	*lambda = (float)v;
 }

@@ -384,8 +384,8 @@ static long plan(struct model *m, const struct arch *arch, char *err)
 		return -1;
 	}
 	if (arch->height < 8 || arch->width < 8 || (arch->channels != 1 && arch->channels != 3) ||
-	    arch->classes < 2 || !(arch->width_mult > 0)) {
-		snprintf(err, ERRLEN, "%s needs images of 8x8 or more, 1 or 3 channels, two classes or more, a positive width multiplier",
+	    arch->classes < 2 || !(arch->width_mult > 0 && arch->width_mult <= MODEL_MAX_WIDTH_MULT)) {
+		snprintf(err, ERRLEN, "%s needs images of 8x8 or more, 1 or 3 channels, two classes or more, a width multiplier in (0, 64]",
 			 arch->name);
 		return -1;
 	}

@@ -32,10 +32,12 @@
 #include "nn.h"
 
 #define MODEL_MAX_NAME 64
+/* The largest width multiplier a model takes. */
+#define MODEL_MAX_WIDTH_MULT 64
 
 /* What a model is, enough to build it again (a checkpoint's header). */
 struct arch {
-	char name[MODEL_MAX_NAME]; /* resnet20, resnet32, resnet56, resnet18 */
+	char name[MODEL_MAX_NAME]; /* resnet20, resnet32, resnet56, resnet18, cgan-g, cgan-d */
 	int channels, height, width, classes;
 	float width_mult;
 };

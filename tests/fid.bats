@@ -64,7 +64,7 @@ close_to() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d 
 	printf 'x\t1\t2\n' >short.tsv
 	run --separate-stderr fid --features -d 4 a.tsv short.tsv
 	assert_failure 1
-	[ "$stderr" = "fid: short.tsv:1: 3 fields, not the 4 of a vector" ]
+	[ "$stderr" = "fid: short.tsv:1: 3 fields, fewer than the 4 of a vector" ]
 	# the id taken for a number: the lines hold fewer than D numbers
 	run --separate-stderr fid --features -d 5 a.tsv b.tsv
 	assert_failure 1
@@ -73,6 +73,10 @@ close_to() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d 
 	run --separate-stderr fid --features -d 4 a.tsv na.tsv
 	assert_failure 1
 	[ "$stderr" = "fid: na.tsv:1: field 3 ('NA') is not a finite number" ]
+	printf 'x\t1e308\t0\t0\t0\ny\t-1e308\t0\t0\t0\nz\t1\t2\t3\t4\n' >huge.tsv
+	run --separate-stderr fid --features -d 4 a.tsv huge.tsv
+	assert_failure 1
+	[ "$(tail -n 1 <<<"$stderr")" = "fid: the distances overflow: features this large are out of range" ]
 	head -n 1 a.tsv >one.tsv
 	run --separate-stderr fid --features -d 4 a.tsv one.tsv
 	assert_failure 1

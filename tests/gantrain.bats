@@ -122,6 +122,8 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	assert_usage_error
 	run gantrain -o x.ckpt --kimg 0 m.tsv
 	assert_usage_error
+	run gantrain -o x.ckpt --batch 6 m.tsv
+	assert_usage_error
 	run gantrain -o x.ckpt m.tsv extra.tsv
 	assert_usage_error
 }

@@ -75,6 +75,51 @@ static void reads_back_what_was_written(void)
 	model_free(&m);
 }
 
+static unsigned char *slurp(const char *name, size_t *n)
+{
+	FILE *f = fopen(path_of(name), "rb");
+	fseek(f, 0, SEEK_END);
+	*n = (size_t)ftell(f);
+	rewind(f);
+	unsigned char *p = xmalloc(*n);
+	CHECK(fread(p, 1, *n, f) == *n);
+	fclose(f);
+	return p;
+}
+
+static void spill(const char *name, const unsigned char *p, size_t n, bool fix_crc)
+{
+	unsigned char *q = xmalloc(n);
+	memcpy(q, p, n);
+	if (fix_crc && n >= 4) {
+		uLong crc = crc32(crc32(0, NULL, 0), q, (uInt)(n - 4));
+		for (int i = 0; i < 4; i++)
+			q[n - 4 + (size_t)i] = (unsigned char)(crc >> (8 * i));
+	}
+	FILE *f = fopen(path_of(name), "wb");
+	fwrite(q, 1, n, f);
+	fclose(f);
+	free(q);
+}
+
+/* 0 when loading name fails with a message containing want. */
+static int refused(const char *name, const char *want)
+{
+	struct model m;
+	struct optim o;
+	struct ckpt_meta meta;
+	char err[ERRLEN];
+	if (ckpt_load(path_of(name), &m, &o, &meta, err) == 0) {
+		printf("# %s loaded\n", name);
+		return 1;
+	}
+	if (!strstr(err, want)) {
+		printf("# %s: '%s' lacks '%s'\n", name, err, want);
+		return 1;
+	}
+	return 0;
+}
+
 /* A GAN's checkpoint: three parts, two with Adam's state; read whole, or
  * the first part alone, or refused where a part is asked of a file
  * without it. */
@@ -125,53 +170,26 @@ static void several_parts(void)
 	struct ckpt_part d_only[] = { { "", &back[0], NULL }, { "D.", &back[1], NULL } };
 	CHECK(ckpt_load_parts(path_of("cls.ckpt"), d_only, 2, &meta, err) == -1);
 	CHECK(strstr(err, "holds no part D.") != NULL);
+	/* part lines that are no prefix X., or name one twice (the CRC made
+	 * to match): refused */
+	size_t n;
+	unsigned char *p = slurp("gan.ckpt", &n);
+	static const char *const bad[][2] = { { "part\tD.\n", "part\tDD\n" },
+					      { "part\tD.\n", "part\tG.\n" },
+					      { "part\tD.\n", "part\t.D\n" } };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		unsigned char *q = xmalloc(n);
+		memcpy(q, p, n);
+		unsigned char *at = memmem(q, n, bad[i][0], strlen(bad[i][0]));
+		CHECK(at != NULL);
+		memcpy(at, bad[i][1], strlen(bad[i][1]));
+		spill("part.ckpt", q, n, true);
+		CHECK(refused("part.ckpt", i == 1 ? "names the part G. twice" : "is not a prefix X.") == 0);
+		free(q);
+	}
+	free(p);
 	optim_free(&o), optim_free(&og), optim_free(&od);
 	model_free(&m), model_free(&g), model_free(&ema), model_free(&d);
-}
-
-static unsigned char *slurp(const char *name, size_t *n)
-{
-	FILE *f = fopen(path_of(name), "rb");
-	fseek(f, 0, SEEK_END);
-	*n = (size_t)ftell(f);
-	rewind(f);
-	unsigned char *p = xmalloc(*n);
-	CHECK(fread(p, 1, *n, f) == *n);
-	fclose(f);
-	return p;
-}
-
-static void spill(const char *name, const unsigned char *p, size_t n, bool fix_crc)
-{
-	unsigned char *q = xmalloc(n);
-	memcpy(q, p, n);
-	if (fix_crc && n >= 4) {
-		uLong crc = crc32(crc32(0, NULL, 0), q, (uInt)(n - 4));
-		for (int i = 0; i < 4; i++)
-			q[n - 4 + (size_t)i] = (unsigned char)(crc >> (8 * i));
-	}
-	FILE *f = fopen(path_of(name), "wb");
-	fwrite(q, 1, n, f);
-	fclose(f);
-	free(q);
-}
-
-/* 0 when loading name fails with a message containing want. */
-static int refused(const char *name, const char *want)
-{
-	struct model m;
-	struct optim o;
-	struct ckpt_meta meta;
-	char err[ERRLEN];
-	if (ckpt_load(path_of(name), &m, &o, &meta, err) == 0) {
-		printf("# %s loaded\n", name);
-		return 1;
-	}
-	if (!strstr(err, want)) {
-		printf("# %s: '%s' lacks '%s'\n", name, err, want);
-		return 1;
-	}
-	return 0;
 }
 
 static void bad_files_are_refused(void)
