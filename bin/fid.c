@@ -102,21 +102,19 @@ static void parse_options(int argc, char **argv, struct options *o)
 static void read_vectors(const char *path, int dim, struct features *f)
 {
 	struct tsv_reader r;
-	double *v = xmalloc((size_t)dim * sizeof *v);
 	tsv_open(&r, path);
 	while (tsv_next(&r)) {
 		if (r.nf < (size_t)dim)
 			die_at(r.name, r.line, "%zu fields, fewer than the %d of a vector", r.nf, dim);
+		double *v = features_append(f);
 		for (int i = 0; i < dim; i++) {
 			const char *s = r.f[r.nf - (size_t)dim + (size_t)i].s;
 			if (scan_number(s, &v[i]) != NUMBER_OK)
 				die_at(r.name, r.line, "field %zu ('%.40s') is not a finite number",
 				       r.nf - (size_t)dim + (size_t)i + 1, s);
 		}
-		features_add_double(f, v);
 	}
 	tsv_close(&r);
-	free(v);
 }
 
 struct collect {

@@ -41,6 +41,7 @@ enum { OPT_QUOTA = CLI_FIRST_LOCAL, OPT_SEED, OPT_TRUNCATION };
 struct options {
 	const char *generator, *class_name, *quota;
 	long count;
+	long *wanted; /* images of each class of the generator */
 	unsigned long seed;
 	float truncation;
 	int batch, threads;
@@ -92,16 +93,17 @@ static void parse_options(int argc, char **argv, struct options *o)
 			  o->truncation);
 }
 
-/* How many images of each class: -n of --class, or the quota file's. */
-static long *wanted(const struct options *o, char *const *classes, int k)
+/* How many images of each class of k: -n of --class, or the quota
+ * file's, into o->wanted. */
+static void read_wanted(struct options *o, char *const *classes, int k)
 {
-	long *n = xcalloc((size_t)k, sizeof *n);
+	long *n = o->wanted = xcalloc((size_t)k, sizeof *n);
 	if (o->class_name) {
 		int c = class_index(classes, k, o->class_name);
 		if (c < 0)
 			die("%s: no class '%s' in its generator", o->generator, o->class_name);
 		n[c] = o->count;
-		return n;
+		return;
 	}
 	struct tsv_reader r;
 	tsv_open(&r, o->quota);
@@ -119,7 +121,6 @@ static long *wanted(const struct options *o, char *const *classes, int k)
 		n[c] += v;
 	}
 	tsv_close(&r);
-	return n;
 }
 
 /* Images first .. first + n - 1 of class c, written as frames. */
@@ -164,7 +165,8 @@ int main(int argc, char **argv)
 	float lambda;
 	gan_load_sampler(o.generator, &g, &meta, &lambda);
 	int k = g.arch.classes;
-	long *n = wanted(&o, meta.classes, k);
+	read_wanted(&o, meta.classes, k);
+	long *n = o.wanted;
 	for (int c = 0; c < k; c++) /* before any frame is written */
 		if (n[c] > 0 && strlen(meta.classes[c]) > PAM_META_MAX - 64)
 			die("%s: the class name '%.40s...' is too long for a PAM header", o.generator,

@@ -26,10 +26,10 @@ void features_add(struct features *f, const float *x, size_t stride)
 		row[i] = x[(size_t)i * stride];
 }
 
-void features_add_double(struct features *f, const double *x)
+double *features_append(struct features *f)
 {
 	grow_array(&f->v, &f->cap, (f->n + 1) * (size_t)f->dim, sizeof *f->v);
-	memcpy(f->v + f->n++ * (size_t)f->dim, x, (size_t)f->dim * sizeof *x);
+	return f->v + f->n++ * (size_t)f->dim;
 }
 
 void features_free(struct features *f)

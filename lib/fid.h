@@ -20,7 +20,8 @@ struct features {
 void features_init(struct features *f, int dim);
 /* Appends one vector: dim numbers stride apart. */
 void features_add(struct features *f, const float *x, size_t stride);
-void features_add_double(struct features *f, const double *x);
+/* Appends a vector whose dim numbers the caller writes at the pointer. */
+double *features_append(struct features *f);
 void features_free(struct features *f);
 
 /* |mu_a - mu_b|^2 + tr(C_a + C_b - 2 (C_a C_b)^(1/2)), the covariances
