@@ -70,14 +70,16 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	gantrain "${GTINY[@]}" --kimg 0.128 --snap 0.032 --log part.tsv --resume -o part.ckpt m.tsv
 	cmp whole.ckpt part.ckpt
 	[ "$(cut -f 1,2 whole.tsv)" = "$(cut -f 1,2 part.tsv)" ]
-	# killed mid-run: the last snapshot stays whole and resumes
-	gantrain "${GTINY[@]}" --kimg 50 --snap 0.032 -o killed.ckpt m.tsv &
+	# killed mid-run (after its first snapshot; it may also have ended
+	# first): the last snapshot stays whole and resumes to the same end
+	gantrain "${GTINY[@]}" --kimg 3.2 --snap 0.032 -o long.ckpt m.tsv
+	gantrain "${GTINY[@]}" --kimg 3.2 --snap 0.032 -o killed.ckpt m.tsv &
 	local pid=$!
-	while [ ! -s killed.ckpt ]; do sleep 0.1; done
-	kill -9 "$pid"
+	while [ ! -s killed.ckpt ]; do sleep 0.05; done
+	kill -9 "$pid" 2>/dev/null || true
 	wait "$pid" || true
-	gantrain "${GTINY[@]}" --kimg 0.128 --snap 0.032 --resume -o killed.ckpt m.tsv
-	cmp whole.ckpt killed.ckpt
+	gantrain "${GTINY[@]}" --kimg 3.2 --snap 0.032 --resume -o killed.ckpt m.tsv
+	cmp long.ckpt killed.ckpt
 	# other options: refused
 	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.128 --lr-d 0.001 --resume -o part.ckpt m.tsv
 	assert_failure 1
