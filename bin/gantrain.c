@@ -34,8 +34,8 @@ static const char usage[] =
 	"      --width-mult=F    scale every width by F (default 1)\n"
 	"  -k, --kimg=N          thousands of real images shown in all (default 200)\n"
 	"  -b, --batch=N         images per step, a multiple of 4 (default 64)\n"
-	"      --lr-g=F          the generator's learning rate (default 0.0002)\n"
-	"      --lr-d=F          the discriminator's learning rate (default 0.0002)\n"
+	"      --lr-g=F          the generator's learning rate (default 0.0001)\n"
+	"      --lr-d=F          the discriminator's learning rate (default 0.0004)\n"
 	"      --beta1=F         Adam's beta1 (default 0.5)\n"
 	"      --beta2=F         Adam's beta2 (default 0.99)\n"
 	"      --t-start=KIMG    the conditioning starts to weigh (default: kimg / 5)\n"
@@ -712,8 +712,10 @@ static void trim_log(const char *path, double kimg)
 int main(int argc, char **argv)
 {
 	cli_init(argc, argv);
-	struct options o = { .width_mult = 1, .kimg = 200, .batch = 64, .lr_g = 2e-4f,
-			     .lr_d = 2e-4f, .beta1 = 0.5f, .beta2 = 0.99f, .r1 = 0.1f, .ema = 10,
+	/* lr_d 4 lr_g (the two time-scale rule of Heusel et al. 2017): on
+	 * Fashion-MNIST, FID-cls 6.4 against 8.3 for 2e-4 both (README) */
+	struct options o = { .width_mult = 1, .kimg = 200, .batch = 64, .lr_g = 1e-4f,
+			     .lr_d = 4e-4f, .beta1 = 0.5f, .beta2 = 0.99f, .r1 = 0.1f, .ema = 10,
 			     .snap = 20, .seed = 1, .fid_n = 1000 };
 	parse_options(argc, argv, &o);
 	nn_init(o.threads);
