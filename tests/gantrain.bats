@@ -84,6 +84,24 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.128 --lr-d 0.001 --resume -o part.ckpt m.tsv
 	assert_failure 1
 	[ "$stderr" = "gantrain: part.ckpt: was trained with other options than these (its header's train line)" ]
+	# networks other than its train line says (a crafted file: trained at
+	# width 0.25, its train line made to say 0.5, the header's length and
+	# the CRC made to match): refused before any is used
+	gantrain "${GTINY[@]}" --width-mult 0.25 -o w.ckpt m.tsv
+	local n hlen
+	n=$(stat -c %s w.ckpt)
+	hlen=$(od -An -tu4 -j12 -N4 w.ckpt | tr -d ' ')
+	le32() { printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)))"; }
+	{
+		head -c 12 w.ckpt
+		le32 $((hlen - 1))
+		tail -c +17 w.ckpt | head -c "$hlen" | sed 's/ width=0.25 / width=0.5 /'
+		tail -c +$((17 + hlen)) w.ckpt | head -c $((n - 20 - hlen))
+	} >crafted.ckpt
+	gzip -c crafted.ckpt | tail -c 8 | head -c 4 >>crafted.ckpt
+	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.128 --resume -o crafted.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "gantrain: crafted.ckpt: its networks are not those of these options and images (--size, --width-mult, the classes)" ]
 }
 
 @test "gantrain: bad data and usage" {
