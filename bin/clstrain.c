@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ckpt.h"
@@ -15,6 +14,7 @@
 #include "mem.h"
 #include "model.h"
 #include "optim.h"
+#include "progress.h"
 #include "rng.h"
 
 static const char usage[] =
@@ -284,13 +284,6 @@ struct epoch_stats {
 	long right, seen;
 };
 
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 struct trainer {
 	const struct options *o;
 	struct dataset train, val;
@@ -325,7 +318,7 @@ static void run_epoch(struct trainer *t, int epoch, struct epoch_stats *st)
 	struct rng aug;
 	rng_seed(&aug, o->seed, 2000000 + (uint64_t)epoch);
 	bool show = !o->quiet && isatty(2);
-	double start = now();
+	double start = progress_now();
 	memset(st, 0, sizeof *st);
 	for (int b = 0, step = 0; b < n; b += o->batch, step++) {
 		int nb = n - b < o->batch ? n - b : o->batch;
@@ -350,12 +343,12 @@ static void run_epoch(struct trainer *t, int epoch, struct epoch_stats *st)
 		st->seen += nb;
 		if (show)
 			progress_line(t, epoch, step + 1, st->loss / (double)st->seen,
-				      (double)st->seen / (now() - start));
+				      (double)st->seen / (progress_now() - start));
 	}
 	if (show)
 		fputc('\n', stderr);
 	st->loss /= (double)st->seen;
-	st->seconds = now() - start;
+	st->seconds = progress_now() - start;
 	free(order);
 	free(x);
 	free(labels);
@@ -398,25 +391,6 @@ static void log_epoch(struct trainer *t, FILE *log, int epoch, const struct epoc
 		save(t, t->o->best, epoch + 1, false);
 	}
 	save(t, t->o->output, epoch + 1, true);
-}
-
-/* On --resume: the log keeps the lines of the epochs the model has done,
- * rewritten whole (atomically), to be appended to. */
-static void trim_log(const char *path, int epochs)
-{
-	FILE *in = fopen(path, "r");
-	if (!in)
-		return;
-	struct afile af;
-	FILE *out = afile_open(&af, path);
-	char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, in) > 0)
-		if (atoi(line) <= epochs)
-			fputs(line, out);
-	free(line);
-	fclose(in);
-	afile_commit(&af);
 }
 
 /* A model resumed must have been trained on images of the same shape and
@@ -507,7 +481,7 @@ int main(int argc, char **argv)
 	 * a killed run keeps the lines of its finished epochs. */
 	FILE *log = NULL;
 	if (o.log && start)
-		trim_log(o.log, start);
+		log_trim(o.log, start);
 	if (o.log && !(log = fopen(o.log, start ? "a" : "w")))
 		die("%s: %s", o.log, strerror(errno));
 	for (int epoch = start; epoch < o.epochs; epoch++) {

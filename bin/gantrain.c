@@ -5,21 +5,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ckpt.h"
 #include "classify.h"
 #include "cli.h"
 #include "dataset.h"
+#include "fid.h"
 #include "font.h"
 #include "fsout.h"
-#include "fid.h"
 #include "gan.h"
 #include "image.h"
 #include "mem.h"
 #include "model.h"
 #include "optim.h"
+#include "progress.h"
 #include "rng.h"
 
 static const char usage[] =
@@ -201,13 +201,6 @@ static void train_line(const struct options *o, const struct arch *a, char *buf,
 		 "t_start=%.9g t_end=%.9g r1=%.9g ema=%.9g seed=%lu\n",
 		 a->height, a->width_mult, o->batch, o->lr_g, o->lr_d, o->beta1, o->beta2, o->t_start,
 		 o->t_end, o->r1, o->ema, o->seed);
-}
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
 struct trainer {
@@ -552,7 +545,7 @@ static void save(struct trainer *t, long images, double lambda)
 static void log_line(struct trainer *t, FILE *log, double kimg, double lambda, struct tally *s)
 {
 	const char *path = t->o->log;
-	double seconds = now() - s->start;
+	double seconds = progress_now() - s->start;
 	if (log && fprintf(log, "%.3f\t%.4f\t%.6f\t%.6f\t%.6f\t%.2f", kimg, lambda,
 			   s->loss_d / (double)s->steps, s->loss_g / (double)s->steps,
 			   s->r1_steps ? s->r1 / (double)s->r1_steps : 0.0, seconds) < 0)
@@ -561,7 +554,7 @@ static void log_line(struct trainer *t, FILE *log, double kimg, double lambda, s
 		die("%s: %s", path, strerror(errno));
 	if (log && (fputc('\n', log) == EOF || fflush(log)))
 		die("%s: %s", path, strerror(errno));
-	*s = (struct tally){ .start = now() };
+	*s = (struct tally){ .start = progress_now() };
 }
 
 static void progress(const struct trainer *t, long step, long total, double lambda,
@@ -651,8 +644,8 @@ static void train(struct trainer *t, long first, FILE *log)
 	long snap = (long)llround(o->snap * 1000 / o->batch);
 	snap = snap < 1 ? 1 : snap;
 	bool show = !o->quiet && isatty(2);
-	struct tally s = { .start = now() };
-	double begin = now();
+	struct tally s = { .start = progress_now() };
+	double begin = progress_now();
 	for (long step = first; step < total; step++) {
 		double kimg = (double)step * o->batch / 1000;
 		double lambda = gan_lambda(kimg, o->t_start, o->t_end);
@@ -674,7 +667,7 @@ static void train(struct trainer *t, long first, FILE *log)
 		s.steps++;
 		if (show)
 			progress(t, step + 1, total, lambda,
-				 &s, (double)(step + 1 - first) * o->batch / (now() - begin));
+				 &s, (double)(step + 1 - first) * o->batch / (progress_now() - begin));
 		if ((step + 1) % snap == 0 || step + 1 == total) {
 			double done = (double)(step + 1) * o->batch / 1000;
 			double l = gan_lambda(done, o->t_start, o->t_end);
@@ -688,25 +681,6 @@ static void train(struct trainer *t, long first, FILE *log)
 	}
 	if (show)
 		fputc('\n', stderr);
-}
-
-/* On --resume: the log keeps its lines up to the checkpoint's kimg,
- * rewritten whole (atomically), to be appended to. */
-static void trim_log(const char *path, double kimg)
-{
-	FILE *in = fopen(path, "r");
-	if (!in)
-		return;
-	struct afile af;
-	FILE *out = afile_open(&af, path);
-	char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, in) > 0)
-		if (atof(line) <= kimg + 1e-9)
-			fputs(line, out);
-	free(line);
-	fclose(in);
-	afile_commit(&af);
 }
 
 int main(int argc, char **argv)
@@ -753,7 +727,7 @@ int main(int argc, char **argv)
 		t.judge = judge_open(&t, &a);
 	FILE *log = NULL;
 	if (o.log && images)
-		trim_log(o.log, (double)images / 1000);
+		log_trim(o.log, (double)images / 1000);
 	if (o.log && !(log = fopen(o.log, images ? "a" : "w")))
 		die("%s: %s", o.log, strerror(errno));
 	train(&t, images / o.batch, log);

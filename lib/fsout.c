@@ -169,3 +169,21 @@ bool manifest_safe(const char *path)
 {
 	return !strpbrk(path, "\t\n");
 }
+
+void log_trim(const char *path, double upto)
+{
+	FILE *in = fopen(path, "r");
+	if (!in)
+		return;
+	struct afile af;
+	FILE *out = afile_open(&af, path);
+	char *line = NULL;
+	size_t cap = 0;
+	/* a kimg read back may differ in the last bit from the one computed */
+	while (getline(&line, &cap, in) > 0)
+		if (atof(line) <= upto + 1e-9)
+			fputs(line, out);
+	free(line);
+	fclose(in);
+	afile_commit(&af);
+}

@@ -38,6 +38,11 @@ void staged_dir_begin(struct staged_dir *sd, const char *path);
 char *staged_dir_subdir(struct staged_dir *sd, const char *sub);
 void staged_dir_commit(struct staged_dir *sd);
 
+/* On a resumed run: keeps the lines of the log at path whose first field
+ * (an epoch, a kimg) is at most upto, the file rewritten whole
+ * (atomically), to be appended to; nothing when there is no such file. */
+void log_trim(const char *path, double upto);
+
 /* Why s cannot be a class directory name (empty, starts with '.', has
  * '/', TAB or newline), or NULL when it can. */
 const char *class_name_problem(const char *s);

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-static double now(void)
+double progress_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -18,7 +18,7 @@ void progress_begin(struct progress *p, size_t total, const char *unit, bool qui
 	p->on = !quiet && isatty(STDERR_FILENO);
 	p->unit = unit;
 	p->total = total;
-	p->start = p->last = now();
+	p->start = p->last = progress_now();
 }
 
 static void show(struct progress *p, size_t done, double t)
@@ -37,7 +37,7 @@ void progress_update(struct progress *p, size_t done)
 {
 	if (!p->on)
 		return;
-	double t = now();
+	double t = progress_now();
 	if (t - p->last < 0.25)
 		return;
 	p->last = t;
@@ -48,6 +48,6 @@ void progress_end(struct progress *p, size_t done)
 {
 	if (!p->on)
 		return;
-	show(p, done, now());
+	show(p, done, progress_now());
 	fputc('\n', stderr);
 }

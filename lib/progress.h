@@ -13,6 +13,9 @@ struct progress {
 	double start, last;
 };
 
+/* Seconds on the monotonic clock, for timing work. */
+double progress_now(void);
+
 void progress_begin(struct progress *p, size_t total, const char *unit, bool quiet);
 void progress_update(struct progress *p, size_t done);
 void progress_end(struct progress *p, size_t done);

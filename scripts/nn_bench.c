@@ -14,21 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <omp.h>
-#include <time.h>
 
 #include "cli.h"
 #include "conv3.h"
 #include "mem.h"
 #include "model.h"
 #include "optim.h"
+#include "progress.h"
 #include "rng.h"
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static double sgemm_peak(void)
 {
@@ -38,9 +31,9 @@ static double sgemm_peak(void)
 	openblas_set_num_threads(omp_get_num_procs());
 	double best = 0;
 	for (int r = 0; r < 4; r++) {
-		double t = now();
+		double t = progress_now();
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-		t = 2.0 * n * n * n / (now() - t) / 1e9;
+		t = 2.0 * n * n * n / (progress_now() - t) / 1e9;
 		best = t > best ? t : best;
 	}
 	openblas_set_num_threads(1);
@@ -90,17 +83,17 @@ int main(int argc, char **argv)
 	double t0 = 0;
 	for (long s = 0; s < steps + 2; s++) {
 		if (s == 2) /* the first steps allocate */
-			t0 = now();
+			t0 = progress_now();
 		model_forward(&m, x, n, true);
 		softmax_ce(m.logits, labels, NULL, n, 10, m.prob, m.dlogits);
 		model_backward(&m, n);
 		optim_step(&o, &m, 0.01f);
 	}
-	double train = (double)n * steps / (now() - t0);
-	t0 = now();
+	double train = (double)n * steps / (progress_now() - t0);
+	t0 = progress_now();
 	for (long s = 0; s < steps; s++)
 		model_forward(&m, x, n, false);
-	double infer = (double)n * steps / (now() - t0);
+	double infer = (double)n * steps / (progress_now() - t0);
 	double fwd_flops, train_flops;
 	model_flops(&m, &fwd_flops, &train_flops);
 	printf("%.0f\t%.0f\t%.0f\t%.0f\t%.1f\n", train, infer, train_flops, fwd_flops, sgemm_peak());

@@ -4,19 +4,12 @@
  * SSIM of the pair. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "cli.h"
 #include "image.h"
+#include "progress.h"
 #include "rng.h"
 #include "ssim.h"
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 /* Two related images: b is a plus noise, so that SSIM is neither 0 nor 1. */
 static void make_pair(int size, int c, struct image *a, struct image *b)
@@ -49,11 +42,11 @@ int main(int argc, char **argv)
 	char err[ERRLEN];
 	if (ssim_init(&s, &p, err))
 		die("%s", err);
-	double v = 0, t0 = now();
+	double v = 0, t0 = progress_now();
 	for (long k = 0; k < n; k++)
 		if (ssim_pair(&s, &a, &b, &v, err))
 			die("%s", err);
-	printf("%.0f\t%.6f\n", n / (now() - t0), v);
+	printf("%.0f\t%.6f\n", n / (progress_now() - t0), v);
 	ssim_free(&s);
 	img_free(&a);
 	img_free(&b);
