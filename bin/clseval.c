@@ -27,9 +27,7 @@ static const char usage[] =
 	"      --per-class       add a recall:CLASS line for each class\n"
 	"      --confusion=FILE  write the confusion matrix (TSV: a header line of\n"
 	"                        the predicted classes, then one line per true class)\n"
-	"  -b, --batch=N         images per forward pass (default 256)\n"
-	"  -j, --threads=N       threads (default: every core)\n"
-	"      --max-pixels=N    refuse images larger than N pixels (default 2^28)\n"
+	CLASSIFY_USAGE
 	"  -h, --help            show this help and exit\n"
 	"      --version         show the version and exit\n"
 	"\n"

@@ -18,9 +18,7 @@ static const char usage[] =
 	"penultimate layer, after global average pooling (64 numbers for\n"
 	"resnet20).  With no FILE, or when FILE is -, read stdin.\n"
 	"\n"
-	"  -b, --batch=N         images per forward pass (default 256)\n"
-	"  -j, --threads=N       threads (default: every core)\n"
-	"      --max-pixels=N    refuse images larger than N pixels (default 2^28)\n"
+	CLASSIFY_USAGE
 	"  -h, --help            show this help and exit\n"
 	"      --version         show the version and exit\n"
 	"\n"

@@ -23,9 +23,7 @@ static const char usage[] =
 	"      --all             append the probability of every class too, in the\n"
 	"                        model's order (clsprob --classes lists it)\n"
 	"      --classes         print the model's classes, one per line, and exit\n"
-	"  -b, --batch=N         images per forward pass (default 256)\n"
-	"  -j, --threads=N       threads (default: every core)\n"
-	"      --max-pixels=N    refuse images larger than N pixels (default 2^28)\n"
+	CLASSIFY_USAGE
 	"  -h, --help            show this help and exit\n"
 	"      --version         show the version and exit\n"
 	"\n"

@@ -32,9 +32,7 @@ static const char usage[] =
 	"      --subset-size=N   vectors of each set in a subset (default 1000,\n"
 	"                        or the smaller set's size)\n"
 	"      --seed=N          seed of KID's subsets (default 1)\n"
-	"  -b, --batch=N         images per forward pass (default 256)\n"
-	"  -j, --threads=N       threads (default: every core)\n"
-	"      --max-pixels=N    refuse images larger than N pixels (default 2^28)\n"
+	CLASSIFY_USAGE
 	"  -h, --help            show this help and exit\n"
 	"      --version         show the version and exit\n"
 	"\n"

@@ -595,12 +595,11 @@ static void resume(struct trainer *t, struct options *o, const struct arch *a, l
 	if (!strstr(meta.extra, t->line))
 		die("%s: was trained with other options than these (its header's train line)",
 		    t->o->output);
-	bool same = t->ema.arch.channels == a->channels && t->ema.arch.classes == a->classes;
-	for (int c = 0; same && c < a->classes; c++)
-		same = strcmp(meta.classes[c], t->data.classes[c]) == 0;
-	if (!same)
-		die("%s: was trained on other classes or channels than those of %s", t->o->output,
-		    input_name(t->o->train));
+	/* same_arch compared the channels and the number of classes */
+	for (int c = 0; c < a->classes; c++)
+		if (strcmp(meta.classes[c], t->data.classes[c]) != 0)
+			die("%s: was trained on other classes than those of %s", t->o->output,
+			    input_name(t->o->train));
 	*images = meta.step;
 	ckpt_meta_free(&meta);
 }

@@ -64,6 +64,12 @@ void classify_records(struct model *m, const struct norm *nm, struct records *r,
 	{ "threads", required_argument, 0, 'j' },            \
 	{ "max-pixels", required_argument, 0, CLI_MAX_PIXELS }
 
+/* Their lines of a program's --help. */
+#define CLASSIFY_USAGE                                                                 \
+	"  -b, --batch=N         images per forward pass (default 256)\n"                  \
+	"  -j, --threads=N       threads (default: every core)\n"                           \
+	"      --max-pixels=N    refuse images larger than N pixels (default 2^28)\n"
+
 struct classify_options {
 	int batch, threads; /* threads 0: every core */
 };

@@ -18,18 +18,17 @@ void features_init(struct features *f, int dim)
 	f->dim = dim;
 }
 
-void features_add(struct features *f, const float *x, size_t stride)
-{
-	grow_array(&f->v, &f->cap, (f->n + 1) * (size_t)f->dim, sizeof *f->v);
-	double *row = f->v + f->n++ * (size_t)f->dim;
-	for (int i = 0; i < f->dim; i++)
-		row[i] = x[(size_t)i * stride];
-}
-
 double *features_append(struct features *f)
 {
 	grow_array(&f->v, &f->cap, (f->n + 1) * (size_t)f->dim, sizeof *f->v);
 	return f->v + f->n++ * (size_t)f->dim;
+}
+
+void features_add(struct features *f, const float *x, size_t stride)
+{
+	double *row = features_append(f);
+	for (int i = 0; i < f->dim; i++)
+		row[i] = x[(size_t)i * stride];
 }
 
 void features_free(struct features *f)

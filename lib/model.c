@@ -149,6 +149,14 @@ static int add(struct builder *b, int in, int in2)
 	return out;
 }
 
+/* Global average pooling: c x 1 x 1, the features. */
+static int global_pool(struct builder *b, int in)
+{
+	int out = add_act(b, b->m->acts[in].c, 1, 1);
+	add_op(b, OP_GAP, in)->out = out;
+	return out;
+}
+
 static int upsample(struct builder *b, int in)
 {
 	const struct act *a = &b->m->acts[in];
@@ -217,9 +225,7 @@ static void build_resnet(struct builder *b, const struct resnet_shape *r)
 			snprintf(name, sizeof name, "layer%d.%d", s + 1, i);
 			x = basic_block(b, name, x, scaled(r->width[s], mult), i == 0 && s > 0 ? 2 : 1);
 		}
-	int c = b->m->acts[x].c;
-	int pooled = add_act(b, c, 1, 1);
-	add_op(b, OP_GAP, x)->out = pooled;
+	int c = b->m->acts[x].c, pooled = global_pool(b, x);
 	int classes = arch->classes;
 	size_t w = add_linear_param(b, "fc.weight", 2, (int[]){ classes, c }, true, c);
 	size_t bias = add_linear_param(b, "fc.bias", 1, &classes, false, c);
@@ -301,9 +307,7 @@ static void build_discriminator(struct builder *b, int k)
 	int spread = add_act(b, a->c + 1, a->h, a->w);
 	add_op(b, OP_MBSTD, x)->out = spread;
 	x = same_shape(b, OP_LRELU, conv(b, "last", spread, gan_width(0, k, mult), 3, 1));
-	int c = b->m->acts[x].c;
-	int pooled = add_act(b, c, 1, 1);
-	add_op(b, OP_GAP, x)->out = pooled;
+	int c = b->m->acts[x].c, pooled = global_pool(b, x);
 	size_t w = add_linear_param(b, "head.weight", 2, (int[]){ 1, c }, true, c);
 	size_t bias = add_linear_param(b, "head.bias", 1, (int[]){ 1 }, false, c);
 	size_t embed = add_embedding(b, "embed.weight", c);

@@ -84,3 +84,19 @@ copy_tiny_model() {
 	cd "$BATS_TEST_TMPDIR"
 	cp -r "$BATS_FILE_TMPDIR/data" "$BATS_FILE_TMPDIR/m.tsv" "$BATS_FILE_TMPDIR/model.ckpt" .
 }
+
+# Appends to checkpoint file f the CRC-32 of all its bytes, as a
+# checkpoint ends (gzip's trailer holds zlib's CRC-32, little-endian).
+append_crc() {
+	gzip -c "$1" | tail -c 8 | head -c 4 >>"$1"
+}
+
+# A copy of checkpoint IN as OUT whose last number (the last tensor's last
+# float) is NaN, its CRC made to match.
+nan_last_number() {
+	local n
+	n=$(stat -c %s "$1")
+	head -c $((n - 8)) "$1" >"$2"
+	printf '\000\000\300\177' >>"$2"
+	append_crc "$2"
+}
