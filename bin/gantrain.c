@@ -31,6 +31,8 @@ static const char usage[] =
 	"  -o, --output=G        the checkpoint (required)\n"
 	"  -s, --size=N          resize the images to NxN (default: the first image's\n"
 	"                        size; a side of s 2^k, 4 <= s <= 7: 28, 32, 64, ...)\n"
+	"  -a, --arch=NAME       the networks: cgan (DCGAN-style, the default) or rgan\n"
+	"                        (residual blocks)\n"
 	"      --width-mult=F    scale every width by F (default 1)\n"
 	"  -k, --kimg=N          thousands of real images shown in all (default 200)\n"
 	"  -b, --batch=N         images per step, a multiple of 4 (default 64)\n"
@@ -71,6 +73,7 @@ enum {
 
 struct options {
 	const char *output, *train, *sheet, *log, *fid_model;
+	const char *arch; /* cgan or rgan: the networks are ARCH-g and ARCH-d */
 	int size, batch, threads, fid_n;
 	float width_mult, lr_g, lr_d, beta1, beta2, r1, ema;
 	double kimg, t_start, t_end, snap;
@@ -97,6 +100,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "output", required_argument, 0, 'o' },
 		{ "size", required_argument, 0, 's' },
+		{ "arch", required_argument, 0, 'a' },
 		{ "width-mult", required_argument, 0, OPT_WIDTH },
 		{ "kimg", required_argument, 0, 'k' },
 		{ "batch", required_argument, 0, 'b' },
@@ -123,10 +127,15 @@ static void parse_options(int argc, char **argv, struct options *o)
 	};
 	bool t_start = false, t_end = false;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "o:s:k:b:j:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:s:a:k:b:j:qh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': o->output = optarg; break;
 		case 's': o->size = (int)cli_long("--size", optarg, 8, 256); break;
+		case 'a':
+			if (strcmp(optarg, "cgan") != 0 && strcmp(optarg, "rgan") != 0)
+				die_usage("--arch: '%s' is not cgan or rgan", optarg);
+			o->arch = optarg;
+			break;
 		case OPT_WIDTH: o->width_mult = (float)cli_double("--width-mult", optarg, 1e-3, 64); break;
 		case 'k': o->kimg = cli_double("--kimg", optarg, 1e-3, 1e9); break;
 		case 'b': o->batch = (int)cli_long("--batch", optarg, 1, 65536); break;
@@ -574,6 +583,14 @@ static bool same_arch(const struct arch *x, const struct arch *y)
 	       x->width == y->width && x->classes == y->classes && x->width_mult == y->width_mult;
 }
 
+/* The discriminator of generator g: the same but for its name, ARCH-d. */
+static struct arch discriminator_arch(const struct arch *g)
+{
+	struct arch d = *g;
+	snprintf(d.name, sizeof d.name, "%.*s-d", (int)strcspn(g->name, "-"), g->name);
+	return d;
+}
+
 /* A resumed run must have the same options and data. */
 static void resume(struct trainer *t, struct options *o, const struct arch *a, long *images)
 {
@@ -583,11 +600,9 @@ static void resume(struct trainer *t, struct options *o, const struct arch *a, l
 				     { "D.", &t->d, &t->od } };
 	if (ckpt_load_parts(t->o->output, parts, 3, &meta, err))
 		die("%s", err);
-	if (!same_arch(&t->ema.arch, a) || !same_arch(&t->g.arch, a) ||
-	    !same_arch(&t->d.arch, &(struct arch){ .name = "cgan-d", .channels = a->channels,
-						    .height = a->height, .width = a->width,
-						    .classes = a->classes, .width_mult = a->width_mult }))
-		die("%s: its networks are not those of these options and images (--size, --width-mult, the classes)",
+	struct arch da = discriminator_arch(a);
+	if (!same_arch(&t->ema.arch, a) || !same_arch(&t->g.arch, a) || !same_arch(&t->d.arch, &da))
+		die("%s: its networks are not those of these options and images (--arch, --size, --width-mult, the classes)",
 		    o->output);
 	if (!o->t_given)
 		resumed_schedule(o, meta.extra);
@@ -607,8 +622,7 @@ static void resume(struct trainer *t, struct options *o, const struct arch *a, l
 static void start(struct trainer *t, const struct arch *a)
 {
 	char err[ERRLEN];
-	struct arch da = *a;
-	snprintf(da.name, sizeof da.name, "cgan-d");
+	struct arch da = discriminator_arch(a);
 	/* seeds 2s and 2s + 1: the two networks' weights from seeds no other
 	 * run's share */
 	if (model_build(&t->g, a, t->o->seed * 2, err) ||
@@ -687,7 +701,7 @@ int main(int argc, char **argv)
 	cli_init(argc, argv);
 	/* lr_d 4 lr_g (the two time-scale rule of Heusel et al. 2017): on
 	 * Fashion-MNIST, FID-cls 6.4 against 8.3 for 2e-4 both (README) */
-	struct options o = { .width_mult = 1, .kimg = 200, .batch = 64, .lr_g = 1e-4f,
+	struct options o = { .arch = "cgan", .width_mult = 1, .kimg = 200, .batch = 64, .lr_g = 1e-4f,
 			     .lr_d = 4e-4f, .beta1 = 0.5f, .beta2 = 0.99f, .r1 = 0.1f, .ema = 10,
 			     .snap = 20, .seed = 1, .fid_n = 1000 };
 	parse_options(argc, argv, &o);
@@ -699,8 +713,9 @@ int main(int argc, char **argv)
 		    input_name(o.train), t.data.classes[0]);
 	if (!o.size)
 		warn_converted(o.train, t.data.converted, t.data.w, t.data.h, t.data.c);
-	struct arch a = { .name = "cgan-g", .channels = t.data.c, .height = t.data.h,
+	struct arch a = { .channels = t.data.c, .height = t.data.h,
 			  .width = t.data.w, .classes = t.data.nclasses, .width_mult = o.width_mult };
+	snprintf(a.name, sizeof a.name, "%s-g", o.arch);
 	char err[ERRLEN];
 	size_t params;
 	if (model_params(&a, &params, err))

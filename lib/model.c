@@ -260,25 +260,32 @@ static int gan_width(int j, int k, float mult)
 	return scaled(c < 256 ? c : 256, mult);
 }
 
-static void build_generator(struct builder *b, int k, int start)
+/* The latent vector plus lambda times its class's embedding, as a 1x1
+ * image, to a start x start plane of c channels (a transposed
+ * convolution). */
+static int latent_plane(struct builder *b, int start, int c)
 {
-	const struct arch *arch = &b->m->arch;
-	float mult = arch->width_mult;
 	int x = add_act(b, GAN_ZDIM, 1, 1);
 	size_t embed = add_embedding(b, "latent.embed", GAN_ZDIM);
 	int latent = add_act(b, GAN_ZDIM, 1, 1);
 	struct op *o = add_op(b, OP_LATENT, x);
 	o->embed = embed;
 	o->out = latent;
-	/* the latent vector as a 1x1 image, to a start x start plane */
-	int c0 = gan_width(0, k, mult);
-	size_t w = add_conv_param(b, "start", (int[]){ GAN_ZDIM, c0, start, start }, c0 * start * start);
-	x = add_act(b, c0, start, start);
+	size_t w = add_conv_param(b, "start", (int[]){ GAN_ZDIM, c, start, start }, c * start * start);
+	x = add_act(b, c, start, start);
 	o = add_op(b, OP_CONVT, latent);
-	o->cv = (struct conv){ .cin = GAN_ZDIM, .cout = c0, .k = start, .stride = 1, .pad = 0 };
+	o->cv = (struct conv){ .cin = GAN_ZDIM, .cout = c, .k = start, .stride = 1, .pad = 0 };
 	o->w = w;
 	o->out = x;
-	x = relu(b, batchnorm(b, "start_bn", x));
+	return x;
+}
+
+/* cgan-g: each stage upsamples, convolves, normalises, rectifies. */
+static void build_generator(struct builder *b, int k, int start)
+{
+	const struct arch *arch = &b->m->arch;
+	float mult = arch->width_mult;
+	int x = relu(b, batchnorm(b, "start_bn", latent_plane(b, start, gan_width(0, k, mult))));
 	char n[MODEL_MAX_NAME];
 	for (int j = 1; j <= k; j++) {
 		snprintf(n, sizeof n, "stage%d.conv", j);
@@ -290,23 +297,79 @@ static void build_generator(struct builder *b, int k, int start)
 	same_shape(b, OP_TANH, x);
 }
 
-static void build_discriminator(struct builder *b, int k)
+/* rgan-g: each stage a pre-activation residual block (Miyato et al.
+ * 2018's generator): batch norm, ReLU, upsampling, then two 3x3
+ * convolutions with a batch norm and ReLU between them, beside a 1x1
+ * convolution of the upsampled input. */
+static void build_residual_generator(struct builder *b, int k, int start)
+{
+	const struct arch *arch = &b->m->arch;
+	float mult = arch->width_mult;
+	int x = latent_plane(b, start, gan_width(0, k, mult));
+	char n[MODEL_MAX_NAME];
+#define NAME(part) (snprintf(n, sizeof n, "stage%d.%s", j, part), n)
+	for (int j = 1; j <= k; j++) {
+		int c = gan_width(j, k, mult);
+		int up = upsample(b, relu(b, batchnorm(b, NAME("bn1"), x)));
+		int h = conv(b, NAME("conv1"), up, c, 3, 1);
+		h = relu(b, batchnorm(b, NAME("bn2"), h));
+		h = conv(b, NAME("conv2"), h, c, 3, 1);
+		x = add(b, h, conv(b, NAME("shortcut"), up, c, 1, 1));
+	}
+#undef NAME
+	x = relu(b, batchnorm(b, "out_bn", x));
+	x = conv(b, "to_image", x, arch->channels, 3, 1);
+	same_shape(b, OP_TANH, x);
+}
+
+static int lrelu(struct builder *b, int in)
+{
+	return same_shape(b, OP_LRELU, in);
+}
+
+/* cgan-d's stages: a 3x3 convolution, then one of stride 2, each followed
+ * by a leaky ReLU. */
+static int plain_stages(struct builder *b, int x, int k)
+{
+	float mult = b->m->arch.width_mult;
+	char n[MODEL_MAX_NAME];
+	for (int j = k; j >= 1; j--) {
+		snprintf(n, sizeof n, "stage%d.conv1", j);
+		x = lrelu(b, conv(b, n, x, gan_width(j, k, mult), 3, 1));
+		snprintf(n, sizeof n, "stage%d.conv2", j);
+		x = lrelu(b, conv(b, n, x, gan_width(j - 1, k, mult), 3, 2));
+	}
+	return x;
+}
+
+/* rgan-d's stages: the same two convolutions as cgan-d's, beside a 1x1
+ * convolution of stride 2, added before the last leaky ReLU. */
+static int residual_stages(struct builder *b, int x, int k)
+{
+	float mult = b->m->arch.width_mult;
+	char n[MODEL_MAX_NAME];
+#define NAME(part) (snprintf(n, sizeof n, "stage%d.%s", j, part), n)
+	for (int j = k; j >= 1; j--) {
+		int c = gan_width(j - 1, k, mult);
+		int h = lrelu(b, conv(b, NAME("conv1"), x, gan_width(j, k, mult), 3, 1));
+		h = conv(b, NAME("conv2"), h, c, 3, 2);
+		x = lrelu(b, add(b, h, conv(b, NAME("shortcut"), x, c, 1, 2)));
+	}
+#undef NAME
+	return x;
+}
+
+static void build_discriminator(struct builder *b, int k, bool residual)
 {
 	const struct arch *arch = &b->m->arch;
 	float mult = arch->width_mult;
 	int x = add_act(b, arch->channels, arch->height, arch->width);
-	x = same_shape(b, OP_LRELU, conv(b, "from_image", x, gan_width(k, k, mult), 3, 1));
-	char n[MODEL_MAX_NAME];
-	for (int j = k; j >= 1; j--) {
-		snprintf(n, sizeof n, "stage%d.conv1", j);
-		x = same_shape(b, OP_LRELU, conv(b, n, x, gan_width(j, k, mult), 3, 1));
-		snprintf(n, sizeof n, "stage%d.conv2", j);
-		x = same_shape(b, OP_LRELU, conv(b, n, x, gan_width(j - 1, k, mult), 3, 2));
-	}
+	x = lrelu(b, conv(b, "from_image", x, gan_width(k, k, mult), 3, 1));
+	x = residual ? residual_stages(b, x, k) : plain_stages(b, x, k);
 	const struct act *a = &b->m->acts[x];
 	int spread = add_act(b, a->c + 1, a->h, a->w);
 	add_op(b, OP_MBSTD, x)->out = spread;
-	x = same_shape(b, OP_LRELU, conv(b, "last", spread, gan_width(0, k, mult), 3, 1));
+	x = lrelu(b, conv(b, "last", spread, gan_width(0, k, mult), 3, 1));
 	int c = b->m->acts[x].c, pooled = global_pool(b, x);
 	size_t w = add_linear_param(b, "head.weight", 2, (int[]){ 1, c }, true, c);
 	size_t bias = add_linear_param(b, "head.bias", 1, (int[]){ 1 }, false, c);
@@ -352,16 +415,35 @@ static const struct resnet_shape *resnet(const char *name)
 	return NULL;
 }
 
+/* The GAN's networks: cgan (DCGAN-style) and rgan (residual). */
+static const struct gan_net {
+	const char *name;
+	enum model_kind kind;
+	bool residual;
+} gan_nets[] = {
+	{ "cgan-g", MODEL_GENERATOR, false },
+	{ "cgan-d", MODEL_DISCRIMINATOR, false },
+	{ "rgan-g", MODEL_GENERATOR, true },
+	{ "rgan-d", MODEL_DISCRIMINATOR, true },
+};
+
+static const struct gan_net *gan_net(const char *name)
+{
+	for (size_t i = 0; i < sizeof gan_nets / sizeof gan_nets[0]; i++)
+		if (strcmp(name, gan_nets[i].name) == 0)
+			return &gan_nets[i];
+	return NULL;
+}
+
 bool model_known(const char *name)
 {
-	return resnet(name) || strcmp(name, "cgan-g") == 0 || strcmp(name, "cgan-d") == 0;
+	return resnet(name) || gan_net(name);
 }
 
 enum model_kind model_kind(const char *name)
 {
-	return strcmp(name, "cgan-g") == 0   ? MODEL_GENERATOR
-	       : strcmp(name, "cgan-d") == 0 ? MODEL_DISCRIMINATOR
-					     : MODEL_CLASSIFIER;
+	const struct gan_net *g = gan_net(name);
+	return g ? g->kind : MODEL_CLASSIFIER;
 }
 
 static bool gan_fits(const struct arch *arch, char *err)
@@ -383,7 +465,7 @@ static long plan(struct model *m, const struct arch *arch, char *err)
 	m->arch = *arch;
 	const struct resnet_shape *r = resnet(arch->name);
 	if (!model_known(arch->name)) {
-		snprintf(err, ERRLEN, "unknown architecture '%.64s' (resnet20, resnet32, resnet56, resnet18, cgan-g, cgan-d)",
+		snprintf(err, ERRLEN, "unknown architecture '%.64s' (resnet20, resnet32, resnet56, resnet18, cgan-g, cgan-d, rgan-g, rgan-d)",
 			 arch->name);
 		return -1;
 	}
@@ -402,12 +484,15 @@ static long plan(struct model *m, const struct arch *arch, char *err)
 	case MODEL_GENERATOR:
 		if (!gan_fits(arch, err))
 			return -1;
-		build_generator(&b, k, start);
+		if (gan_net(arch->name)->residual)
+			build_residual_generator(&b, k, start);
+		else
+			build_generator(&b, k, start);
 		break;
 	case MODEL_DISCRIMINATOR:
 		if (!gan_fits(arch, err))
 			return -1;
-		build_discriminator(&b, k);
+		build_discriminator(&b, k, gan_net(arch->name)->residual);
 		break;
 	}
 	return (long)b.saved;

@@ -22,7 +22,13 @@
  * et al. 2018: a generator that collapses to few images shows there) is
  * added before a last convolution; it pools, and gives two logits an image: an unconditional one (a linear
  * layer) and a conditional one, the projection of the features on the
- * embedding of the image's class (Miyato and Koyama 2018). */
+ * embedding of the image's class (Miyato and Koyama 2018).
+ *
+ * rgan-g and rgan-d are the same with residual blocks as their stages
+ * (Miyato et al. 2018): in the generator, batch norm, ReLU, upsampling,
+ * two 3x3 convolutions with batch norm and ReLU between them, beside a 1x1
+ * convolution of the upsampled input; in the discriminator, cgan-d's two
+ * convolutions beside a 1x1 convolution of stride 2. */
 #ifndef SIMBAL_MODEL_H
 #define SIMBAL_MODEL_H
 
@@ -37,7 +43,7 @@
 
 /* What a model is, enough to build it again (a checkpoint's header). */
 struct arch {
-	char name[MODEL_MAX_NAME]; /* resnet20, resnet32, resnet56, resnet18, cgan-g, cgan-d */
+	char name[MODEL_MAX_NAME]; /* resnet20, ..., resnet18, cgan-g, cgan-d, rgan-g, rgan-d */
 	int channels, height, width, classes;
 	float width_mult;
 };
@@ -58,9 +64,9 @@ struct param {
 	double init_value;
 };
 
-/* The latent length of cgan-g. */
+/* The latent length of the generators. */
 #define GAN_ZDIM 128
-/* cgan-d's groups for the standard deviation: GAN_GROUP consecutive
+/* The discriminators' groups for the standard deviation: GAN_GROUP consecutive
  * images of a batch (the last group what is left).  gantrain makes each
  * group's images of one class, so that the spread seen is a class's. */
 #define GAN_GROUP 4

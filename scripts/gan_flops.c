@@ -16,16 +16,20 @@
 int main(int argc, char **argv)
 {
 	cli_init(argc, argv);
-	if (argc != 3)
-		die_usage("expected SIZE CHANNELS");
-	struct arch a = { .name = "cgan-g", .classes = 10, .width_mult = 1 };
+	if (argc < 3 || argc > 5)
+		die_usage("expected SIZE CHANNELS [ARCH [WIDTH]]");
+	const char *family = argc > 3 ? argv[3] : "cgan";
+	struct arch a = { .classes = 10, .width_mult = 1 };
 	a.height = a.width = (int)cli_long("SIZE", argv[1], 8, 256);
 	a.channels = (int)cli_long("CHANNELS", argv[2], 1, 3);
+	if (argc > 4)
+		a.width_mult = (float)cli_double("WIDTH", argv[4], 1e-3, MODEL_MAX_WIDTH_MULT);
+	snprintf(a.name, sizeof a.name, "%.8s-g", family);
 	struct model g, d;
 	char err[ERRLEN];
 	if (model_build(&g, &a, 1, err))
 		die_usage("%s", err);
-	strcpy(a.name, "cgan-d");
+	snprintf(a.name, sizeof a.name, "%.8s-d", family);
 	if (model_build(&d, &a, 1, err))
 		die_usage("%s", err);
 	double fg, tg, fd, td;

@@ -34,6 +34,26 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	[ "$(grep -ac '^# label Bag$' two.pam)" -eq 2 ]
 }
 
+@test "gantrain: --arch rgan trains the residual networks, which gansample reads" {
+	make_cls_set
+	gantrain "${GTINY[@]}" --arch rgan -o r.ckpt m.tsv
+	gantrain "${GTINY[@]}" -o c.ckpt m.tsv
+	grep -aq 'arch	rgan-g$' r.ckpt
+	grep -aqx 'D.arch	rgan-d' r.ckpt
+	grep -aq 'arch	cgan-g$' c.ckpt
+	gansample -c Bag -n 3 r.ckpt >three.pam
+	[ "$(grep -ac '^# label Bag$' three.pam)" -eq 3 ]
+	# resumed with the other networks: refused, the file kept
+	cp r.ckpt before.ckpt
+	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.128 --resume -o r.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "gantrain: r.ckpt: its networks are not those of these options and images (--arch, --size, --width-mult, the classes)" ]
+	cmp before.ckpt r.ckpt
+	run gantrain "${GTINY[@]}" --arch dcgan -o x.ckpt m.tsv
+	assert_usage_error
+	[ ! -e x.ckpt ]
+}
+
 @test "gantrain: --fid-model adds FID-cls to each log line" {
 	make_cls_set
 	clstrain "${TINY[@]}" -e 1 -o cls.ckpt m.tsv
@@ -101,7 +121,7 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	append_crc crafted.ckpt
 	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.128 --resume -o crafted.ckpt m.tsv
 	assert_failure 1
-	[ "$stderr" = "gantrain: crafted.ckpt: its networks are not those of these options and images (--size, --width-mult, the classes)" ]
+	[ "$stderr" = "gantrain: crafted.ckpt: its networks are not those of these options and images (--arch, --size, --width-mult, the classes)" ]
 }
 
 @test "gantrain: bad data and usage" {

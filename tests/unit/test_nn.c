@@ -819,7 +819,8 @@ static void optimizers_agree_with_pytorch(void)
  * running statistics start at mean 0 and variance 1. */
 static void parameter_names_are_unique(void)
 {
-	const char *archs[] = { "resnet20", "resnet32", "resnet56", "resnet18", "cgan-g", "cgan-d" };
+	const char *archs[] = { "resnet20", "resnet32", "resnet56", "resnet18",
+				"cgan-g",   "cgan-d",   "rgan-g",   "rgan-d" };
 	for (size_t a = 0; a < sizeof archs / sizeof *archs; a++) {
 		struct arch arch = { "", 3, 8, 8, 2, 0.125f };
 		snprintf(arch.name, sizeof arch.name, "%s", archs[a]);
@@ -903,13 +904,15 @@ static double gan_gradient_error(struct gan_net *c, float *x, size_t nx, size_t 
 	return worst;
 }
 
-static void gan_networks_gradients(void)
+/* family: cgan or rgan */
+static void gan_networks_gradients(const char *family)
 {
 	int n = 6, labels[] = { 0, 2, 1, 2, 1, 1 }; /* spread groups of 4 and 2 */
 	char err[ERRLEN];
 	struct gan_net g = { .n = n }, d = { .n = n };
-	struct arch ga = { "cgan-g", 1, 8, 8, 3, 0.5f }, da = ga;
-	snprintf(da.name, sizeof da.name, "cgan-d");
+	struct arch ga = { "", 1, 8, 8, 3, 0.5f }, da = ga;
+	snprintf(ga.name, sizeof ga.name, "%s-g", family);
+	snprintf(da.name, sizeof da.name, "%s-d", family);
 	CHECK(model_build(&g.m, &ga, 3, err) == 0);
 	CHECK(model_build(&d.m, &da, 4, err) == 0);
 	size_t nz = (size_t)n * GAN_ZDIM, nx = (size_t)n * 8 * 8;
@@ -920,7 +923,8 @@ static void gan_networks_gradients(void)
 	g.m.lambda = 0.5f;
 	d.m.input_grad = true;
 	double eg = gan_gradient_error(&g, z, nz, nx), ed = gan_gradient_error(&d, x, nx, 2 * (size_t)n);
-	printf("# cgan-g worst gradient error %.2g, cgan-d (and its input) %.2g\n", eg, ed);
+	printf("# %s worst gradient error %.2g, %s (and its input) %.2g\n", ga.name, eg, da.name,
+	       ed);
 	CHECK(eg < NET_TOLERANCE);
 	CHECK(ed < NET_TOLERANCE);
 	/* the generator's images are in [-1, 1] */
@@ -933,6 +937,16 @@ static void gan_networks_gradients(void)
 	CHECK(outside == 0);
 	model_free(&g.m), model_free(&d.m);
 	free(z), free(x), free(img);
+}
+
+static void dcgan_gradients(void)
+{
+	gan_networks_gradients("cgan");
+}
+
+static void residual_gan_gradients(void)
+{
+	gan_networks_gradients("rgan");
 }
 
 static void schedules(void)
@@ -1009,5 +1023,7 @@ void unit_main(void)
 		 optimizers_agree_with_pytorch);
 	unit_run("optim: cosine with warm-up, step schedules", schedules);
 	unit_run("model: cgan-g and cgan-d gradients (parameters, labels, the input)",
-		 gan_networks_gradients);
+		 dcgan_gradients);
+	unit_run("model: rgan-g and rgan-d gradients (parameters, labels, the input)",
+		 residual_gan_gradients);
 }
