@@ -394,12 +394,12 @@ static double step_g(struct trainer *t, struct rng *r, double lambda, float lr)
 	t->g.lambda = (float)lambda;
 	model_forward(&t->g, t->z, n, true);
 	model_output(&t->g, t->fake);
-	t->d.input_grad = true;
+	t->d.input_grad = t->d.no_conv_weight_grad = true;
 	model_forward(&t->d, t->fake, n, true);
 	double loss = logistic(t->d.logits, n, -1, lambda, n, t->d.dlogits);
 	model_backward(&t->d, n);
 	model_input_grad(&t->d, t->grad);
-	t->d.input_grad = false;
+	t->d.input_grad = t->d.no_conv_weight_grad = false;
 	model_backward_from(&t->g, t->grad, n);
 	optim_step(&t->og, &t->g, lr);
 	return loss;

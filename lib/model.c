@@ -777,7 +777,8 @@ static void backward_op(struct model *m, const struct op *o, int n)
 	size_t m_len = (size_t)n * (size_t)a->h * (size_t)a->w, len = act_len(m, o->in, n);
 	switch (o->kind) {
 	case OP_CONV:
-		conv_backward(&o->cv, in, n, a->h, a->w, m->p + o->w, dout, din, m->g + o->w);
+		conv_backward(&o->cv, in, n, a->h, a->w, m->p + o->w, dout, din,
+			      m->no_conv_weight_grad ? NULL : m->g + o->w);
 		break;
 	case OP_BN:
 		bn_backward(&o->bn, in, m_len, m->p + o->w, m->saved + o->saved,

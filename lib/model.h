@@ -121,6 +121,10 @@ struct model {
 	const int *labels;
 	float lambda;
 	bool input_grad;     /* backward also gives the input's gradient, in m->d[0] */
+	/* backward skips the convolutions' weight gradients (they stay 0): a
+	 * pass only for the gradient of the input, as the generator's step
+	 * takes it through the discriminator */
+	bool no_conv_weight_grad;
 };
 
 /* Whether name is an architecture model_build knows, and of which kind. */

@@ -253,9 +253,9 @@ void conv_backward(const struct conv *cv, const float *in, int n, int h, int w, 
 		   const float *dout, float *din, float *dwt)
 {
 	struct conv_geom g = conv_geom(cv, n, h, w);
-	if (conv3_takes(cv, CONV3_WEIGHT_GRAD))
+	if (dwt && conv3_takes(cv, CONV3_WEIGHT_GRAD))
 		conv3_weight_grad(cv, in, dout, n, h, w, dwt);
-	else
+	else if (dwt)
 		conv_weight_grad(&g, in, dout, dwt);
 	if (!din)
 		return;

@@ -45,7 +45,7 @@ void nn_init(int threads);
 /* in [cin][n][h][w] -> out [cout][n][oh][ow]. */
 void conv_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
 		  float *out);
-/* din (may be NULL: not needed) and dwt accumulate. */
+/* din and dwt accumulate; either may be NULL: not needed. */
 void conv_backward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
 		   const float *dout, float *din, float *dwt);
 
