@@ -1,12 +1,14 @@
 /* make bench: the floating-point operations of gantrain's work, for the
- * fraction of the sgemm peak it reaches.  Usage: gan_flops SIZE CHANNELS;
+ * fraction of the sgemm peak it reaches.  Usage: gan_flops SIZE CHANNELS
+ * [ARCH [WIDTH]] (gantrain's --arch, cgan or rgan, and --width-mult);
  * prints those of a training step a real image shown and those of a
  * generated image.  A step of n real images (bin/gantrain.c): the
  * discriminator on n generated and n real images, forward and backward
  * without its input's gradient, after the generator's forward pass; the
- * generator forward and backward through the discriminator with its
- * input's gradient; every 16 steps R1, a pass with the input's gradient
- * and two without on 2n images. */
+ * generator forward and backward through the discriminator's forward pass
+ * and its data gradients, down to the input, without the weights'; every
+ * 16 steps R1, a pass with the input's gradient and two without on 2n
+ * images. */
 #include <stdio.h>
 #include <string.h>
 
@@ -39,7 +41,9 @@ int main(int argc, char **argv)
 	 * first convolution's data gradient more */
 	const struct op *first = &d.ops[0];
 	double with_input = td + 2.0 * (double)conv_weights(&first->cv) * a.height * a.width;
-	double step = fg + 2 * td + tg + with_input + (with_input + 2 * td) / 16;
+	/* a data gradient costs what the forward pass does */
+	double input_only = 2 * fd;
+	double step = fg + 2 * td + tg + input_only + (with_input + 2 * td) / 16;
 	printf("%.0f\t%.0f\n", step, fg);
 	model_free(&g);
 	model_free(&d);
