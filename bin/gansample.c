@@ -13,8 +13,8 @@
 #include "mem.h"
 #include "model.h"
 #include "pam.h"
+#include "quota.h"
 #include "rng.h"
-#include "tsv.h"
 
 static const char usage[] =
 	"Usage: gansample [OPTION]... G\n"
@@ -105,22 +105,16 @@ static void read_wanted(struct options *o, char *const *classes, int k)
 		n[c] = o->count;
 		return;
 	}
-	struct tsv_reader r;
-	tsv_open(&r, o->quota);
-	while (tsv_next(&r)) {
-		tsv_want_fields(&r, 2, 2);
-		const char *name = tsv_class(&r, 1);
-		int c = class_index(classes, k, name);
+	struct quota q;
+	quota_read(&q, o->quota);
+	for (size_t i = 0; i < q.names.n; i++) {
+		int c = class_index(classes, k, q.names.key[i]);
 		if (c < 0)
-			die_at(r.name, r.line, "no class '%s' in the generator %s", name, o->generator);
-		char *end;
-		errno = 0;
-		long v = strtol(r.f[1].s, &end, 10);
-		if (errno || end == r.f[1].s || *end || v < 0 || v > 1000000000L)
-			die_at(r.name, r.line, "'%s' is not a count of images (0 or more)", r.f[1].s);
-		n[c] += v;
+			die_at(q.path, q.class[i].line, "no class '%s' in the generator %s",
+			       q.names.key[i], o->generator);
+		n[c] = q.class[i].n;
 	}
-	tsv_close(&r);
+	quota_free(&q);
 }
 
 /* Images first .. first + n - 1 of class c, written as frames. */

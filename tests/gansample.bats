@@ -57,7 +57,7 @@ setup() {
 	printf 'Bag\t-1\n' >neg.tsv
 	run --separate-stderr gansample --quota neg.tsv g.ckpt
 	assert_failure 1
-	[ "$stderr" = "gansample: neg.tsv:1: '-1' is not a count of images (0 or more)" ]
+	[ "$stderr" = "gansample: neg.tsv:1: '-1' is not a count of images (0 to 1000000000)" ]
 	printf 'Bag\n' >short.tsv
 	run --separate-stderr gansample --quota short.tsv g.ckpt
 	assert_failure 1
