@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "mem.h"
 #include "plot.h"
-#include "strmap.h"
+#include "counts.h"
 #include "tsv.h"
 
 static const char usage[] =
@@ -30,60 +30,35 @@ struct options {
 	const char *plot, *title;
 };
 
-/* The classes numbered in order of first appearance, count[k] the images
- * of class k; order lists the numbers in output order once sorted. */
+/* The images of each class; order lists the class numbers in output
+ * order once sorted. */
 struct classes {
-	struct strmap names;
-	size_t *count;
-	size_t cap;
+	struct counts counts;
 	size_t *order;
 };
 
-/* The number of class s, added with count 0 when new. */
-static size_t class_index(struct classes *c, const char *s)
-{
-	size_t n = c->names.n, k = strmap_add(&c->names, s);
-	if (k == n) {
-		grow_array(&c->count, &c->cap, n + 1, sizeof *c->count);
-		c->count[k] = 0;
-	}
-	return k;
-}
-
 static void classes_free(struct classes *c)
 {
-	strmap_free(&c->names);
-	free(c->count);
+	counts_free(&c->counts);
 	free(c->order);
-}
-
-static void count_manifest(const char *path, size_t field, struct classes *c)
-{
-	struct tsv_reader r;
-	tsv_open(&r, path);
-	while (tsv_next(&r)) {
-		size_t k = class_index(c, tsv_class(&r, field)); /* may move c->count */
-		c->count[k]++;
-	}
-	tsv_close(&r);
 }
 
 static int by_count(const void *a, const void *b, void *classes)
 {
 	const struct classes *c = classes;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	if (c->count[x] != c->count[y])
-		return c->count[x] > c->count[y] ? -1 : 1;
-	return strcmp(c->names.key[x], c->names.key[y]);
+	if (c->counts.class[x].n != c->counts.class[y].n)
+		return c->counts.class[x].n > c->counts.class[y].n ? -1 : 1;
+	return strcmp(c->counts.names.key[x], c->counts.names.key[y]);
 }
 
 /* Largest count first, ties by name bytewise. */
 static void sort_classes(struct classes *c)
 {
-	c->order = xmalloc(c->names.n * sizeof *c->order);
-	for (size_t k = 0; k < c->names.n; k++)
+	c->order = xmalloc(c->counts.names.n * sizeof *c->order);
+	for (size_t k = 0; k < c->counts.names.n; k++)
 		c->order[k] = k;
-	qsort_r(c->order, c->names.n, sizeof *c->order, by_count, c);
+	qsort_r(c->order, c->counts.names.n, sizeof *c->order, by_count, c);
 }
 
 static void write_script(FILE *gp, const struct classes *c, const char *title)
@@ -91,13 +66,13 @@ static void write_script(FILE *gp, const struct classes *c, const char *title)
 	/* Wide enough for every bar to get a readable tick label; taller, and
 	 * a wider left margin, for long labels, which are drawn at 45 degrees
 	 * and the first reaches left of its bar. */
-	size_t n = c->names.n, top = c->order[0], longest = 0;
+	size_t n = c->counts.names.n, top = c->order[0], longest = 0;
 	for (size_t k = 0; k < n; k++) {
-		size_t len = strlen(c->names.key[k]);
+		size_t len = strlen(c->counts.names.key[k]);
 		longest = len > longest ? len : longest;
 	}
 	longest = longest > 60 ? 60 : longest;
-	size_t first = strlen(c->names.key[top]);
+	size_t first = strlen(c->counts.names.key[top]);
 	first = first > 60 ? 60 : first;
 	size_t w = 160 + 40 * n, h = 400 + 7 * longest;
 	w = w < 640 ? 640 : w > 16000 ? 16000 : w;
@@ -117,18 +92,18 @@ static void write_script(FILE *gp, const struct classes *c, const char *title)
 		n - 1);
 	for (size_t i = 0; i < n; i++) {
 		fputs(i ? "set xtics add (" : "set xtics (", gp);
-		plot_put_string(gp, c->names.key[c->order[i]]);
+		plot_put_string(gp, c->counts.names.key[c->order[i]]);
 		fprintf(gp, " %zu)\n", i);
 	}
 	/* Counts are whole numbers: no fractional ticks on a short axis. */
-	if (c->count[top] <= 10)
+	if (c->counts.class[top].n <= 10)
 		fputs("set ytics 1\n", gp);
 	/* Bars, then their counts written above them: inline data once each. */
 	fputs("plot '-' using 1:2 with boxes lc rgb '#4472c4', "
 	      "'-' using 1:2:(sprintf('%d', $2)) with labels offset 0,0.7\n", gp);
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < n; i++)
-			fprintf(gp, "%zu %zu\n", i, c->count[c->order[i]]);
+			fprintf(gp, "%zu %ld\n", i, c->counts.class[c->order[i]].n);
 		fputs("e\n", gp);
 	}
 }
@@ -181,17 +156,17 @@ int main(int argc, char **argv)
 		plot_open(&p, "--plot", o.plot);
 	struct classes c = { 0 };
 	if (optind == argc)
-		count_manifest(NULL, o.field, &c);
+		counts_add_manifest(&c.counts, NULL, o.field);
 	for (int i = optind; i < argc; i++)
-		count_manifest(argv[i], o.field, &c);
-	if (c.names.n == 0)
+		counts_add_manifest(&c.counts, argv[i], o.field);
+	if (c.counts.names.n == 0)
 		die("%s: empty input", input_name(optind == argc ? NULL : argv[argc - 1]));
 	sort_classes(&c);
 	/* The chart first: if it fails, nothing at all is printed. */
 	if (o.plot)
 		draw_chart(&p, &c, o.title);
-	for (size_t i = 0; i < c.names.n; i++)
-		printf("%s\t%zu\n", c.names.key[c.order[i]], c.count[c.order[i]]);
+	for (size_t i = 0; i < c.counts.names.n; i++)
+		printf("%s\t%ld\n", c.counts.names.key[c.order[i]], c.counts.class[c.order[i]].n);
 	classes_free(&c);
 	return 0;
 }

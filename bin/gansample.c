@@ -7,13 +7,13 @@
 
 #include "ckpt.h"
 #include "cli.h"
+#include "counts.h"
 #include "dataset.h"
 #include "gan.h"
 #include "image.h"
 #include "mem.h"
 #include "model.h"
 #include "pam.h"
-#include "quota.h"
 #include "rng.h"
 
 static const char usage[] =
@@ -105,8 +105,8 @@ static void read_wanted(struct options *o, char *const *classes, int k)
 		n[c] = o->count;
 		return;
 	}
-	struct quota q;
-	quota_read(&q, o->quota);
+	struct counts q = { 0 };
+	counts_add_file(&q, o->quota);
 	for (size_t i = 0; i < q.names.n; i++) {
 		int c = class_index(classes, k, q.names.key[i]);
 		if (c < 0)
@@ -114,7 +114,7 @@ static void read_wanted(struct options *o, char *const *classes, int k)
 			       q.names.key[i], o->generator);
 		n[c] = q.class[i].n;
 	}
-	quota_free(&q);
+	counts_free(&q);
 }
 
 /* Images first .. first + n - 1 of class c, written as frames. */
