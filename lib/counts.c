@@ -25,8 +25,10 @@ void counts_add_manifest(struct counts *c, const char *path, size_t field)
 	struct tsv_reader r;
 	tsv_open(&r, path);
 	c->path = r.name;
-	while (tsv_next(&r))
-		c->class[class_at(c, tsv_class(&r, field), r.line)].n++;
+	while (tsv_next(&r)) {
+		size_t k = class_at(c, tsv_class(&r, field), r.line); /* may move c->class */
+		c->class[k].n++;
+	}
 	tsv_close(&r);
 }
 
