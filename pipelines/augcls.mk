@@ -1,0 +1,202 @@
+# augcls.mk: GM-augCls (the paper's Figure 5) as Make stages, each a file,
+# so that make -j runs independent stages side by side, a re-run redoes
+# only what changed, and an interrupted run resumes from the last stage it
+# finished (the trainings from their last checkpoint).
+#
+#   make -f pipelines/augcls.mk DATA=lt.tsv VAL=test.tsv OUT=aug
+#
+# DATA     the imbalanced training manifest (path<TAB>class); required
+# VAL      the validation manifest; required
+# OUT      where the stages go (default: augcls)
+# ALPHA    thresh's threshold (default 0.9, the paper's)
+# EPS      a step is taken again only while validation top-1 rose by more
+#          than EPS (default 0.001)
+# STEPS    at most this many steps (default 2, the paper's)
+# OVER     images drawn per image wanted, room for the filter (default 2)
+# ARCH     the classifier (default resnet20), EPOCHS (default 15)
+# KIMG     the generator's training length (default 200)
+# SEED     every seed (default 1)
+# CLSTRAIN further clstrain options (default --augment), the same for every
+#          classifier; GANTRAIN further gantrain options
+# BIN      where the programs are (default: found on PATH)
+#
+# Targets: augcls (the default): $(OUT)/final.tsv, the balanced manifest,
+# and $(OUT)/final.eval, its classifier's clseval.  baselines: the same
+# classifier on the original set (orig), on it with the generator's
+# images unfiltered (noselect, the paper's ablation), with the
+# class-balanced loss (cb), with random oversampling (oversample):
+# $(OUT)/base/*.eval.  Step s (1, 2, ...) lives in $(OUT)/s<s>: its
+# classifier, trained on DATA and the images of gen/ kept by the step
+# before's (s1: by the classifier of DATA, $(OUT)/c0), and why it stopped.
+
+DATA ?=
+VAL ?=
+OUT ?= augcls
+ALPHA ?= 0.9
+EPS ?= 0.001
+STEPS ?= 2
+OVER ?= 2
+ARCH ?= resnet20
+EPOCHS ?= 15
+KIMG ?= 200
+SEED ?= 1
+CLSTRAIN ?= --augment
+GANTRAIN ?=
+BIN ?=
+
+aug_bin = $(if $(BIN),$(BIN)/,)
+
+# A bad ALPHA stops make before any training, not at the filter after it.
+ifeq ($(shell awk -v a='$(ALPHA)' 'BEGIN { print (a == a + 0 && a > 0 && a <= 1) }'),0)
+$(error ALPHA=$(ALPHA): the threshold must be above 0 and at most 1)
+endif
+aug_steps := $(shell seq 1 $(STEPS))
+
+.PHONY: augcls baselines
+augcls: $(OUT)/final.tsv $(OUT)/final.eval
+baselines: $(foreach b,orig noselect cb oversample,$(OUT)/base/$b.eval)
+
+# The first words of every recipe: however it ends, the stage's
+# temporaries ($@.tmp*) go.  make's sh has no pipefail: a recipe runs no
+# pipe whose status matters; its commands write files one after the
+# other, joined by &&, and the last renames $@.tmp to $@.
+aug_cleanup = trap 'rm -rf $@.tmp*' EXIT HUP INT TERM;
+
+# The parameters of each stage, as the command line they give: a stage
+# depends on its .params file, rewritten when they change (as in
+# metric.mk).  The trainings' partial checkpoints survive a failure (their
+# resume), not a change of parameters.
+aug_cls_opts = --arch $(ARCH) --epochs $(EPOCHS) --seed $(SEED) $(CLSTRAIN)
+aug_params.gan = gantrain --kimg $(KIMG) --seed $(SEED) $(GANTRAIN)
+aug_params.cls = clstrain $(aug_cls_opts) --val $(VAL)
+aug_params.filter = thresh -a $(ALPHA) / quota --over $(OVER)
+aug_params.steps = STEPS $(STEPS) EPS $(EPS)
+aug_same = $(and $(findstring $(strip $1),$(strip $2)),$(findstring $(strip $2),$(strip $1)))
+aug_quote = '$(subst ','\'',$1)'
+
+$(foreach s,gan cls filter steps,$(eval $(OUT)/$s.params: \
+	$(if $(call aug_same,$(file <$(OUT)/$s.params),$(aug_params.$s)),,aug_force)))
+
+.PHONY: aug_force
+aug_force:
+
+$(OUT)/%.params:
+	@test -n "$(DATA)" -a -n "$(VAL)" || { echo "augcls.mk: set DATA=train.tsv VAL=val.tsv" >&2; exit 2; }
+	@mkdir -p $(@D)
+	@$(aug_cleanup) printf '%s\n' $(call aug_quote,$(strip $(aug_params.$*))) >$@.tmp && mv $@.tmp $@
+
+# A training's partial checkpoint, from a run stopped before: said, and
+# resumed.
+aug_resuming = echo "augcls.mk: resuming $1" >&2;
+
+# The generator, trained once.  gantrain snapshots into gan.part.ckpt as
+# it goes; a run of make after a kill resumes it, unless the parameters
+# changed since.
+$(OUT)/gan.ckpt: $(DATA) $(OUT)/gan.params
+	$(aug_cleanup) p=$(OUT)/gan.part.ckpt; \
+	if [ -e $$p ] && [ $$p -nt $(OUT)/gan.params ]; then $(call aug_resuming,$$p) r=--resume; \
+	else rm -f $$p; r=; fi; \
+	$(aug_bin)gantrain -q $$r -o $$p --kimg $(KIMG) --seed $(SEED) $(GANTRAIN) $(DATA) && \
+	mv $$p.png $(OUT)/gan.png && mv $$p $@
+
+# A classifier: $(call aug_train,NAME,MANIFEST,extra options) makes
+# NAME.ckpt, the epoch of best validation top-1 (the paper reports the
+# maximum), NAME.log and NAME.eval (clseval on VAL).
+define aug_train
+$1.ckpt: $2 $(VAL) $(OUT)/cls.params
+	$$(aug_cleanup) p=$1.part.ckpt; mkdir -p $$(@D); \
+	if [ -e $$$$p ] && [ $$$$p -nt $(OUT)/cls.params ]; then $$(call aug_resuming,$$$$p) r=--resume; \
+	else rm -f $$$$p $$$$p.best; r=; fi; \
+	$$(aug_bin)clstrain -q $$$$r -o $$$$p $$(aug_cls_opts) $3 --val $(VAL) --best $$$$p.best --log $1.log $2 && \
+	mv $$$$p.best $$@ && rm $$$$p
+
+$1.eval: $1.ckpt $(VAL)
+	$$(aug_cleanup) $$(aug_bin)clseval $$< $(VAL) >$$@.tmp && mv $$@.tmp $$@
+endef
+
+$(eval $(call aug_train,$(OUT)/c0,$(DATA),))
+
+# What each class must gain to reach the largest; what is drawn for it.
+$(OUT)/keep.tsv: $(DATA)
+	$(aug_cleanup) $(aug_bin)quota $(DATA) >$@.tmp && mv $@.tmp $@
+
+$(OUT)/draw.tsv: $(DATA) $(OUT)/filter.params
+	$(aug_cleanup) $(aug_bin)quota --over $(OVER) $(DATA) >$@.tmp && mv $@.tmp $@
+
+# Drawn images as files: $(call aug_draw,DIR,QUOTA,SEED) makes
+# DIR/gen.tsv, their manifest, and DIR/gen/, the PNGs.
+define aug_draw
+$1/gen.tsv: $(OUT)/gan.ckpt $2
+	$$(aug_cleanup) rm -rf $1/gen && mkdir -p $1 && \
+	$$(aug_bin)gansample --seed $3 --quota $2 $(OUT)/gan.ckpt >$$@.tmp.pam && \
+	$$(aug_bin)imgsplit $1/gen $$@.tmp.pam >$$@.tmp && mv $$@.tmp $$@
+endef
+
+# Step s: images drawn with seed SEED + s, scored by the classifier of the
+# step before (c0 for s1), kept up to the quota, appended to DATA, and the
+# classifier trained on that.
+aug_prev = $(if $(filter 1,$1),$(OUT)/c0,$(OUT)/s$(shell expr $1 - 1)/cls)
+
+define aug_step
+$(eval $(call aug_draw,$(OUT)/s$1,$(OUT)/draw.tsv,$(shell expr $(SEED) + $1)))
+
+$(OUT)/s$1/scored.tsv: $(OUT)/s$1/gen.tsv $(call aug_prev,$1).ckpt
+	$$(aug_cleanup) $$(aug_bin)clsprob $(call aug_prev,$1).ckpt $$< >$$@.tmp && mv $$@.tmp $$@
+
+# thresh's word on the classes it left short goes to short.txt, and on.
+$(OUT)/s$1/kept.tsv: $(OUT)/s$1/scored.tsv $(OUT)/keep.tsv $(OUT)/filter.params
+	$$(aug_cleanup) $$(aug_bin)thresh -a $(ALPHA) -q $(OUT)/keep.tsv $$< >$$@.tmp.all 2>$$@.tmp.short && \
+	cat $$@.tmp.short >&2 && mv $$@.tmp.short $(OUT)/s$1/short.txt && \
+	cut -f 1,2 $$@.tmp.all >$$@.tmp && mv $$@.tmp $$@
+
+$(OUT)/s$1/train.tsv: $(OUT)/s$1/kept.tsv $(DATA)
+	$$(aug_cleanup) cat $(DATA) $$< >$$@.tmp && mv $$@.tmp $$@
+
+$(eval $(call aug_train,$(OUT)/s$1/cls,$(OUT)/s$1/train.tsv,))
+endef
+
+$(foreach s,$(aug_steps),$(eval $(call aug_step,$s)))
+
+# The steps, one after the other while validation top-1 rises by more than
+# EPS (step s + 1 only once step s is scored: a make of its own for each);
+# steps.tsv says each step's top-1 and whether the next was taken.  The
+# final set is that of the step of best top-1.
+aug_mk := $(abspath $(lastword $(MAKEFILE_LIST)))
+aug_top1 = awk -F'\t' '$$1 == "top1" { print $$2 }'
+
+$(OUT)/steps.tsv: $(OUT)/c0.eval $(OUT)/steps.params $(OUT)/filter.params $(OUT)/cls.params \
+		$(OUT)/gan.params $(DATA) $(VAL)
+	$(aug_cleanup) prev=$$($(aug_top1) $(OUT)/c0.eval) && printf 'c0\t%s\n' "$$prev" >$@.tmp && \
+	for s in $(aug_steps); do \
+		$(MAKE) --no-print-directory -f $(aug_mk) $(OUT)/s$$s/cls.eval || exit 1; \
+		t=$$($(aug_top1) $(OUT)/s$$s/cls.eval); \
+		printf 's%s\t%s\n' $$s "$$t" >>$@.tmp; \
+		awk -v a="$$t" -v b="$$prev" -v e=$(EPS) 'BEGIN { exit !(a - b > e) }' || break; \
+		prev=$$t; \
+	done && mv $@.tmp $@
+
+aug_best = $$(awk -F'\t' 'NR > 1 && (b == "" || $$2 > t) { b = $$1; t = $$2 } END { print b }' $(OUT)/steps.tsv)
+
+$(OUT)/final.tsv: $(OUT)/steps.tsv
+	$(aug_cleanup) cp $(OUT)/$(aug_best)/train.tsv $@.tmp && mv $@.tmp $@
+
+$(OUT)/final.eval: $(OUT)/steps.tsv
+	$(aug_cleanup) cp $(OUT)/$(aug_best)/cls.eval $@.tmp && mv $@.tmp $@
+
+# The baselines, on the classifier's settings: the original set (c0), the
+# generator's images unfiltered up to the quota, the class-balanced loss,
+# random oversampling.
+$(OUT)/base/orig.eval: $(OUT)/c0.eval
+	$(aug_cleanup) mkdir -p $(@D) && cp $< $@.tmp && mv $@.tmp $@
+
+$(eval $(call aug_draw,$(OUT)/base/noselect,$(OUT)/keep.tsv,$(shell expr $(SEED) + 1)))
+
+$(OUT)/base/noselect/train.tsv: $(OUT)/base/noselect/gen.tsv $(DATA)
+	$(aug_cleanup) cat $(DATA) $< >$@.tmp && mv $@.tmp $@
+
+$(eval $(call aug_train,$(OUT)/base/noselect/cls,$(OUT)/base/noselect/train.tsv,))
+$(eval $(call aug_train,$(OUT)/base/cb,$(DATA),--loss cb))
+$(eval $(call aug_train,$(OUT)/base/oversample,$(DATA),--oversample))
+
+$(OUT)/base/noselect.eval: $(OUT)/base/noselect/cls.eval
+	$(aug_cleanup) cp $< $@.tmp && mv $@.tmp $@

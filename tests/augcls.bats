@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# pipelines/augcls.mk: GM-augCls as Make stages on a tiny imbalanced set —
+# the balanced manifest, the steps, the baselines, re-runs and resumes.
+
+load helper
+
+EX="$BATS_TEST_DIRNAME/../examples/fashion-lt"
+MK="$BATS_TEST_DIRNAME/../pipelines/augcls.mk"
+
+setup() {
+	mkdir -p "$BATS_TEST_TMPDIR/w"
+	cd "$BATS_TEST_TMPDIR/w"
+	BIN=$(cd "$SIMBAL_BIN" && pwd)
+	TAB=$'\t'
+	unset MAKEFLAGS MFLAGS MAKELEVEL
+	# Trouser 10, Bag 5, Sneaker 3 to train; 3 of each to validate
+	local c n f
+	for c in Trouser:10 Bag:5 Sneaker:3; do
+		n=${c#*:} c=${c%:*}
+		mkdir -p "data/$c" "val/$c"
+		for f in $(ls "$EX/$c" | head -n "$n"); do cp "$EX/$c/$f" "data/$c/"; done
+		for f in $(ls "$EX/$c" | tail -n 3); do cp "$EX/$c/$f" "val/$c/"; done
+	done
+	imgls data >m.tsv
+	imgls val >v.tsv
+}
+
+# A tiny run: 12x12 networks, one epoch, 64 real images for the GAN.
+aug() {
+	make --no-print-directory -f "$MK" BIN="${AUGBIN:-$BIN}" DATA=m.tsv VAL=v.tsv EPOCHS=1 KIMG=0.064 \
+		GANTRAIN="--size 12 --width-mult 0.5 --batch 16" \
+		CLSTRAIN="--size 12x12 --width-mult 0.25 --batch 8" "$@" 2>&1
+}
+
+ran() {
+	grep -c -- "$1" <<<"$output" || true
+}
+
+@test "augcls.mk: the balanced manifest is DATA and the images kept, at most each quota" {
+	run aug OUT=out ALPHA=0.3 -j 2
+	assert_success
+	[ "$(quota m.tsv)" = "$(cat out/keep.tsv)" ]
+	[ "$(quota --over 2 m.tsv)" = "$(cat out/draw.tsv)" ]
+	[ "$(head -n 18 out/final.tsv)" = "$(cat m.tsv)" ]
+	# the rest: generated images kept by the filter, files of their class
+	tail -n +19 out/final.tsv >added.tsv
+	while IFS="$TAB" read -r p c; do
+		[ -f "$p" ]
+		[[ "$p" == out/s[12]/gen/"$c"/* ]]
+	done <added.tsv
+	# no class beyond its quota (Bag 5, Sneaker 7), Trouser none
+	[ "$(classcount -f 2 added.tsv | awk -F'\t' '($1 == "Bag" && $2 > 5) || ($1 == "Sneaker" && $2 > 7) || $1 == "Trouser"' | wc -l)" -eq 0 ]
+	# each kept image's probability for its class reached ALPHA
+	best=$(awk -F'\t' 'NR > 1 && (b == "" || $2 > t) { b = $1; t = $2 } END { print b }' out/steps.tsv)
+	[ "$(cut -f 1,2 out/$best/kept.tsv)" = "$(cat added.tsv)" ]
+	[ "$(awk -F'\t' 'NR == FNR { k[$1]; next } $1 in k && $NF < 0.3' added.tsv out/$best/scored.tsv | wc -l)" -eq 0 ]
+	cmp out/final.eval out/$best/cls.eval
+	# steps.tsv: c0, then s1, and s2 only if s1 rose by more than EPS
+	[ "$(cut -f 1 out/steps.tsv | head -n 2 | paste -sd ' ')" = "c0 s1" ]
+	run aug OUT=out ALPHA=0.3
+	assert_output "make: Nothing to be done for 'augcls'."
+}
+
+@test "augcls.mk: EPS and STEPS: a step is taken only while top-1 rises by more than EPS" {
+	# EPS 1: no rise is more than that, one step
+	run aug OUT=out EPS=1 STEPS=3
+	assert_success
+	[ "$(cut -f 1 out/steps.tsv | paste -sd ' ')" = "c0 s1" ]
+	[ ! -e out/s2 ]
+	# EPS -1: every rise is, all the steps; the filter of step 2 is step 1's
+	# classifier
+	run aug OUT=out EPS=-1 STEPS=3
+	assert_success
+	[ "$(cut -f 1 out/steps.tsv | paste -sd ' ')" = "c0 s1 s2 s3" ]
+	[ "$(ran 'gantrain')" -eq 0 ]
+	[ "$(ran 'clstrain.*out/c0.log')" -eq 0 ]
+	grep -q 'clsprob out/s1/cls.ckpt out/s2/gen.tsv' <<<"$output"
+}
+
+@test "augcls.mk: the baselines on the same classifier settings" {
+	run aug OUT=out baselines
+	assert_success
+	for b in orig noselect cb oversample; do
+		grep -q "^top1$TAB" out/base/$b.eval
+	done
+	cmp out/base/orig.eval out/c0.eval
+	grep -q -- 'clstrain .*--loss cb .*m.tsv' <<<"$output"
+	grep -q -- 'clstrain .*--oversample .*m.tsv' <<<"$output"
+	# unfiltered: exactly the quota of generated images
+	[ "$(wc -l <out/base/noselect/train.tsv)" -eq $((18 + 5 + 7)) ]
+}
+
+@test "augcls.mk: a failed stage leaves no file make takes as done; a re-run goes on from there" {
+	mkdir fakebin
+	for p in "$BIN"/*; do ln -s "$p" fakebin/; done
+	rm fakebin/clsprob
+	printf '#!/bin/sh\necho "clsprob: broken" >&2\nexit 1\n' >fakebin/clsprob
+	chmod +x fakebin/clsprob
+	AUGBIN=$PWD/fakebin run aug OUT=out
+	assert_failure
+	[ -e out/gan.ckpt ] && [ -e out/c0.ckpt ]
+	[ ! -e out/s1/scored.tsv ] && [ ! -e out/steps.tsv ]
+	[ -z "$(find out -name '*.tmp*')" ]
+	run aug OUT=out
+	assert_success
+	[ "$(ran gantrain)" -eq 0 ]
+	[ "$(ran 'clstrain.*out/c0.log')" -eq 0 ]
+	[ "$(ran 'clsprob out/c0.ckpt')" -eq 1 ]
+	[ -s out/final.tsv ]
+}
+
+@test "augcls.mk: killed while the generator trains, a re-run resumes it to the same end" {
+	aug OUT=whole KIMG=1.6 >/dev/null
+	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=v.tsv EPOCHS=1 KIMG=1.6 \
+		GANTRAIN="--size 12 --width-mult 0.5 --batch 16 --snap 0.032" \
+		CLSTRAIN="--size 12x12 --width-mult 0.25 --batch 8" OUT=out >/dev/null 2>&1 &
+	local pid=$!
+	while [ ! -s out/gan.part.ckpt ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	kill -9 -- -"$pid" 2>/dev/null || true
+	wait "$pid" || true
+	[ ! -e out/gan.ckpt ]
+	run aug OUT=out KIMG=1.6 GANTRAIN="--size 12 --width-mult 0.5 --batch 16 --snap 0.032"
+	assert_success
+	grep -qx 'augcls.mk: resuming out/gan.part.ckpt' <<<"$output"
+	cmp whole/gan.ckpt out/gan.ckpt
+	cmp whole/final.tsv out/final.tsv
+}
+
+@test "augcls.mk: bad usage" {
+	run make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv OUT=out
+	assert_failure 2
+	assert_output --partial "augcls.mk: set DATA=train.tsv VAL=val.tsv"
+	for a in 0 1.5 x; do
+		run aug OUT=out ALPHA=$a
+		assert_failure 2
+		assert_output --partial "ALPHA=$a: the threshold must be above 0 and at most 1"
+		[ ! -e out/gan.part.ckpt ]
+	done
+}
