@@ -7,6 +7,8 @@
 #
 # DATA     the imbalanced training manifest (path<TAB>class); required
 # VAL      the validation manifest; required
+# HIER     class<TAB>superclass lines, for the SSIM-supSubCls of DATA
+#          (default: each class its own super-class); SSIM ssimcls options
 # OUT      where the stages go (default: augcls)
 # ALPHA    thresh's threshold (default 0.9, the paper's)
 # EPS      a step is taken again only while validation top-1 rose by more
@@ -21,7 +23,8 @@
 # BIN      where the programs are (default: found on PATH)
 #
 # Targets: augcls (the default): $(OUT)/final.tsv, the balanced manifest,
-# and $(OUT)/final.eval, its classifier's clseval.  baselines: the same
+# $(OUT)/final.eval, its classifier's clseval, and $(OUT)/metric.tsv,
+# ssimcls of DATA.  baselines: the same
 # classifier on the original set (orig), on it with the generator's
 # images unfiltered (noselect, the paper's ablation), with the
 # class-balanced loss (cb), with random oversampling (oversample):
@@ -31,6 +34,8 @@
 
 DATA ?=
 VAL ?=
+HIER ?=
+SSIM ?=
 OUT ?= augcls
 ALPHA ?= 0.9
 EPS ?= 0.001
@@ -53,7 +58,7 @@ endif
 aug_steps := $(shell seq 1 $(STEPS))
 
 .PHONY: augcls baselines
-augcls: $(OUT)/final.tsv $(OUT)/final.eval
+augcls: $(OUT)/final.tsv $(OUT)/final.eval $(OUT)/metric.tsv
 baselines: $(foreach b,orig noselect cb oversample,$(OUT)/base/$b.eval)
 
 # The first words of every recipe: however it ends, the stage's
@@ -71,10 +76,11 @@ aug_params.gan = gantrain --kimg $(KIMG) --seed $(SEED) $(GANTRAIN)
 aug_params.cls = clstrain $(aug_cls_opts) --val $(VAL)
 aug_params.filter = thresh -a $(ALPHA) / quota --over $(OVER)
 aug_params.steps = STEPS $(STEPS) EPS $(EPS)
+aug_params.metric = ssimcls $(if $(HIER),-H $(HIER)) $(SSIM)
 aug_same = $(and $(findstring $(strip $1),$(strip $2)),$(findstring $(strip $2),$(strip $1)))
 aug_quote = '$(subst ','\'',$1)'
 
-$(foreach s,gan cls filter steps,$(eval $(OUT)/$s.params: \
+$(foreach s,gan cls filter steps metric,$(eval $(OUT)/$s.params: \
 	$(if $(call aug_same,$(file <$(OUT)/$s.params),$(aug_params.$s)),,aug_force)))
 
 .PHONY: aug_force
@@ -115,6 +121,10 @@ $1.eval: $1.ckpt $(VAL)
 endef
 
 $(eval $(call aug_train,$(OUT)/c0,$(DATA),))
+
+# How alike DATA's classes are: what the paper's curve predicts from.
+$(OUT)/metric.tsv: $(DATA) $(HIER) $(OUT)/metric.params
+	$(aug_cleanup) $(aug_bin)$(strip $(aug_params.metric)) $(DATA) >$@.tmp && mv $@.tmp $@
 
 # What each class must gain to reach the largest; what is drawn for it.
 $(OUT)/keep.tsv: $(DATA)
@@ -159,8 +169,8 @@ $(foreach s,$(aug_steps),$(eval $(call aug_step,$s)))
 
 # The steps, one after the other while validation top-1 rises by more than
 # EPS (step s + 1 only once step s is scored: a make of its own for each);
-# steps.tsv says each step's top-1 and whether the next was taken.  The
-# final set is that of the step of best top-1.
+# steps.tsv says each step's top-1.  The final set is that of the step of
+# best top-1 (the first among equals), named in final.step.
 aug_mk := $(abspath $(lastword $(MAKEFILE_LIST)))
 aug_top1 = awk -F'\t' '$$1 == "top1" { print $$2 }'
 
@@ -175,13 +185,15 @@ $(OUT)/steps.tsv: $(OUT)/c0.eval $(OUT)/steps.params $(OUT)/filter.params $(OUT)
 		prev=$$t; \
 	done && mv $@.tmp $@
 
-aug_best = $$(awk -F'\t' 'NR > 1 && (b == "" || $$2 > t) { b = $$1; t = $$2 } END { print b }' $(OUT)/steps.tsv)
+$(OUT)/final.step: $(OUT)/steps.tsv
+	$(aug_cleanup) awk -F'\t' 'NR > 1 && (b == "" || $$2 > t) { b = $$1; t = $$2 } END { print b }' $< >$@.tmp && \
+	mv $@.tmp $@
 
-$(OUT)/final.tsv: $(OUT)/steps.tsv
-	$(aug_cleanup) cp $(OUT)/$(aug_best)/train.tsv $@.tmp && mv $@.tmp $@
+$(OUT)/final.tsv: $(OUT)/final.step
+	$(aug_cleanup) cp $(OUT)/$$(cat $<)/train.tsv $@.tmp && mv $@.tmp $@
 
-$(OUT)/final.eval: $(OUT)/steps.tsv
-	$(aug_cleanup) cp $(OUT)/$(aug_best)/cls.eval $@.tmp && mv $@.tmp $@
+$(OUT)/final.eval: $(OUT)/final.step
+	$(aug_cleanup) cp $(OUT)/$$(cat $<)/cls.eval $@.tmp && mv $@.tmp $@
 
 # The baselines, on the classifier's settings: the original set (c0), the
 # generator's images unfiltered up to the quota, the class-balanced loss,

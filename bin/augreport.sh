@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# augreport: the results of a finished pipelines/augcls.mk run — the table
+# of the paper's Tables 3-5, the class histograms before and after, a
+# contact sheet of the kept images; see augreport(1).
+set -uo pipefail
+
+version=@VERSION@
+prog=augreport
+here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+PATH="$here:$PATH"
+export LC_ALL=C
+
+usage() {
+	cat <<'TXT'
+Usage: augreport [OPTION]... OUT
+Report on a finished GM-augCls run (make -f pipelines/augcls.mk OUT=OUT):
+print, as TSV lines, each method's validation top-1, balanced accuracy and
+relative gain over the original set (method<TAB>NAME<TAB>TOP1<TAB>BALANCED
+<TAB>GAIN%), the steps taken, and the training set's SSIM-mergeCls and
+SSIM-supSubCls; draw OUT/report/hist-before.png and hist-after.png (images
+per class, before and after) and OUT/report/kept.png (kept images, a row a
+class).
+
+      --per-class=K     images a class on the contact sheet (default 8)
+      --html=FILE       also write the same as one self-contained HTML page
+  -h, --help            show this help and exit
+      --version         show the version and exit
+
+Exit status: 0 success, 1 bad data, 2 bad usage.
+TXT
+}
+
+die_usage() {
+	printf '%s: %s\nTry '\''%s --help'\'' for more information.\n' "$prog" "$1" "$prog" >&2
+	exit 2
+}
+
+die() {
+	printf '%s: %s\n' "$prog" "$1" >&2
+	exit 1
+}
+
+per_class=8 html=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--per-class=*) per_class=${1#*=} ;;
+	--per-class) [ $# -ge 2 ] || die_usage "option '$1' needs a value"; per_class=$2; shift ;;
+	--html=*) html=${1#*=} ;;
+	--html) [ $# -ge 2 ] || die_usage "option '$1' needs a value"; html=$2; shift ;;
+	-h | --help) usage; exit 0 ;;
+	--version) echo "$prog (simbal) $version"; exit 0 ;;
+	--) shift; break ;;
+	-?*) die_usage "unrecognized option '$1'" ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $# -eq 1 ] || die_usage "expected one OUT directory, got $#"
+[[ $per_class =~ ^[1-9][0-9]{0,3}$ ]] || die_usage "--per-class: '$per_class' is not a count from 1 to 9999"
+[ -z "$html" ] || [ -n "${html##*/}" ] || die_usage "--html: '$html' names no file"
+out=${1%/}
+[ -d "$out" ] || die "$out: no such directory"
+for f in steps.tsv final.step final.tsv final.eval c0.eval metric.tsv; do
+	[ -s "$out/$f" ] || die "$out: no $f: not a finished augcls.mk run (make -f pipelines/augcls.mk OUT=$out)"
+done
+
+# key's value in a key<TAB>value file.
+value() {
+	awk -F'\t' -v k="$2" '$1 == k { print $2; found = 1; exit } END { exit !found }' "$1" ||
+		die "$1: no $2 line"
+}
+
+# The table's lines: the original set first; then GM-augCls, and the
+# baselines the run has.
+table() {
+	local orig name file
+	orig=$(value "$out/c0.eval" top1) || exit 1
+	for name in original:c0.eval gm-augcls:final.eval noselect:base/noselect.eval \
+		cb-loss:base/cb.eval oversample:base/oversample.eval; do
+		file=$out/${name#*:}
+		[ -s "$file" ] || continue
+		printf '%s\t%s\t%s\n' "${name%%:*}" "$(value "$file" top1)" "$(value "$file" balanced)" ||
+			exit 1
+	done | awk -F'\t' -v o="$orig" -v OFS='\t' '{ print "method", $1, $2, $3, sprintf("%.2f", 100 * ($2 - o) / o) }'
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/augreport.XXXXXX") || die "cannot make a temporary directory"
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
+
+{
+	table || exit 1
+	awk -F'\t' -v OFS='\t' '{ print "step", $1, $2 }' "$out/steps.tsv"
+	for k in mergecls supsubcls argmax; do
+		printf '%s\t%s\n' "$k" "$(value "$out/metric.tsv" $k)" || exit 1
+	done
+} >"$tmp/report.tsv" || exit 1
+
+# The figures, drawn beside each other first, then moved in: a failure
+# leaves the report directory as it was.
+mkdir -p "$tmp/report" "$out/report" || die "$out/report: cannot make it"
+# The original set: the final set less the kept images of its step,
+# which augcls.mk appended to it.
+step=$(cat "$out/final.step") || die "$out: no final.step"
+kept=$out/$step/kept.tsv
+[ -f "$kept" ] || die "$kept: missing"
+head -n $(($(wc -l <"$out/final.tsv") - $(wc -l <"$kept"))) "$out/final.tsv" >"$tmp/orig.tsv"
+classcount --plot "$tmp/report/hist-before.png" --title 'images per class, before' "$tmp/orig.tsv" >/dev/null ||
+	exit 1
+classcount --plot "$tmp/report/hist-after.png" --title 'images per class, after GM-augCls' "$out/final.tsv" \
+	>/dev/null || exit 1
+if [ -s "$kept" ]; then
+	imgcat "$kept" >"$tmp/kept.pam" &&
+		imgrid --per-label "$per_class" -n "$per_class" --captions -o "$tmp/report/kept.png" "$tmp/kept.pam" ||
+		exit 1
+fi
+
+# The page: the table and the figures inline (base64), nothing fetched.
+html_escape() {
+	sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'
+}
+
+write_html() {
+	local f
+	printf '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>GM-augCls: %s</title></head><body>\n' \
+		"$(printf '%s' "$out" | html_escape)"
+	printf '<h1>GM-augCls: %s</h1>\n<table border="1">\n' "$(printf '%s' "$out" | html_escape)"
+	printf '<tr><th>method</th><th>top-1</th><th>balanced</th><th>gain %%</th></tr>\n'
+	awk -F'\t' '$1 == "method" { printf "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", $2, $3, $4, $5 }' \
+		"$tmp/report.tsv"
+	printf '</table>\n<p>'
+	awk -F'\t' '$1 == "step" { printf "%s top-1 %s; ", $2, $3 } $1 == "mergecls" || $1 == "supsubcls" || $1 == "argmax" { printf "%s %s; ", $1, $2 }' \
+		"$tmp/report.tsv" | html_escape
+	printf '</p>\n'
+	for f in hist-before hist-after kept; do
+		[ -s "$tmp/report/$f.png" ] || continue
+		printf '<h2>%s</h2>\n<img alt="%s" src="data:image/png;base64,%s">\n' "$f" "$f" \
+			"$(base64 -w 0 "$tmp/report/$f.png")"
+	done
+	printf '</body></html>\n'
+}
+
+if [ -n "$html" ]; then
+	hdir=$(dirname "$html")
+	htmp=$(mktemp "$hdir/.augreport.XXXXXX") || die "$html: cannot write there"
+	trap 'rm -rf "$tmp" "$htmp"' EXIT
+	write_html >"$htmp" || die "$html: write error"
+	chmod 644 "$htmp"
+fi
+rm -f "$out/report/kept.png"
+mv "$tmp"/report/*.png "$out/report/" || die "$out/report: cannot move the figures in"
+[ -z "$html" ] || mv "$htmp" "$html" || die "$html: cannot rename into place"
+cat "$tmp/report.tsv"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# augreport: the table, the steps, the metric and the figures of a
+# finished augcls.mk run (made up here: no training needed).
+
+load helper
+bats_require_minimum_version 1.5.0
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	TAB=$'\t'
+	make_cls_set 4 # Trouser, Bag, Sneaker: 4 images each
+	mkdir -p out/s1 out/base
+	printf 'top1\t0.8\nbalanced\t0.75\ngmean\t0.7\nn\t30\n' >out/c0.eval
+	printf 'top1\t0.88\nbalanced\t0.87\ngmean\t0.86\nn\t30\n' >out/s1/cls.eval
+	cp out/s1/cls.eval out/final.eval
+	printf 'top1\t0.76\nbalanced\t0.7\ngmean\t0.6\nn\t30\n' >out/base/noselect.eval
+	printf 'top1\t0.84\nbalanced\t0.8\ngmean\t0.8\nn\t30\n' >out/base/cb.eval
+	printf 'c0\t0.8\ns1\t0.88\n' >out/steps.tsv
+	echo s1 >out/final.step
+	# the original set: Trouser 4, Bag 2, Sneaker 1; two Bags and three
+	# Sneakers "generated" and kept
+	{ grep Trouser m.tsv; grep Bag m.tsv | head -n 2; grep Sneaker m.tsv | head -n 1; } >orig.tsv
+	{ grep Bag m.tsv | tail -n 2; grep Sneaker m.tsv | tail -n 3; } >out/s1/kept.tsv
+	cat orig.tsv out/s1/kept.tsv >out/final.tsv
+	ssimcls orig.tsv >out/metric.tsv
+}
+
+@test "augreport: standard options" {
+	check_standard_options augreport
+}
+
+@test "augreport: the table, the steps, the metric; the figures" {
+	run --separate-stderr augreport out
+	assert_success
+	assert_line --index 0 "method${TAB}original${TAB}0.8${TAB}0.75${TAB}0.00"
+	assert_line --index 1 "method${TAB}gm-augcls${TAB}0.88${TAB}0.87${TAB}10.00"
+	assert_line --index 2 "method${TAB}noselect${TAB}0.76${TAB}0.7${TAB}-5.00"
+	assert_line --index 3 "method${TAB}cb-loss${TAB}0.84${TAB}0.8${TAB}5.00"
+	assert_line --index 4 "step${TAB}c0${TAB}0.8"
+	assert_line --index 5 "step${TAB}s1${TAB}0.88"
+	assert_line --index 6 "$(grep "^mergecls$TAB" out/metric.tsv)"
+	assert_line --index 7 "$(grep "^supsubcls$TAB" out/metric.tsv)"
+	assert_line --index 8 "$(grep "^argmax$TAB" out/metric.tsv)"
+	[ "${#lines[@]}" -eq 9 ]
+	for f in hist-before hist-after kept; do
+		[ "$(head -c 8 out/report/$f.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+	done
+	# the contact sheet: a row of each class kept (Bag, Sneaker), captions
+	# above (11 pixels), 3 columns at --per-class 3: 2 + 3 x (28 + 2) wide,
+	# 2 + 2 x (11 + 28 + 2) high
+	printf 'out/report/kept.png\tk\n' >k.tsv
+	augreport --per-class 3 out >/dev/null
+	[ "$(imgcat k.tsv | head -c 200 | grep -aE '^(WIDTH|HEIGHT) ' | paste -sd ' ')" = "WIDTH 92 HEIGHT 84" ]
+}
+
+@test "augreport: --html, one page with the figures inline" {
+	augreport --html page.html out >/dev/null
+	grep -q '<td>gm-augcls</td><td>0.88</td><td>0.87</td><td>10.00</td>' page.html
+	[ "$(grep -o 'src="data:image/png;base64,' page.html | wc -l)" -eq 3 ]
+	! grep -q 'src="http' page.html
+	# the first image decodes to the histogram drawn
+	sed -n 's/.*alt="hist-before" src="data:image\/png;base64,\([^"]*\)".*/\1/p' page.html | base64 -d >h.png
+	cmp h.png out/report/hist-before.png
+}
+
+@test "augreport: bad data and usage leave nothing behind" {
+	augreport out >/dev/null
+	cp -r out/report before
+	rm out/final.step
+	run --separate-stderr augreport --html page.html out
+	assert_failure 1
+	[ "$stderr" = "augreport: out: no final.step: not a finished augcls.mk run (make -f pipelines/augcls.mk OUT=out)" ]
+	[ -z "$output" ]
+	[ ! -e page.html ]
+	diff -r before out/report
+	echo s1 >out/final.step
+	printf 'balanced\t0.7\n' >out/c0.eval
+	run --separate-stderr augreport out
+	assert_failure 1
+	[ "$stderr" = "augreport: out/c0.eval: no top1 line" ]
+	[ -z "$output" ]
+	run --separate-stderr augreport nowhere
+	assert_failure 1
+	[ "$stderr" = "augreport: nowhere: no such directory" ]
+	run augreport
+	assert_usage_error
+	run augreport out out
+	assert_usage_error
+	run augreport --per-class 0 out
+	assert_usage_error
+}
