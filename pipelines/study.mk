@@ -1,0 +1,75 @@
+# study.mk: the paper's study (its section 4, Table 6, Figure 7) over
+# several datasets: for each, SSIM-supSubCls of its training set and the
+# relative top-1 gain of GM-augCls (augcls.mk, one run a dataset); then
+# the exponential curve fitted to those points, beside the paper's Eq. 4.
+#
+#   make -f pipelines/study.mk STUDY=study.tsv OUT=study
+#
+# STUDY  name<TAB>train manifest<TAB>validation manifest[<TAB>hierarchy]
+#        lines, one a dataset; required
+# OUT    where it goes (default: study); dataset NAME's run is OUT/NAME
+# BIN    where the programs are (default: found on PATH)
+# Every other variable (ALPHA, EPOCHS, KIMG, CLSTRAIN, ...) goes to
+# augcls.mk as given, the same for every dataset.
+#
+# Targets: study (the default): $(OUT)/points.tsv (name, SSIM-supSubCls,
+# gain in %), $(OUT)/fit.tsv (the fitted curve's and Eq. 4's b, c, r2, mae
+# on these points: the paper's Table 6) and $(OUT)/curve.png (Figure 7).
+# expfit fits gains above 0 only (the curve is never negative): fit.tsv
+# says how many points were left out.
+
+STUDY ?=
+OUT ?= study
+BIN ?=
+
+study_bin = $(if $(BIN),$(BIN)/,)
+study_dir := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
+study_field = $(shell awk -F'\t' -v n='$1' '$$1 == n { print $$$2 }' $(STUDY))
+study_names := $(if $(STUDY),$(shell cut -f 1 $(STUDY)))
+
+.PHONY: study study_force
+study: $(OUT)/points.tsv $(OUT)/fit.tsv $(OUT)/curve.png
+study_force:
+
+study_cleanup = trap 'rm -rf $@.tmp*' EXIT HUP INT TERM;
+
+# A dataset's point: its run brought up to date by augcls.mk (a make of
+# its own, which knows what is done), then name, SSIM-supSubCls and gain,
+# the file replaced only when it changed, so that what depends on it is
+# redone only then.
+define study_point
+$(OUT)/$1/point.tsv: study_force
+	@test -n "$(STUDY)" || { echo "study.mk: set STUDY=study.tsv" >&2; exit 2; }
+	$$(MAKE) --no-print-directory -f $(study_dir)augcls.mk BIN=$(BIN) OUT=$(OUT)/$1 \
+		DATA=$(call study_field,$1,2) VAL=$(call study_field,$1,3) HIER=$(call study_field,$1,4) augcls
+	$$(study_cleanup) awk -F'\t' -v n=$1 -v OFS='\t' \
+		'FILENAME ~ /metric/ && $$$$1 == "supsubcls" { x = $$$$2 } \
+		FILENAME ~ /c0/ && $$$$1 == "top1" { o = $$$$2 } \
+		FILENAME ~ /final/ && $$$$1 == "top1" { t = $$$$2 } \
+		END { print n, x, 100 * (t - o) / o }' \
+		$(OUT)/$1/metric.tsv $(OUT)/$1/c0.eval $(OUT)/$1/final.eval >$$@.tmp && \
+	{ cmp -s $$@.tmp $$@ || mv $$@.tmp $$@; }
+endef
+
+$(foreach n,$(study_names),$(eval $(call study_point,$n)))
+
+$(OUT)/points.tsv: $(STUDY) $(foreach n,$(study_names),$(OUT)/$n/point.tsv)
+	@test -n "$(STUDY)" || { echo "study.mk: set STUDY=study.tsv" >&2; exit 2; }
+	$(study_cleanup) cat $(foreach n,$(study_names),$(OUT)/$n/point.tsv) >$@.tmp && mv $@.tmp $@
+
+# x<TAB>y of the points with a gain above 0, which the curve can fit.
+$(OUT)/positive.tsv: $(OUT)/points.tsv
+	$(study_cleanup) awk -F'\t' -v OFS='\t' '$$3 > 0 { print $$2, $$3 }' $< >$@.tmp && mv $@.tmp $@
+
+$(OUT)/fit.tsv: $(OUT)/positive.tsv $(OUT)/points.tsv
+	$(study_cleanup) $(study_bin)expfit $< >$@.tmp.fit && $(study_bin)expfit --paper $< >$@.tmp.paper && \
+	awk -F'\t' -v OFS='\t' 'FNR == NR { f[$$1] = $$2; next } { p[$$1] = $$2 } \
+		END { print "", "fit", "eq4"; \
+		n = split("b c r2 mae medae n", k, " "); for (i = 1; i <= n; i++) print k[i], f[k[i]], p[k[i]] }' \
+		$@.tmp.fit $@.tmp.paper >$@.tmp && \
+	printf 'left_out\t%s\t%s\n' $$(($$(wc -l <$(OUT)/points.tsv) - $$(wc -l <$<))) \
+		$$(($$(wc -l <$(OUT)/points.tsv) - $$(wc -l <$<))) >>$@.tmp && mv $@.tmp $@
+
+$(OUT)/curve.png: $(OUT)/positive.tsv
+	$(study_cleanup) $(study_bin)expfit --plot $@.tmp.png --title 'GM-augCls gain against SSIM-supSubCls' $< >/dev/null && \
+	mv $@.tmp.png $@
