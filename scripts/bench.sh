@@ -120,3 +120,20 @@ t=$(seconds gansample -c 0 -n 20000 "$work/g.ckpt")
 rate=$(awk -v t="$t" 'BEGIN { printf "%.0f", 20000 / t }')
 row "cgan 32x32x1 sampling (gansample)" images/s "$rate" -
 row "  % of sgemm peak ($peak GFLOP/s)" % "$(percent_of_peak "$rate" "$sample_flops" "$peak")" -
+
+# GM-augCls (pipelines/augcls.mk) stage by stage on a fixed small run:
+# Fashion-MNIST-LT of 600 images the largest class (ratio 100, 1,425 in
+# all) and 1,000 others to validate, the generator 4 kimg, resnet20 2
+# epochs; each stage made alone once those before it are.
+longtail --ratio 100 --max 600 "$work/fm.tsv" >"$work/lt.tsv"
+tail -n 1000 "$work/fm.tsv" >"$work/val.tsv"
+aug() {
+	make --no-print-directory -s -f "$here/../pipelines/augcls.mk" BIN="$build/bin" \
+		DATA="$work/lt.tsv" VAL="$work/val.tsv" OUT="$work/aug" KIMG=4 EPOCHS=2 "$@" 2>/dev/null
+}
+for stage in gan.ckpt:"gantrain, 4 kimg" c0.ckpt:"clstrain c0, 2 epochs" c0.eval:"clseval c0" \
+	metric.tsv:"ssimcls, the training set" s1/gen.tsv:"gansample, imgsplit (quota x 2)" \
+	s1/scored.tsv:"clsprob, the drawn images" s1/kept.tsv:"thresh" \
+	s1/cls.ckpt:"clstrain s1, 2 epochs"; do
+	row "augcls: ${stage#*:}" s "$(seconds aug "$work/aug/${stage%%:*}")" -
+done
