@@ -360,7 +360,9 @@ static void run_epoch(struct trainer *t, int epoch, struct epoch_stats *st)
 static void save(const struct trainer *t, const char *path, int epoch, bool with_optim)
 {
 	char *extra = xmalloc(strlen(t->extra) + 64);
-	sprintf(extra, "%sbest_top1\t%.9g\n", t->extra, t->best_top1);
+	/* every digit of the double: a resumed run compares the next
+	 * epochs' top-1 against exactly this */
+	sprintf(extra, "%sbest_top1\t%.17g\n", t->extra, t->best_top1);
 	struct ckpt_meta meta = { .classes = t->train.classes, .epoch = epoch,
 				  .step = (long)epoch * t->steps_per_epoch, .extra = extra };
 	ckpt_save(path, &t->m, with_optim ? &t->optim : NULL, &meta);

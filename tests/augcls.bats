@@ -126,6 +126,24 @@ ran() {
 	cmp whole/final.tsv out/final.tsv
 }
 
+@test "augcls.mk: killed while a classifier trains, a re-run resumes it to the same end" {
+	aug OUT=whole EPOCHS=4 whole/c0.eval >/dev/null
+	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=v.tsv EPOCHS=4 KIMG=0.064 \
+		GANTRAIN="--size 12 --width-mult 0.5 --batch 16" \
+		CLSTRAIN="--size 12x12 --width-mult 0.25 --batch 8" OUT=out out/c0.eval >/dev/null 2>&1 &
+	local pid=$!
+	while [ ! -s out/c0.part.ckpt ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	kill -9 -- -"$pid" 2>/dev/null || true
+	wait "$pid" || true
+	[ ! -e out/c0.ckpt ]
+	run aug OUT=out EPOCHS=4 out/c0.eval
+	assert_success
+	grep -qx 'augcls.mk: resuming out/c0.part.ckpt' <<<"$output"
+	cmp whole/c0.ckpt out/c0.ckpt
+	cmp whole/c0.eval out/c0.eval
+	[ ! -e out/c0.part.ckpt ] && [ ! -e out/c0.part.ckpt.best ]
+}
+
 @test "augcls.mk: bad usage" {
 	run make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv OUT=out
 	assert_failure 2

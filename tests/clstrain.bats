@@ -61,6 +61,26 @@ setup() {
 	[ "$(cut -f1 cut.log | tr '\n' ' ')" = "1 2 3 4 5 6 " ]
 }
 
+@test "clstrain: killed and resumed, --best keeps the first epoch of the best top-1" {
+	make_cls_set 40
+	# a learning rate of next to nothing: top-1 on three images, one of
+	# each class, is 1/3 at every epoch (no float holds it exactly); the
+	# best is epoch 1's, resumed or not
+	awk -F'\t' '!seen[$2]++' m.tsv >three.tsv
+	TINY+=(--size 28x28 -e 6 --lr 1e-9 --val three.tsv)
+	clstrain "${TINY[@]}" -o whole.ckpt --log whole.log --best whole.best m.tsv
+	[ "$(cut -f 4 whole.log | sort -u)" = 0.333333 ]
+	clstrain "${TINY[@]}" -o cut.ckpt --log cut.log --best cut.best m.tsv &
+	local pid=$!
+	while [ "$(cat cut.log 2>/dev/null | wc -l)" -lt 2 ]; do sleep 0.01; done
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ "$(wc -l <cut.log)" -lt 6 ]
+	clstrain "${TINY[@]}" -o cut.ckpt --log cut.log --best cut.best --resume m.tsv
+	cmp whole.best cut.best
+	[ "$(head -c 200 cut.best | grep -a '^epoch')" = "$(printf 'epoch\t1')" ]
+}
+
 @test "clstrain: --resume with other options, or without a model, is refused" {
 	make_cls_set
 	clstrain "${TINY[@]}" -e 1 -o a.ckpt m.tsv
