@@ -34,7 +34,7 @@ static const char usage[] =
 	"  -a, --arch=NAME       the networks: cgan (DCGAN-style, the default) or rgan\n"
 	"                        (residual blocks)\n"
 	"      --width-mult=F    scale every width by F (default 1)\n"
-	"  -k, --kimg=N          thousands of real images shown in all (default 200)\n"
+	"  -k, --kimg=N          thousands of real images shown in all (default 400)\n"
 	"  -b, --batch=N         images per step, a multiple of 4 (default 64)\n"
 	"      --lr-g=F          the generator's learning rate (default 0.0001)\n"
 	"      --lr-d=F          the discriminator's learning rate (default 0.0004)\n"
@@ -700,8 +700,10 @@ int main(int argc, char **argv)
 {
 	cli_init(argc, argv);
 	/* lr_d 4 lr_g (the two time-scale rule of Heusel et al. 2017): on
-	 * Fashion-MNIST, FID-cls 6.4 against 8.3 for 2e-4 both (README) */
-	struct options o = { .arch = "cgan", .width_mult = 1, .kimg = 200, .batch = 64, .lr_g = 1e-4f,
+	 * Fashion-MNIST, FID-cls 6.4 against 8.3 for 2e-4 both; 400 kimg: 3.6
+	 * against 6.4 for 200, and samples the judge takes for their class
+	 * more often (README) */
+	struct options o = { .arch = "cgan", .width_mult = 1, .kimg = 400, .batch = 64, .lr_g = 1e-4f,
 			     .lr_d = 4e-4f, .beta1 = 0.5f, .beta2 = 0.99f, .r1 = 0.1f, .ema = 10,
 			     .snap = 20, .seed = 1, .fid_n = 1000 };
 	parse_options(argc, argv, &o);

@@ -16,7 +16,7 @@
 # STEPS    at most this many steps (default 2, the paper's)
 # OVER     images drawn per image wanted, room for the filter (default 2)
 # ARCH     the classifier (default resnet20), EPOCHS (default 15)
-# KIMG     the generator's training length (default 200)
+# KIMG     the generator's training length (default 400)
 # SEED     every seed (default 1)
 # CLSTRAIN further clstrain options (default --augment), the same for every
 #          classifier; GANTRAIN further gantrain options
@@ -43,7 +43,7 @@ STEPS ?= 2
 OVER ?= 2
 ARCH ?= resnet20
 EPOCHS ?= 15
-KIMG ?= 200
+KIMG ?= 400
 SEED ?= 1
 CLSTRAIN ?= --augment
 GANTRAIN ?=
