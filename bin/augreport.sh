@@ -73,14 +73,14 @@ value() {
 # The table's lines: the original set first; then GM-augCls, and the
 # baselines the run has.
 table() {
-	local orig name file
+	local orig name file top1 balanced
 	orig=$(value "$out/c0.eval" top1) || exit 1
 	for name in original:c0.eval gm-augcls:final.eval noselect:base/noselect.eval \
 		cb-loss:base/cb.eval oversample:base/oversample.eval; do
 		file=$out/${name#*:}
 		[ -s "$file" ] || continue
-		printf '%s\t%s\t%s\n' "${name%%:*}" "$(value "$file" top1)" "$(value "$file" balanced)" ||
-			exit 1
+		top1=$(value "$file" top1) && balanced=$(value "$file" balanced) || exit 1
+		printf '%s\t%s\t%s\n' "${name%%:*}" "$top1" "$balanced"
 	done | awk -F'\t' -v o="$orig" -v OFS='\t' '{ print "method", $1, $2, $3, sprintf("%.2f", 100 * ($2 - o) / o) }'
 }
 
@@ -92,7 +92,8 @@ trap 'exit 1' HUP INT TERM
 	table || exit 1
 	awk -F'\t' -v OFS='\t' '{ print "step", $1, $2 }' "$out/steps.tsv"
 	for k in mergecls supsubcls argmax; do
-		printf '%s\t%s\n' "$k" "$(value "$out/metric.tsv" $k)" || exit 1
+		v=$(value "$out/metric.tsv" $k) || exit 1
+		printf '%s\t%s\n' "$k" "$v"
 	done
 } >"$tmp/report.tsv" || exit 1
 

@@ -79,6 +79,13 @@ setup() {
 	assert_failure 1
 	[ "$stderr" = "augreport: out/c0.eval: no top1 line" ]
 	[ -z "$output" ]
+	# a baseline without its balanced accuracy: the same
+	printf 'top1\t0.8\nbalanced\t0.75\n' >out/c0.eval
+	printf 'top1\t0.84\n' >out/base/cb.eval
+	run --separate-stderr augreport out
+	assert_failure 1
+	[ "$stderr" = "augreport: out/base/cb.eval: no balanced line" ]
+	[ -z "$output" ]
 	run --separate-stderr augreport nowhere
 	assert_failure 1
 	[ "$stderr" = "augreport: nowhere: no such directory" ]
