@@ -108,6 +108,13 @@ static bool worse(const struct kept *a, const struct kept *b)
 	return a->p < b->p || (a->p == b->p && a->seq > b->seq);
 }
 
+static void swap(struct kept *x, struct kept *y)
+{
+	struct kept t = *x;
+	*x = *y;
+	*y = t;
+}
+
 static void sift_down(struct best *b, size_t i)
 {
 	for (;;) {
@@ -118,20 +125,19 @@ static void sift_down(struct best *b, size_t i)
 			w = r;
 		if (w == i)
 			return;
-		struct kept t = b->v[i];
-		b->v[i] = b->v[w];
-		b->v[w] = t;
+		swap(&b->v[i], &b->v[w]);
 		i = w;
 	}
 }
 
 static void sift_up(struct best *b, size_t i)
 {
-	while (i > 0 && worse(&b->v[i], &b->v[(i - 1) / 2])) {
-		struct kept t = b->v[i];
-		b->v[i] = b->v[(i - 1) / 2];
-		b->v[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+		if (!worse(&b->v[i], &b->v[up]))
+			return;
+		swap(&b->v[i], &b->v[up]);
+		i = up;
 	}
 }
 
