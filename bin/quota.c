@@ -18,7 +18,8 @@ static const char usage[] =
 	"MANIFEST, or when it is -, read stdin.\n"
 	"\n"
 	"  -s, --strategy=NAME   the classes that gain, as imbalanced-learn names them:\n"
-	"                        not-majority (default), all, minority, not-minority\n"
+	"                        not-majority (default; with --targets: all),\n"
+	"                        all, minority, not-minority\n"
 	"  -t, --target=N        every class up to N images\n"
 	"  -r, --ratio=R         every class up to floor(R times the largest count)\n"
 	"      --targets=FILE    class<TAB>N lines: each class named up to its N; the\n"
@@ -68,10 +69,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
+	bool strategy_given = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "s:t:r:x:f:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 's': o->strategy = parse_strategy(optarg); break;
+		case 's':
+			o->strategy = parse_strategy(optarg);
+			strategy_given = true;
+			break;
 		case 't': o->target = cli_long("--target", optarg, 1, 1000000000L); break;
 		case 'r': o->ratio = cli_double("--ratio", optarg, 1e-9, 1e6); break;
 		case OPT_TARGETS: o->targets = optarg; break;
@@ -84,6 +89,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	if ((o->target > 0) + (o->ratio > 0) + (o->targets != NULL) > 1)
 		die_usage("give one of --target, --ratio and --targets");
+	/* targets named one by one are all meant, the largest class's too */
+	if (o->targets && !strategy_given)
+		o->strategy = ALL;
 	if (optind + 1 < argc)
 		die_usage("expected one MANIFEST at most, got %d", argc - optind);
 	o->input = optind < argc ? argv[optind] : NULL;

@@ -59,6 +59,12 @@ setup() {
 	run quota --targets t.tsv m.tsv
 	assert_success
 	assert_output "$(printf '%s\t%s\n' ant 1 'b b' 0 cat 0 dog 3)"
+	# the largest class named: it gains too, unless a strategy says not
+	printf 'cat\t6\n' >t.tsv
+	run quota --targets t.tsv m.tsv
+	assert_output "$(printf '%s\t%s\n' ant 0 'b b' 0 cat 1 dog 0)"
+	run quota --targets t.tsv -s not-majority m.tsv
+	assert_output "$(printf '%s\t%s\n' ant 0 'b b' 0 cat 0 dog 0)"
 	# its output feeds gansample --quota and thresh --quota: the same format
 	quota m.tsv >q.tsv
 	run quota --targets q.tsv m.tsv
