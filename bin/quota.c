@@ -87,28 +87,33 @@ static void parse_options(int argc, char **argv, struct options *o)
 				die_usage("unhandled option");
 		}
 	}
-	if ((o->target > 0) + (o->ratio > 0) + (o->targets != NULL) > 1)
-		die_usage("give one of --target, --ratio and --targets");
-	/* targets named one by one are all meant, the largest class's too */
-	if (o->targets && !strategy_given)
-		o->strategy = ALL;
 	if (optind + 1 < argc)
 		die_usage("expected one MANIFEST at most, got %d", argc - optind);
 	o->input = optind < argc ? argv[optind] : NULL;
+	if ((o->target > 0) + (o->ratio > 0) + (o->targets != NULL) > 1)
+		die_usage("give one of --target, --ratio and --targets");
+	bool input_stdin = !o->input || strcmp(o->input, "-") == 0;
+	if (o->targets && strcmp(o->targets, "-") == 0 && input_stdin)
+		die_usage("--targets and the manifest cannot both be the standard input");
+	/* targets named one by one are all meant, the largest class's too */
+	if (o->targets && !strategy_given)
+		o->strategy = ALL;
 }
 
 /* Products of decimal options, rounded the way they are meant: 0.29 *
- * 100 is 29 (not 28.999...), 1.1 * 10 is 11 (not 11.000...2). */
+ * 100 is 29 (not 28.999...), 1.1 * 10 is 11 (not 11.000...2).  A slack
+ * of 1e-12 relative: far above a double's rounding, far below an image
+ * for any count a quota may hold. */
 static long floor_product(double a, long b)
 {
 	double x = a * (double)b;
-	return (long)floor(x + 1e-9 * x);
+	return (long)floor(x + 1e-12 * x);
 }
 
 static long ceil_product(double a, long b)
 {
 	double x = a * (double)b;
-	return (long)ceil(x - 1e-9 * x);
+	return (long)ceil(x - 1e-12 * x);
 }
 
 /* The class the strategy names (the largest, or the smallest), ties to
@@ -158,6 +163,21 @@ static int by_name(const void *a, const void *b, void *names)
 	return strcmp(key[*(const size_t *)a], key[*(const size_t *)b]);
 }
 
+/* Each class's gain, into gain[]: up to its target, times --over;
+ * dies, before anything is printed, on one that gansample and thresh
+ * would refuse. */
+static void gains(const struct options *o, const struct counts *c, long *gain)
+{
+	targets(o, c, gain);
+	for (size_t k = 0; k < c->names.n; k++) {
+		long g = gain[k] > c->class[k].n ? gain[k] - c->class[k].n : 0;
+		gain[k] = ceil_product(o->over, g);
+		if (gain[k] > COUNTS_MAX)
+			die("%s: class '%s' would gain %ld images, more than %ld",
+			    input_name(o->input), c->names.key[k], gain[k], COUNTS_MAX);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { .strategy = NOT_MAJORITY, .over = 1, .field = 2 };
@@ -168,17 +188,14 @@ int main(int argc, char **argv)
 	if (c.names.n == 0)
 		die("%s: empty input", input_name(o.input));
 	size_t n = c.names.n, *order = xmalloc(n * sizeof *order);
-	long *target = xmalloc(n * sizeof *target);
-	targets(&o, &c, target);
+	long *gain = xmalloc(n * sizeof *gain);
+	gains(&o, &c, gain);
 	for (size_t k = 0; k < n; k++)
 		order[k] = k;
 	qsort_r(order, n, sizeof *order, by_name, c.names.key);
-	for (size_t i = 0; i < n; i++) {
-		size_t k = order[i];
-		long gain = target[k] > c.class[k].n ? target[k] - c.class[k].n : 0;
-		printf("%s\t%ld\n", c.names.key[k], ceil_product(o.over, gain));
-	}
+	for (size_t i = 0; i < n; i++)
+		printf("%s\t%ld\n", c.names.key[order[i]], gain[order[i]]);
 	counts_free(&c);
-	free(order), free(target);
+	free(order), free(gain);
 	return 0;
 }

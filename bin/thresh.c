@@ -95,9 +95,8 @@ static double probability(const struct tsv_reader *r, const struct options *o)
 	size_t f = o->field ? o->field : r->nf;
 	tsv_want_fields(r, f, 0);
 	const char *s = r->f[f - 1].s;
-	char *end;
-	double p = strtod(s, &end);
-	if (end == s || *end || !(p >= 0 && p <= 1))
+	double p;
+	if (scan_number(s, &p) != NUMBER_OK || !(p >= 0 && p <= 1))
 		die_at(r->name, r->line, "field %zu: '%s' is not a probability (0 to 1)", f, s);
 	return p;
 }

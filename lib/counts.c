@@ -7,8 +7,6 @@
 #include "mem.h"
 #include "tsv.h"
 
-#define COUNT_MAX 1000000000L
-
 /* The number of class name, added with 0 images when new. */
 static size_t class_at(struct counts *c, const char *name, long line)
 {
@@ -38,8 +36,8 @@ static long parse_count(const struct tsv_reader *r)
 	char *end;
 	errno = 0;
 	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > COUNT_MAX)
-		die_at(r->name, r->line, "'%s' is not a count of images (0 to %ld)", s, COUNT_MAX);
+	if (errno || end == s || *end || v < 0 || v > COUNTS_MAX)
+		die_at(r->name, r->line, "'%s' is not a count of images (0 to %ld)", s, COUNTS_MAX);
 	return v;
 }
 
@@ -52,9 +50,9 @@ void counts_add_file(struct counts *c, const char *path)
 		tsv_want_fields(&r, 2, 2);
 		size_t k = class_at(c, tsv_class(&r, 1), r.line);
 		long v = parse_count(&r);
-		if (v > COUNT_MAX - c->class[k].n)
+		if (v > COUNTS_MAX - c->class[k].n)
 			die_at(r.name, r.line, "class '%s' adds up to more than %ld images",
-			       c->names.key[k], COUNT_MAX);
+			       c->names.key[k], COUNTS_MAX);
 		c->class[k].n += v;
 	}
 	tsv_close(&r);

@@ -9,6 +9,9 @@
 
 #include "strmap.h"
 
+/* The most images a count may say. */
+#define COUNTS_MAX 1000000000L
+
 /* Class names.key[i] has class[i].n images, first named on line
  * class[i].line of its file (for messages). */
 struct counts {

@@ -89,6 +89,16 @@ setup() {
 	run --separate-stderr quota empty.tsv
 	assert_failure 1
 	[ "$stderr" = "quota: empty.tsv: empty input" ]
+	# more than gansample and thresh take: refused, nothing printed
+	run --separate-stderr quota --target 1000000000 --over 2 m.tsv
+	assert_failure 1
+	[ "$stderr" = "quota: m.tsv: class 'dog' would gain 1999999994 images, more than 1000000000" ]
+	[ -z "$output" ]
+	run quota --target 1000000000 m.tsv
+	assert_success
+	assert_line --index 0 "ant${TAB:=$'\t'}999999999"
+	run quota --targets - <m.tsv
+	assert_usage_error
 	run quota -s most m.tsv
 	assert_usage_error
 	run quota --target 3 --ratio 0.5 m.tsv

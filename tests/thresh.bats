@@ -30,10 +30,11 @@ setup() {
 	run thresh -a 1 s.tsv
 	assert_success
 	assert_output ""
-	# another field: the third is no probability
-	run thresh -a 0.5 -f 4 s.tsv
+	# another field than the last
+	awk -F'\t' -v OFS='\t' '{ print $1, $4, 1 - $4 }' s.tsv >f.tsv
+	run thresh -a 0.92 -f 2 f.tsv
 	assert_success
-	[ "${#lines[@]}" -eq 7 ]
+	assert_output "$(printf '%s\t%s\t%s\n' a.png 0.95 0.05 c.png 0.99 0.01 e.png 0.92 0.08 f.png 0.95 0.05)"
 }
 
 @test "thresh: --quota keeps the most probable of each class, in input order" {
@@ -70,6 +71,11 @@ setup() {
 	run --separate-stderr thresh -a 0.5 s.tsv
 	assert_failure 1
 	[ "$stderr" = "thresh: s.tsv:8: field 3: 'maybe' is not a probability (0 to 1)" ]
+	# the one syntax of numbers: no blanks, no hexadecimal
+	printf 'a.png\tx\t 0x1p-1\n' >h.tsv
+	run --separate-stderr thresh -a 0.5 h.tsv
+	assert_failure 1
+	[ "$stderr" = "thresh: h.tsv:1: field 3: ' 0x1p-1' is not a probability (0 to 1)" ]
 	printf 'a.png\tx\t1.5\n' >p.tsv
 	run --separate-stderr thresh -a 0.5 p.tsv
 	assert_failure 1
