@@ -51,10 +51,12 @@ BIN ?=
 
 aug_bin = $(if $(BIN),$(BIN)/,)
 
-# A bad ALPHA stops make before any training, not at the filter after it.
-ifeq ($(shell awk -v a='$(ALPHA)' 'BEGIN { print (a == a + 0 && a > 0 && a <= 1) }'),0)
-$(error ALPHA=$(ALPHA): the threshold must be above 0 and at most 1)
-endif
+# A bad ALPHA, EPS or STEPS stops make before any training, not at the
+# stage that uses it after hours.
+aug_check = $(if $(filter 1,$(shell awk -v v='$1' 'BEGIN { print ($2) }')),,$(error $3))
+$(call aug_check,$(ALPHA),v == v + 0 && v > 0 && v <= 1,ALPHA=$(ALPHA): the threshold must be above 0 and at most 1)
+$(call aug_check,$(EPS),v == v + 0,EPS=$(EPS): not a number)
+$(call aug_check,$(STEPS),v ~ /^[1-9][0-9]*$$/,STEPS=$(STEPS): not a whole number of steps from 1)
 aug_steps := $(shell seq 1 $(STEPS))
 
 .PHONY: augcls baselines
@@ -91,17 +93,17 @@ $(OUT)/%.params:
 	@mkdir -p $(@D)
 	@$(aug_cleanup) printf '%s\n' $(call aug_quote,$(strip $(aug_params.$*))) >$@.tmp && mv $@.tmp $@
 
-# A training's partial checkpoint, from a run stopped before: said, and
-# resumed.
-aug_resuming = echo "augcls.mk: resuming $1" >&2;
+# A training's start: from its partial checkpoint $1, left by a run
+# stopped before, if no prerequisite is newer (the same data, the same
+# parameters); from nothing otherwise.  Sets r to --resume or nothing.
+aug_start = r=; \
+	if [ -e $1 ] && [ -z "$$(find $^ -newer $1)" ]; then echo "augcls.mk: resuming $1" >&2; r=--resume; \
+	else rm -f $1 $1.best; fi;
 
 # The generator, trained once.  gantrain snapshots into gan.part.ckpt as
-# it goes; a run of make after a kill resumes it, unless the parameters
-# changed since.
+# it goes; a run of make after a kill resumes it.
 $(OUT)/gan.ckpt: $(DATA) $(OUT)/gan.params
-	$(aug_cleanup) p=$(OUT)/gan.part.ckpt; \
-	if [ -e $$p ] && [ $$p -nt $(OUT)/gan.params ]; then $(call aug_resuming,$$p) r=--resume; \
-	else rm -f $$p; r=; fi; \
+	$(aug_cleanup) p=$(OUT)/gan.part.ckpt; $(call aug_start,$(OUT)/gan.part.ckpt) \
 	$(aug_bin)gantrain -q $$r -o $$p --kimg $(KIMG) --seed $(SEED) $(GANTRAIN) $(DATA) && \
 	mv $$p.png $(OUT)/gan.png && mv $$p $@
 
@@ -110,9 +112,7 @@ $(OUT)/gan.ckpt: $(DATA) $(OUT)/gan.params
 # maximum), NAME.log and NAME.eval (clseval on VAL).
 define aug_train
 $1.ckpt: $2 $(VAL) $(OUT)/cls.params
-	$$(aug_cleanup) p=$1.part.ckpt; mkdir -p $$(@D); \
-	if [ -e $$$$p ] && [ $$$$p -nt $(OUT)/cls.params ]; then $$(call aug_resuming,$$$$p) r=--resume; \
-	else rm -f $$$$p $$$$p.best; r=; fi; \
+	$$(aug_cleanup) p=$1.part.ckpt; mkdir -p $$(@D); $$(call aug_start,$1.part.ckpt) \
 	$$(aug_bin)clstrain -q $$$$r -o $$$$p $$(aug_cls_opts) $3 --val $(VAL) --best $$$$p.best --log $1.log $2 && \
 	mv $$$$p.best $$@ && rm $$$$p
 
@@ -132,6 +132,10 @@ $(OUT)/keep.tsv: $(DATA)
 
 $(OUT)/draw.tsv: $(DATA) $(OUT)/filter.params
 	$(aug_cleanup) $(aug_bin)quota --over $(OVER) $(DATA) >$@.tmp && mv $@.tmp $@
+
+# Manifests one after the other, each line ended (awk ends the last line
+# of a file that has no newline; cat would join it to the next file's).
+aug_append = awk 1
 
 # Drawn images as files: $(call aug_draw,DIR,QUOTA,SEED) makes
 # DIR/gen.tsv, their manifest, and DIR/gen/, the PNGs.
@@ -153,14 +157,15 @@ $(eval $(call aug_draw,$(OUT)/s$1,$(OUT)/draw.tsv,$(shell expr $(SEED) + $1)))
 $(OUT)/s$1/scored.tsv: $(OUT)/s$1/gen.tsv $(call aug_prev,$1).ckpt
 	$$(aug_cleanup) $$(aug_bin)clsprob $(call aug_prev,$1).ckpt $$< >$$@.tmp && mv $$@.tmp $$@
 
-# thresh's word on the classes it left short goes to short.txt, and on.
+# thresh's word on the classes it left short goes to short.txt, and on
+# (its error too, if it fails).
 $(OUT)/s$1/kept.tsv: $(OUT)/s$1/scored.tsv $(OUT)/keep.tsv $(OUT)/filter.params
-	$$(aug_cleanup) $$(aug_bin)thresh -a $(ALPHA) -q $(OUT)/keep.tsv $$< >$$@.tmp.all 2>$$@.tmp.short && \
-	cat $$@.tmp.short >&2 && mv $$@.tmp.short $(OUT)/s$1/short.txt && \
+	$$(aug_cleanup) $$(aug_bin)thresh -a $(ALPHA) -q $(OUT)/keep.tsv $$< >$$@.tmp.all 2>$$@.tmp.short; \
+	st=$$$$?; cat $$@.tmp.short >&2; [ $$$$st -eq 0 ] && mv $$@.tmp.short $(OUT)/s$1/short.txt && \
 	cut -f 1,2 $$@.tmp.all >$$@.tmp && mv $$@.tmp $$@
 
 $(OUT)/s$1/train.tsv: $(OUT)/s$1/kept.tsv $(DATA)
-	$$(aug_cleanup) cat $(DATA) $$< >$$@.tmp && mv $$@.tmp $$@
+	$$(aug_cleanup) $$(aug_append) $(DATA) $$< >$$@.tmp && mv $$@.tmp $$@
 
 $(eval $(call aug_train,$(OUT)/s$1/cls,$(OUT)/s$1/train.tsv,))
 endef
@@ -204,7 +209,7 @@ $(OUT)/base/orig.eval: $(OUT)/c0.eval
 $(eval $(call aug_draw,$(OUT)/base/noselect,$(OUT)/keep.tsv,$(shell expr $(SEED) + 1)))
 
 $(OUT)/base/noselect/train.tsv: $(OUT)/base/noselect/gen.tsv $(DATA)
-	$(aug_cleanup) cat $(DATA) $< >$@.tmp && mv $@.tmp $@
+	$(aug_cleanup) $(aug_append) $(DATA) $< >$@.tmp && mv $@.tmp $@
 
 $(eval $(call aug_train,$(OUT)/base/noselect/cls,$(OUT)/base/noselect/train.tsv,))
 $(eval $(call aug_train,$(OUT)/base/cb,$(DATA),--loss cb))

@@ -126,6 +126,24 @@ ran() {
 	cmp whole/final.tsv out/final.tsv
 }
 
+@test "augcls.mk: a partial checkpoint older than the data is not resumed" {
+	mkdir out
+	aug OUT=out out/cls.params >/dev/null
+	# newer than the parameters, older than the manifest (changed since)
+	printf 'not a checkpoint' >out/c0.part.ckpt
+	touch -d 'now + 2 seconds' m.tsv
+	run aug OUT=out out/c0.eval
+	assert_success
+	! grep -q 'resuming' <<<"$output"
+	# newer than everything it was made from: resumed (and refused, here)
+	rm out/c0.ckpt
+	printf 'not a checkpoint' >out/c0.part.ckpt
+	touch -d 'now + 5 seconds' out/c0.part.ckpt
+	run aug OUT=out out/c0.eval
+	assert_failure
+	assert_output --partial 'augcls.mk: resuming out/c0.part.ckpt'
+}
+
 @test "augcls.mk: killed while a classifier trains, a re-run resumes it to the same end" {
 	aug OUT=whole EPOCHS=4 whole/c0.eval >/dev/null
 	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=v.tsv EPOCHS=4 KIMG=0.064 \
@@ -144,6 +162,23 @@ ran() {
 	[ ! -e out/c0.part.ckpt ] && [ ! -e out/c0.part.ckpt.best ]
 }
 
+@test "augcls.mk: a manifest without its last newline; thresh's error shown" {
+	printf '%s' "$(cat m.tsv)" >nonl.tsv
+	run aug OUT=out DATA=nonl.tsv ALPHA=0.3 out/s1/train.tsv
+	assert_success
+	[ "$(head -n 18 out/s1/train.tsv)" = "$(cat m.tsv)" ]
+	[ "$(wc -l <out/s1/train.tsv)" -eq $((18 + $(wc -l <out/s1/kept.tsv))) ]
+	# a scored record of a class the quota does not name: thresh's own
+	# message reaches the terminal, and no kept.tsv is made
+	printf 'x.png\tZebra\tZebra\t0.99\t0.99\n' >>out/s1/scored.tsv
+	rm out/s1/kept.tsv
+	run aug OUT=out DATA=nonl.tsv ALPHA=0.3 out/s1/kept.tsv
+	assert_failure
+	assert_output --partial "thresh: out/s1/scored.tsv:"
+	assert_output --partial "class 'Zebra' has no line in the quota out/keep.tsv"
+	[ ! -e out/s1/kept.tsv ]
+}
+
 @test "augcls.mk: bad usage" {
 	run make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv OUT=out
 	assert_failure 2
@@ -154,4 +189,13 @@ ran() {
 		assert_output --partial "ALPHA=$a: the threshold must be above 0 and at most 1"
 		[ ! -e out/gan.part.ckpt ]
 	done
+	for s in 0 x 1.5; do
+		run aug OUT=out STEPS=$s
+		assert_failure 2
+		assert_output --partial "STEPS=$s: not a whole number of steps from 1"
+	done
+	run aug OUT=out EPS=small
+	assert_failure 2
+	assert_output --partial "EPS=small: not a number"
+	[ ! -e out ]
 }
