@@ -81,7 +81,8 @@ table() {
 		[ -s "$file" ] || continue
 		top1=$(value "$file" top1) && balanced=$(value "$file" balanced) || exit 1
 		printf '%s\t%s\t%s\n' "${name%%:*}" "$top1" "$balanced"
-	done | awk -F'\t' -v o="$orig" -v OFS='\t' '{ print "method", $1, $2, $3, sprintf("%.2f", 100 * ($2 - o) / o) }'
+	done | awk -F'\t' -v o="$orig" -v OFS='\t' \
+		'{ print "method", $1, $2, $3, o == 0 ? "-" : sprintf("%.2f", 100 * ($2 - o) / o) }'
 }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/augreport.XXXXXX") || die "cannot make a temporary directory"
@@ -97,7 +98,7 @@ trap 'exit 1' HUP INT TERM
 	done
 } >"$tmp/report.tsv" || exit 1
 
-# The figures, drawn beside each other first, then moved in: a failure
+# The figures, drawn aside first, then moved in: a failure to draw one
 # leaves the report directory as it was.
 mkdir -p "$tmp/report" "$out/report" || die "$out/report: cannot make it"
 # The original set: the final set less the kept images of its step,

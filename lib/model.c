@@ -297,10 +297,11 @@ static void build_generator(struct builder *b, int k, int start)
 	same_shape(b, OP_TANH, x);
 }
 
-/* rgan-g: each stage a pre-activation residual block (Miyato et al.
- * 2018's generator): batch norm, ReLU, upsampling, then two 3x3
+/* rgan-g: each stage a pre-activation residual block (after Miyato et
+ * al. 2018's generator): batch norm, ReLU, upsampling, then two 3x3
  * convolutions with a batch norm and ReLU between them, beside a 1x1
- * convolution of the upsampled input. */
+ * convolution of the same normalised, rectified, upsampled input (He et
+ * al.'s pre-activation projection shortcut). */
 static void build_residual_generator(struct builder *b, int k, int start)
 {
 	const struct arch *arch = &b->m->arch;

@@ -24,11 +24,13 @@
  * layer) and a conditional one, the projection of the features on the
  * embedding of the image's class (Miyato and Koyama 2018).
  *
- * rgan-g and rgan-d are the same with residual blocks as their stages
- * (Miyato et al. 2018): in the generator, batch norm, ReLU, upsampling,
- * two 3x3 convolutions with batch norm and ReLU between them, beside a 1x1
- * convolution of the upsampled input; in the discriminator, cgan-d's two
- * convolutions beside a 1x1 convolution of stride 2. */
+ * rgan-g and rgan-d are the same with residual blocks as their stages,
+ * after Miyato et al. 2018: in the generator, batch norm, ReLU,
+ * upsampling, two 3x3 convolutions with batch norm and ReLU between them,
+ * beside a 1x1 convolution of the normalised, rectified, upsampled input
+ * (the projection shortcut of He et al.'s pre-activation ResNet; Miyato
+ * et al.'s takes the input as it came); in the discriminator, cgan-d's
+ * two convolutions beside a 1x1 convolution of stride 2. */
 #ifndef SIMBAL_MODEL_H
 #define SIMBAL_MODEL_H
 

@@ -43,11 +43,11 @@ $(OUT)/$1/point.tsv: study_force
 	$$(MAKE) --no-print-directory -f $(study_dir)augcls.mk BIN=$(BIN) OUT=$(OUT)/$1 \
 		DATA=$(call study_field,$1,2) VAL=$(call study_field,$1,3) HIER=$(call study_field,$1,4) augcls
 	$$(study_cleanup) awk -F'\t' -v n=$1 -v OFS='\t' \
-		'FILENAME ~ /metric/ && $$$$1 == "supsubcls" { x = $$$$2 } \
-		FILENAME ~ /c0/ && $$$$1 == "top1" { o = $$$$2 } \
-		FILENAME ~ /final/ && $$$$1 == "top1" { t = $$$$2 } \
-		END { print n, x, 100 * (t - o) / o }' \
-		$(OUT)/$1/metric.tsv $(OUT)/$1/c0.eval $(OUT)/$1/final.eval >$$@.tmp && \
+		'FNR == 1 { f++ } f == 1 && $$$$1 == "supsubcls" { x = $$$$2 } \
+		f == 2 && $$$$1 == "top1" { o = $$$$2 } f == 3 && $$$$1 == "top1" { t = $$$$2 } \
+		END { if (x == "" || o == "" || t == "" || o == 0) exit 1; print n, x, 100 * (t - o) / o }' \
+		$(OUT)/$1/metric.tsv $(OUT)/$1/c0.eval $(OUT)/$1/final.eval >$$@.tmp || \
+		{ echo "study.mk: $1: no SSIM-supSubCls, or no top-1 (or 0) of c0 or final in $(OUT)/$1" >&2; exit 1; }; \
 	{ cmp -s $$@.tmp $$@ || mv $$@.tmp $$@; }
 endef
 

@@ -53,6 +53,14 @@ setup() {
 	[ "$(imgcat k.tsv | head -c 200 | grep -aE '^(WIDTH|HEIGHT) ' | paste -sd ' ')" = "WIDTH 92 HEIGHT 84" ]
 }
 
+@test "augreport: no gain to tell when the original top-1 is 0" {
+	printf 'top1\t0\nbalanced\t0\n' >out/c0.eval
+	run --separate-stderr augreport out
+	assert_success
+	assert_line --index 0 "method${TAB}original${TAB}0${TAB}0${TAB}-"
+	assert_line --index 1 "method${TAB}gm-augcls${TAB}0.88${TAB}0.87${TAB}-"
+}
+
 @test "augreport: --html, one page with the figures inline" {
 	augreport --html page.html out >/dev/null
 	grep -q '<td>gm-augcls</td><td>0.88</td><td>0.87</td><td>10.00</td>' page.html
