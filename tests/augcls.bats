@@ -145,8 +145,8 @@ ran() {
 }
 
 @test "augcls.mk: killed while a classifier trains, a re-run resumes it to the same end" {
-	aug OUT=whole EPOCHS=4 whole/c0.eval >/dev/null
-	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=v.tsv EPOCHS=4 KIMG=0.064 \
+	aug OUT=whole EPOCHS=40 whole/c0.eval >/dev/null
+	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=v.tsv EPOCHS=40 KIMG=0.064 \
 		GANTRAIN="--size 12 --width-mult 0.5 --batch 16" \
 		CLSTRAIN="--size 12x12 --width-mult 0.25 --batch 8" OUT=out out/c0.eval >/dev/null 2>&1 &
 	local pid=$!
@@ -154,7 +154,7 @@ ran() {
 	kill -9 -- -"$pid" 2>/dev/null || true
 	wait "$pid" || true
 	[ ! -e out/c0.ckpt ]
-	run aug OUT=out EPOCHS=4 out/c0.eval
+	run aug OUT=out EPOCHS=40 out/c0.eval
 	assert_success
 	grep -qx 'augcls.mk: resuming out/c0.part.ckpt' <<<"$output"
 	cmp whole/c0.ckpt out/c0.ckpt
