@@ -130,31 +130,40 @@ static size_t extreme_class(const struct counts *c, bool largest)
 	return best;
 }
 
-/* Each class's target, into target[]: -1 where it gains nothing. */
-static void targets(const struct options *o, const struct counts *c, long *target)
+/* Dies unless every class named in the --targets file is one of the
+ * manifest's. */
+static void check_named(const struct options *o, const struct counts *c,
+			const struct counts *named)
 {
-	long largest = c->class[extreme_class(c, true)].n;
-	long level = o->target ? o->target : o->ratio > 0 ? floor_product(o->ratio, largest) : largest;
-	for (size_t k = 0; k < c->names.n; k++)
-		target[k] = o->targets ? -1 : level;
-	if (o->targets) {
-		struct counts t = { 0 };
-		counts_add_file(&t, o->targets);
-		for (size_t i = 0; i < t.names.n; i++) {
-			size_t k = strmap_find(&c->names, t.names.key[i]);
-			if (k == STRMAP_NONE)
-				die_at(t.path, t.class[i].line, "no class '%s' in %s", t.names.key[i],
-				       input_name(o->input));
-			target[k] = t.class[i].n;
-		}
-		counts_free(&t);
-	}
+	for (size_t i = 0; i < named->names.n; i++)
+		if (strmap_find(&c->names, named->names.key[i]) == STRMAP_NONE)
+			die_at(named->path, named->class[i].line, "no class '%s' in %s",
+			       named->names.key[i], input_name(o->input));
+}
+
+/* Turns each class's count into its gain, up to its target, times
+ * --over; dies, before anything is printed, on a gain that gansample and
+ * thresh would refuse.  The targets: level for every class, or those
+ * named (-1, no gain, for the others); none for the classes the strategy
+ * leaves out. */
+static void to_gains(const struct options *o, struct counts *c, const struct counts *named)
+{
 	size_t major = extreme_class(c, true), minor = extreme_class(c, false);
-	for (size_t k = 0; k < c->names.n; k++)
+	long largest = c->class[major].n;
+	long level = o->target ? o->target : o->ratio > 0 ? floor_product(o->ratio, largest) : largest;
+	for (size_t k = 0; k < c->names.n; k++) {
+		size_t at = o->targets ? strmap_find(&named->names, c->names.key[k]) : STRMAP_NONE;
+		long target = !o->targets ? level : at == STRMAP_NONE ? -1 : named->class[at].n;
 		if ((o->strategy == NOT_MAJORITY && k == major) ||
 		    (o->strategy == MINORITY && k != minor) ||
 		    (o->strategy == NOT_MINORITY && k == minor))
-			target[k] = -1;
+			target = -1;
+		long gain = ceil_product(o->over, target > c->class[k].n ? target - c->class[k].n : 0);
+		if (gain > COUNTS_MAX)
+			die("%s: class '%s' would gain %ld images, more than %ld",
+			    input_name(o->input), c->names.key[k], gain, COUNTS_MAX);
+		c->class[k].n = gain;
+	}
 }
 
 static int by_name(const void *a, const void *b, void *names)
@@ -163,39 +172,28 @@ static int by_name(const void *a, const void *b, void *names)
 	return strcmp(key[*(const size_t *)a], key[*(const size_t *)b]);
 }
 
-/* Each class's gain, into gain[]: up to its target, times --over;
- * dies, before anything is printed, on one that gansample and thresh
- * would refuse. */
-static void gains(const struct options *o, const struct counts *c, long *gain)
-{
-	targets(o, c, gain);
-	for (size_t k = 0; k < c->names.n; k++) {
-		long g = gain[k] > c->class[k].n ? gain[k] - c->class[k].n : 0;
-		gain[k] = ceil_product(o->over, g);
-		if (gain[k] > COUNTS_MAX)
-			die("%s: class '%s' would gain %ld images, more than %ld",
-			    input_name(o->input), c->names.key[k], gain[k], COUNTS_MAX);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	struct options o = { .strategy = NOT_MAJORITY, .over = 1, .field = 2 };
 	cli_init(argc, argv);
 	parse_options(argc, argv, &o);
-	struct counts c = { 0 };
+	struct counts c = { 0 }, named = { 0 };
 	counts_add_manifest(&c, o.input, o.field);
 	if (c.names.n == 0)
 		die("%s: empty input", input_name(o.input));
+	if (o.targets) {
+		counts_add_file(&named, o.targets);
+		check_named(&o, &c, &named);
+	}
+	to_gains(&o, &c, &named);
 	size_t n = c.names.n, *order = xmalloc(n * sizeof *order);
-	long *gain = xmalloc(n * sizeof *gain);
-	gains(&o, &c, gain);
 	for (size_t k = 0; k < n; k++)
 		order[k] = k;
 	qsort_r(order, n, sizeof *order, by_name, c.names.key);
 	for (size_t i = 0; i < n; i++)
-		printf("%s\t%ld\n", c.names.key[order[i]], gain[order[i]]);
+		printf("%s\t%ld\n", c.names.key[order[i]], c.class[order[i]].n);
 	counts_free(&c);
-	free(order), free(gain);
+	counts_free(&named);
+	free(order);
 	return 0;
 }

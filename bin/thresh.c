@@ -173,7 +173,8 @@ static void finish(const struct counts *q, struct best *best, double alpha)
 	struct kept *all = xmalloc((total ? total : 1) * sizeof *all);
 	size_t at = 0;
 	for (size_t k = 0; k < q->names.n; k++) {
-		memcpy(all + at, best[k].v, best[k].n * sizeof *all);
+		if (best[k].n) /* v is NULL until a record is kept */
+			memcpy(all + at, best[k].v, best[k].n * sizeof *all);
 		at += best[k].n;
 		if ((long)best[k].n < q->class[k].n)
 			warn("class '%s': %zu kept of %ld (%ld read, %ld at %g or more)",
