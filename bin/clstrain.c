@@ -282,6 +282,7 @@ static void augment(float *x, int n, int c, int h, int w, const struct norm *nm,
 struct epoch_stats {
 	double loss, seconds;
 	long right, seen;
+	int bad_step; /* the step whose loss was not a number (0: none) */
 };
 
 struct trainer {
@@ -329,11 +330,11 @@ static void run_epoch(struct trainer *t, int epoch, struct epoch_stats *st)
 			augment(x, nb, d->c, d->h, d->w, &t->nm, &aug);
 		model_forward(&t->m, x, nb, true);
 		double loss = softmax_ce(t->m.logits, labels, t->weights, nb, k, t->m.prob, t->m.dlogits);
-		if (!isfinite(loss) && epoch == 0)
-			die("loss is %g at epoch 1, step %d: no model was written", loss, step + 1);
-		if (!isfinite(loss))
-			die("loss is %g at epoch %d, step %d: %s keeps the model of epoch %d", loss,
-			    epoch + 1, step + 1, o->output, epoch);
+		if (!isfinite(loss)) {
+			st->loss = loss;
+			st->bad_step = step + 1;
+			break;
+		}
 		model_backward(&t->m, nb);
 		long global = (long)epoch * t->steps_per_epoch + step;
 		optim_step(&t->optim, &t->m, schedule_lr(&t->sched, global));
@@ -347,11 +348,22 @@ static void run_epoch(struct trainer *t, int epoch, struct epoch_stats *st)
 	}
 	if (show)
 		fputc('\n', stderr);
-	st->loss /= (double)st->seen;
+	if (!st->bad_step)
+		st->loss /= (double)st->seen;
 	st->seconds = progress_now() - start;
 	free(order);
 	free(x);
 	free(labels);
+}
+
+/* Stops the run at a loss that is not a number, whose model is not kept. */
+static void check_loss(const struct trainer *t, int epoch, const struct epoch_stats *st)
+{
+	if (st->bad_step && epoch == 0)
+		die("loss is %g at epoch 1, step %d: no model was written", st->loss, st->bad_step);
+	if (st->bad_step)
+		die("loss is %g at epoch %d, step %d: %s keeps the model of epoch %d", st->loss,
+		    epoch + 1, st->bad_step, t->o->output, epoch);
 }
 
 /* The checkpoint: the model, with the optimizer's state for resuming;
@@ -489,6 +501,7 @@ int main(int argc, char **argv)
 	for (int epoch = start; epoch < o.epochs; epoch++) {
 		struct epoch_stats st;
 		run_epoch(&t, epoch, &st);
+		check_loss(&t, epoch, &st);
 		log_epoch(&t, log, epoch, &st);
 	}
 	if (log && fclose(log))
