@@ -4,30 +4,17 @@
 
 load helper
 
-EX="$BATS_TEST_DIRNAME/../examples/fashion-lt"
 MK="$BATS_TEST_DIRNAME/../pipelines/augcls.mk"
 
 setup() {
-	mkdir -p "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
-	BIN=$(cd "$SIMBAL_BIN" && pwd)
-	TAB=$'\t'
-	unset MAKEFLAGS MFLAGS MAKELEVEL
+	pipeline_setup
 	# Trouser 10, Bag 5, Sneaker 3 to train; 3 of each to validate
-	local c n f
-	for c in Trouser:10 Bag:5 Sneaker:3; do
-		n=${c#*:} c=${c%:*}
-		mkdir -p "data/$c" "val/$c"
-		for f in $(ls "$EX/$c" | head -n "$n"); do cp "$EX/$c/$f" "data/$c/"; done
-		for f in $(ls "$EX/$c" | tail -n 3); do cp "$EX/$c/$f" "val/$c/"; done
-	done
-	imgls data >m.tsv
-	imgls val >v.tsv
+	split_set m Trouser:10 Bag:5 Sneaker:3
 }
 
 # A tiny run: 12x12 networks, one epoch, 64 real images for the GAN.
 aug() {
-	make --no-print-directory -f "$MK" BIN="${AUGBIN:-$BIN}" DATA=m.tsv VAL=v.tsv EPOCHS=1 KIMG=0.064 \
+	make --no-print-directory -f "$MK" BIN="${AUGBIN:-$BIN}" DATA=m.tsv VAL=m.val.tsv EPOCHS=1 KIMG=0.064 \
 		GANTRAIN="--size 12 --width-mult 0.5 --batch 16" \
 		CLSTRAIN="--size 12x12 --width-mult 0.25 --batch 8" "$@" 2>&1
 }
@@ -111,7 +98,7 @@ ran() {
 
 @test "augcls.mk: killed while the generator trains, a re-run resumes it to the same end" {
 	aug OUT=whole KIMG=1.6 >/dev/null
-	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=v.tsv EPOCHS=1 KIMG=1.6 \
+	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=m.val.tsv EPOCHS=1 KIMG=1.6 \
 		GANTRAIN="--size 12 --width-mult 0.5 --batch 16 --snap 0.032" \
 		CLSTRAIN="--size 12x12 --width-mult 0.25 --batch 8" OUT=out >/dev/null 2>&1 &
 	local pid=$!
@@ -146,7 +133,7 @@ ran() {
 
 @test "augcls.mk: killed while a classifier trains, a re-run resumes it to the same end" {
 	aug OUT=whole EPOCHS=40 whole/c0.eval >/dev/null
-	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=v.tsv EPOCHS=40 KIMG=0.064 \
+	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=m.val.tsv EPOCHS=40 KIMG=0.064 \
 		GANTRAIN="--size 12 --width-mult 0.5 --batch 16" \
 		CLSTRAIN="--size 12x12 --width-mult 0.25 --batch 8" OUT=out out/c0.eval >/dev/null 2>&1 &
 	local pid=$!

@@ -56,6 +56,33 @@ make_tree() {
 	make_png "$d/c/1.png" 8 6
 }
 
+# split_set NAME CLASS:N...: NAME.tsv, N images of each class of the
+# examples (under NAME/data), and NAME.val.tsv, 3 others of each (under
+# NAME/val).
+split_set() {
+	local d=$1 c n f ex="$BATS_TEST_DIRNAME/../examples/fashion-lt"
+	shift
+	for c in "$@"; do
+		n=${c#*:} c=${c%:*}
+		mkdir -p "$d/data/$c" "$d/val/$c"
+		for f in $(ls "$ex/$c" | head -n "$n"); do cp "$ex/$c/$f" "$d/data/$c/"; done
+		for f in $(ls "$ex/$c" | tail -n 3); do cp "$ex/$c/$f" "$d/val/$c/"; done
+	done
+	imgls "$d/data" >"$d.tsv"
+	imgls "$d/val" >"$d.val.tsv"
+}
+
+# setup of the pipelines' suites: a directory of the test's own, BIN the
+# programs' absolute path, TAB, and no make variables of a calling make
+# (make's own messages then say "make:").
+pipeline_setup() {
+	mkdir -p "$BATS_TEST_TMPDIR/w"
+	cd "$BATS_TEST_TMPDIR/w"
+	BIN=$(cd "$SIMBAL_BIN" && pwd)
+	TAB=$'\t'
+	unset MAKEFLAGS MFLAGS MAKELEVEL
+}
+
 # A small training set from examples/fashion-lt: the first N (default 8)
 # images of Trouser, Bag and Sneaker, in m.tsv.
 make_cls_set() {

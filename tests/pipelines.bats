@@ -8,15 +8,9 @@ EX="$BATS_TEST_DIRNAME/../examples/fashion-lt"
 MK="$BATS_TEST_DIRNAME/../pipelines/metric.mk"
 
 setup() {
-	mkdir -p "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
+	pipeline_setup
 	export HOME="$BATS_TEST_TMPDIR/home"
 	mkdir -p "$HOME"
-	BIN=$(cd "$SIMBAL_BIN" && pwd)
-	TAB=$'\t'
-	# Make's own messages are in English and say "make:", whatever the
-	# caller's settings.
-	unset MAKEFLAGS MFLAGS MAKELEVEL
 }
 
 # Five classes of Fashion-MNIST images under data/, manifest m.tsv,

@@ -4,30 +4,10 @@
 
 load helper
 
-EX="$BATS_TEST_DIRNAME/../examples/fashion-lt"
 MK="$BATS_TEST_DIRNAME/../pipelines/study.mk"
 
 setup() {
-	mkdir -p "$BATS_TEST_TMPDIR/w"
-	cd "$BATS_TEST_TMPDIR/w"
-	BIN=$(cd "$SIMBAL_BIN" && pwd)
-	TAB=$'\t'
-	unset MAKEFLAGS MFLAGS MAKELEVEL
-}
-
-# dataset NAME CLASS:N...: NAME.tsv (N images of each class) and
-# NAME.val.tsv (3 others of each).
-dataset() {
-	local d=$1 c n f
-	shift
-	for c in "$@"; do
-		n=${c#*:} c=${c%:*}
-		mkdir -p "$d/data/$c" "$d/val/$c"
-		for f in $(ls "$EX/$c" | head -n "$n"); do cp "$EX/$c/$f" "$d/data/$c/"; done
-		for f in $(ls "$EX/$c" | tail -n 3); do cp "$EX/$c/$f" "$d/val/$c/"; done
-	done
-	imgls "$d/data" >"$d.tsv"
-	imgls "$d/val" >"$d.val.tsv"
+	pipeline_setup
 }
 
 study() {
@@ -42,10 +22,10 @@ eval_of() {
 }
 
 @test "study.mk: a point a dataset; the fit and Eq. 4 on the gains above 0; the plot" {
-	dataset tops T-shirt-top:10 Pullover:5 Coat:3
-	dataset foot Sandal:10 Sneaker:4
-	dataset mixc0 Trouser:10 Bag:4 Dress:3
-	dataset four Trouser:8 Pullover:4 Sandal:3 Bag:2
+	split_set tops T-shirt-top:10 Pullover:5 Coat:3
+	split_set foot Sandal:10 Sneaker:4
+	split_set mixc0 Trouser:10 Bag:4 Dress:3
+	split_set four Trouser:8 Pullover:4 Sandal:3 Bag:2
 	printf '%s\t%s.tsv\t%s.val.tsv\n' tops tops tops foot foot foot mixc0 mixc0 mixc0 four four four >study.tsv
 	printf 'Sandal\tfootwear\nSneaker\tfootwear\n' >hier.tsv
 	printf 'foot\tfoot.tsv\tfoot.val.tsv\thier.tsv\n' >>study.tsv
