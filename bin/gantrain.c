@@ -44,6 +44,8 @@ static const char usage[] =
 	"      --t-end=KIMG      it weighs fully (default: kimg / 2); 0 and 0: a\n"
 	"                        plain conditional GAN\n"
 	"      --r1=GAMMA        R1 penalty on real images (default 0.1; 0: none)\n"
+	"      --augment         the discriminator sees every image moved and cut\n"
+	"                        (DiffAugment's translation and cutout)\n"
 	"      --ema=KIMG        half-life of the sampling generator's average\n"
 	"                        (default 10)\n"
 	"      --snap=KIMG       checkpoint, sheet and log line this often\n"
@@ -68,7 +70,7 @@ static const char usage[] =
 enum {
 	OPT_WIDTH = CLI_FIRST_LOCAL, OPT_LR_G, OPT_LR_D, OPT_BETA1, OPT_BETA2, OPT_T_START,
 	OPT_T_END, OPT_R1, OPT_EMA, OPT_SNAP, OPT_SHEET, OPT_LOG, OPT_SEED, OPT_RESUME,
-	OPT_FID_MODEL, OPT_FID_N
+	OPT_FID_MODEL, OPT_FID_N, OPT_AUGMENT
 };
 
 struct options {
@@ -79,7 +81,7 @@ struct options {
 	double kimg, t_start, t_end, snap;
 	bool t_given;   /* --t-start or --t-end */
 	unsigned long seed;
-	bool resume, quiet;
+	bool augment, resume, quiet;
 };
 
 /* The random streams of a run: the sheet's latents, and one a step for
@@ -111,6 +113,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "t-start", required_argument, 0, OPT_T_START },
 		{ "t-end", required_argument, 0, OPT_T_END },
 		{ "r1", required_argument, 0, OPT_R1 },
+		{ "augment", no_argument, 0, OPT_AUGMENT },
 		{ "ema", required_argument, 0, OPT_EMA },
 		{ "snap", required_argument, 0, OPT_SNAP },
 		{ "sheet", required_argument, 0, OPT_SHEET },
@@ -152,6 +155,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			t_end = true;
 			break;
 		case OPT_R1: o->r1 = (float)cli_double("--r1", optarg, 0, 1e6); break;
+		case OPT_AUGMENT: o->augment = true; break;
 		case OPT_EMA: o->ema = (float)cli_double("--ema", optarg, 0, 1e9); break;
 		case OPT_SNAP: o->snap = cli_double("--snap", optarg, 1e-3, 1e9); break;
 		case OPT_SHEET: o->sheet = optarg; break;
@@ -207,9 +211,9 @@ static void train_line(const struct options *o, const struct arch *a, char *buf,
 {
 	snprintf(buf, size,
 		 "train\tsize=%d width=%.9g batch=%d lr_g=%.9g lr_d=%.9g beta1=%.9g beta2=%.9g "
-		 "t_start=%.9g t_end=%.9g r1=%.9g ema=%.9g seed=%lu\n",
+		 "t_start=%.9g t_end=%.9g r1=%.9g ema=%.9g augment=%d seed=%lu\n",
 		 a->height, a->width_mult, o->batch, o->lr_g, o->lr_d, o->beta1, o->beta2, o->t_start,
-		 o->t_end, o->r1, o->ema, o->seed);
+		 o->t_end, o->r1, o->ema, o->augment, o->seed);
 }
 
 struct trainer {
@@ -220,6 +224,8 @@ struct trainer {
 	char *line;        /* train_line */
 	size_t size;       /* floats of an image */
 	float *real, *fake, *pair, *grad, *z;
+	float *seen;         /* --augment: the images as the discriminator sees them */
+	struct gan_aug *aug; /* and how they were augmented */
 	int *real_labels, *fake_labels, *pair_labels;
 	int **members, *count; /* the images of each class */
 	struct judge *judge;   /* --fid-model, or NULL */
@@ -285,6 +291,18 @@ static void index_classes(struct trainer *t)
 	free(filled);
 }
 
+/* What the discriminator is shown of n images x: x itself, or with
+ * --augment x augmented, in t->seen. */
+static const float *shown(struct trainer *t, struct rng *r, const float *x, int n)
+{
+	if (!t->o->augment)
+		return x;
+	const struct arch *a = &t->g.arch;
+	gan_aug_draw(r, n, a->height, a->width, t->aug);
+	gan_aug_forward(t->aug, n, a->channels, a->height, a->width, x, t->seen);
+	return t->seen;
+}
+
 static double softplus(double x)
 {
 	return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
@@ -330,7 +348,7 @@ static double step_d(struct trainer *t, struct rng *r, double lambda, float lr)
 	memcpy(t->pair_labels, t->fake_labels, (size_t)n * sizeof *t->pair_labels);
 	memcpy(t->pair_labels + n, t->real_labels, (size_t)n * sizeof *t->pair_labels);
 	t->d.labels = t->pair_labels;
-	model_forward(&t->d, t->pair, 2 * n, true);
+	model_forward(&t->d, shown(t, r, t->pair, 2 * n), 2 * n, true);
 	double loss = logistic(t->d.logits, n, 1, lambda, n, t->d.dlogits) +
 		      logistic(t->d.logits + 2 * n, n, -1, lambda, n, t->d.dlogits + 2 * n);
 	model_backward(&t->d, 2 * n);
@@ -348,9 +366,10 @@ static double step_r1(struct trainer *t, struct rng *r, float lr)
 	int n = t->o->batch;
 	size_t len = (size_t)n * t->size;
 	real_batch(t, r, t->real, t->real_labels);
+	const float *real = shown(t, r, t->real, n);
 	t->d.labels = t->real_labels;
 	t->d.input_grad = true;
-	model_forward(&t->d, t->real, n, true);
+	model_forward(&t->d, real, n, true);
 	for (int i = 0; i < n; i++) {
 		t->d.dlogits[2 * i] = 1;
 		t->d.dlogits[2 * i + 1] = 0;
@@ -367,8 +386,8 @@ static double step_r1(struct trainer *t, struct rng *r, float lr)
 	double eps = R1_STEP / sqrt(sq / (double)len);
 	for (size_t i = 0; i < len; i++) {
 		double step = eps * t->grad[i]; /* eps may be beyond float's range */
-		t->pair[i] = (float)(t->real[i] + step);
-		t->pair[len + i] = (float)(t->real[i] - step);
+		t->pair[i] = (float)(real[i] + step);
+		t->pair[len + i] = (float)(real[i] - step);
 	}
 	memcpy(t->pair_labels, t->real_labels, (size_t)n * sizeof *t->pair_labels);
 	memcpy(t->pair_labels + n, t->real_labels, (size_t)n * sizeof *t->pair_labels);
@@ -395,12 +414,19 @@ static double step_g(struct trainer *t, struct rng *r, double lambda, float lr)
 	model_forward(&t->g, t->z, n, true);
 	model_output(&t->g, t->fake);
 	t->d.input_grad = t->d.no_conv_weight_grad = true;
-	model_forward(&t->d, t->fake, n, true);
+	model_forward(&t->d, shown(t, r, t->fake, n), n, true);
 	double loss = logistic(t->d.logits, n, -1, lambda, n, t->d.dlogits);
 	model_backward(&t->d, n);
 	model_input_grad(&t->d, t->grad);
 	t->d.input_grad = t->d.no_conv_weight_grad = false;
-	model_backward_from(&t->g, t->grad, n);
+	const float *grad = t->grad;
+	if (t->o->augment) {
+		/* through the augmentation; t->seen is free again */
+		const struct arch *a = &t->g.arch;
+		gan_aug_backward(t->aug, n, a->channels, a->height, a->width, t->grad, t->seen);
+		grad = t->seen;
+	}
+	model_backward_from(&t->g, grad, n);
 	optim_step(&t->og, &t->g, lr);
 	return loss;
 }
@@ -644,6 +670,8 @@ static void buffers(struct trainer *t)
 	t->fake = xmalloc(n * t->size * sizeof *t->fake);
 	t->grad = xmalloc(n * t->size * sizeof *t->grad);
 	t->pair = xmalloc(2 * n * t->size * sizeof *t->pair);
+	t->seen = t->o->augment ? xmalloc(2 * n * t->size * sizeof *t->seen) : NULL;
+	t->aug = t->o->augment ? xmalloc(2 * n * sizeof *t->aug) : NULL;
 	t->z = xmalloc(n * GAN_ZDIM * sizeof *t->z);
 	t->real_labels = xmalloc(n * sizeof *t->real_labels);
 	t->fake_labels = xmalloc(n * sizeof *t->fake_labels);
@@ -751,7 +779,7 @@ int main(int argc, char **argv)
 		die("%s: %s", o.log, strerror(errno));
 	judge_close(t.judge);
 	free(sheet);
-	free(t.real), free(t.fake), free(t.grad), free(t.pair), free(t.z);
+	free(t.real), free(t.fake), free(t.grad), free(t.pair), free(t.z), free(t.seen), free(t.aug);
 	free(t.real_labels), free(t.fake_labels), free(t.pair_labels);
 	for (int c = 0; c < t.data.nclasses; c++)
 		free(t.members[c]);

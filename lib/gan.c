@@ -48,6 +48,62 @@ void gan_generate(struct model *g, const float *z, const int *labels, int n, flo
 	free(x);
 }
 
+void gan_aug_draw(struct rng *r, int n, int h, int w, struct gan_aug *a)
+{
+	int my = (h + 4) / 8, mx = (w + 4) / 8; /* an eighth, rounded */
+	for (int i = 0; i < n; i++) {
+		a[i].dy = (int)rng_below(r, (uint32_t)(2 * my + 1)) - my;
+		a[i].dx = (int)rng_below(r, (uint32_t)(2 * mx + 1)) - mx;
+		a[i].cy = (int)rng_below(r, (uint32_t)h) - (h + 1) / 4;
+		a[i].cx = (int)rng_below(r, (uint32_t)w) - (w + 1) / 4;
+	}
+}
+
+/* Where pixel (y, x) of the augmented image comes from, offset in its
+ * plane; -1 for a pixel set to 0. */
+static long aug_source(const struct gan_aug *a, int h, int w, int y, int x)
+{
+	if (y >= a->cy && y < a->cy + (h + 1) / 2 && x >= a->cx && x < a->cx + (w + 1) / 2)
+		return -1;
+	int sy = y - a->dy, sx = x - a->dx;
+	return sy < 0 || sy >= h || sx < 0 || sx >= w ? -1 : (long)sy * w + sx;
+}
+
+void gan_aug_forward(const struct gan_aug *a, int n, int c, int h, int w, const float *x,
+		     float *y)
+{
+	size_t plane = (size_t)h * (size_t)w;
+	for (int i = 0; i < n; i++)
+		for (int py = 0; py < h; py++)
+			for (int px = 0; px < w; px++) {
+				long s = aug_source(&a[i], h, w, py, px);
+				for (int ch = 0; ch < c; ch++) {
+					size_t base = ((size_t)i * (size_t)c + (size_t)ch) * plane;
+					y[base + (size_t)py * (size_t)w + (size_t)px] =
+						s < 0 ? 0 : x[base + (size_t)s];
+				}
+			}
+}
+
+void gan_aug_backward(const struct gan_aug *a, int n, int c, int h, int w, const float *dy,
+		      float *dx)
+{
+	size_t plane = (size_t)h * (size_t)w;
+	memset(dx, 0, (size_t)n * (size_t)c * plane * sizeof *dx);
+	/* each source pixel feeds one output pixel at most (a move) */
+	for (int i = 0; i < n; i++)
+		for (int py = 0; py < h; py++)
+			for (int px = 0; px < w; px++) {
+				long s = aug_source(&a[i], h, w, py, px);
+				if (s < 0)
+					continue;
+				for (int ch = 0; ch < c; ch++) {
+					size_t base = ((size_t)i * (size_t)c + (size_t)ch) * plane;
+					dx[base + (size_t)s] = dy[base + (size_t)py * (size_t)w + (size_t)px];
+				}
+			}
+}
+
 void gan_load_sampler(const char *path, struct model *g, struct ckpt_meta *meta, float *lambda)
 {
 	char err[ERRLEN];

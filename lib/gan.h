@@ -32,6 +32,28 @@ void gan_latents(struct rng *r, int n, float truncation, float *z);
 void gan_generate(struct model *g, const float *z, const int *labels, int n, float lambda,
 		  uint8_t *px);
 
+/* Differentiable augmentation of what the discriminator sees
+ * (DiffAugment, Zhao et al. 2020, its translation and cutout policy): each
+ * image moved by up to an eighth of its side each way, the border it
+ * uncovers 0, then a square of half its side at a random centre set to 0
+ * (0 is mid-grey in the networks' [-1, 1]).  The map is a selection of
+ * pixels, so its gradient is the same selection backwards. */
+struct gan_aug {
+	int dy, dx; /* the move */
+	int cy, cx; /* the cut square's top left corner (it may stick out) */
+};
+
+/* A draw from r for each of n images of side h x w. */
+void gan_aug_draw(struct rng *r, int n, int h, int w, struct gan_aug *a);
+
+/* y = the augmented x, both [n][c][h][w]. */
+void gan_aug_forward(const struct gan_aug *a, int n, int c, int h, int w, const float *x,
+		     float *y);
+
+/* dx = the gradient in x of what has gradient dy in y. */
+void gan_aug_backward(const struct gan_aug *a, int n, int c, int h, int w, const float *dy,
+		      float *dx);
+
 /* A generator's checkpoint for sampling: its first part and the weight
  * of its conditioning when it was written.  Dies naming path on a file
  * that is no generator's. */

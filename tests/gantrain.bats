@@ -81,6 +81,23 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	! cmp -s a.ckpt c.ckpt
 }
 
+@test "gantrain: --augment changes the training, deterministically, and resumes only with it" {
+	make_cls_set
+	GTINY+=(--t-start 0.02 --t-end 0.05)
+	gantrain "${GTINY[@]}" -o plain.ckpt m.tsv
+	gantrain "${GTINY[@]}" --augment -j 1 -o a1.ckpt m.tsv
+	gantrain "${GTINY[@]}" --augment -j 2 -o a2.ckpt m.tsv
+	cmp a1.ckpt a2.ckpt
+	! cmp -s plain.ckpt a1.ckpt
+	grep -aq ' augment=1 ' a1.ckpt
+	gantrain "${GTINY[@]}" --augment --kimg 0.128 -o whole.ckpt m.tsv
+	gantrain "${GTINY[@]}" --augment --kimg 0.128 --resume -o a1.ckpt m.tsv
+	cmp whole.ckpt a1.ckpt
+	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.192 --resume -o a1.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "gantrain: a1.ckpt: was trained with other options than these (its header's train line)" ]
+}
+
 @test "gantrain: --resume reaches the bytes of the run not interrupted, also after a kill" {
 	make_cls_set
 	# the schedule given: its defaults follow --kimg, which grows here

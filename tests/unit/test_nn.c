@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "conv3.h"
+#include "gan.h"
 #include "mem.h"
 #include "model.h"
 #include "nn.h"
@@ -652,6 +653,40 @@ static void gan_losses(void)
 	CHECK(softplus_mean(&big, 1, 1, 1, NULL) == 100);
 }
 
+/* gantrain --augment: the move and the cut as defined, the draws within
+ * their bounds, and the backward the adjoint of the forward:
+ * <A x, y> = <x, A' y>. */
+static void gan_augmentation(void)
+{
+	enum { N = 2, C = 2, H = 6, W = 5, LEN = N * C * H * W };
+	float *x = randn_like(LEN, -1, 1), *y = randn_like(LEN, -1, 1), ax[LEN], aty[LEN];
+	struct gan_aug down = { 1, 0, -100, -100 }, cut = { 0, 0, 0, 0 }, a[N];
+	gan_aug_forward(&down, 1, 1, H, W, x, ax);
+	for (int p = 0; p < H * W; p++)
+		CHECK(ax[p] == (p < W ? 0 : x[p - W]));
+	gan_aug_forward(&cut, 1, 1, H, W, x, ax);
+	for (int p = 0; p < H * W; p++)
+		CHECK(ax[p] == (p / W < (H + 1) / 2 && p % W < (W + 1) / 2 ? 0 : x[p]));
+	int lo = 0, hi = 0;
+	for (int i = 0; i < 1000; i++) {
+		gan_aug_draw(&r, 1, 28, 28, a);
+		CHECK(abs(a[0].dy) <= 4 && abs(a[0].dx) <= 4 && a[0].cy >= -7 && a[0].cy < 21);
+		lo += a[0].dx == -4;
+		hi += a[0].dx == 4;
+	}
+	CHECK(lo > 0 && hi > 0);
+	gan_aug_draw(&r, N, H, W, a);
+	gan_aug_forward(a, N, C, H, W, x, ax);
+	gan_aug_backward(a, N, C, H, W, y, aty);
+	double lhs = 0, rhs = 0;
+	for (int i = 0; i < LEN; i++) {
+		lhs += (double)ax[i] * y[i];
+		rhs += (double)x[i] * aty[i];
+	}
+	CHECK(fabs(lhs - rhs) < 1e-9);
+	free(x), free(y);
+}
+
 /* Whole networks against PyTorch (tests/fixtures/nn, made by
  * make-nn-fixtures.py): the same weights and batch give the same logits,
  * loss, gradients and running statistics. */
@@ -1013,6 +1048,7 @@ void unit_main(void)
 	unit_run("nn: pooling, upsampling, embedding, dropout: values and gradients",
 		 pooling_upsampling_embedding_dropout);
 	unit_run("nn: the GAN losses (logistic, hinge)", gan_losses);
+	unit_run("gan: the discriminator's augmentation: move, cut, draws, gradient", gan_augmentation);
 	unit_run("nn: minibatch standard deviation: values and gradients", minibatch_stddev);
 	unit_run("model: every parameter has a name of its own", parameter_names_are_unique);
 	unit_run("model: resnet20 and resnet18 agree with PyTorch (logits, loss, gradients, statistics)",
