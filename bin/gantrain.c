@@ -206,14 +206,15 @@ static void resumed_schedule(struct options *o, const char *extra)
 
 /* The options that make the model, as a checkpoint header line: a run is
  * resumed only with the same (--kimg may grow; --snap, --sheet and --log
- * may change). */
+ * may change).  augment=1 only with --augment: without, the line of the
+ * checkpoints written before it existed. */
 static void train_line(const struct options *o, const struct arch *a, char *buf, size_t size)
 {
 	snprintf(buf, size,
 		 "train\tsize=%d width=%.9g batch=%d lr_g=%.9g lr_d=%.9g beta1=%.9g beta2=%.9g "
-		 "t_start=%.9g t_end=%.9g r1=%.9g ema=%.9g augment=%d seed=%lu\n",
+		 "t_start=%.9g t_end=%.9g r1=%.9g ema=%.9g%s seed=%lu\n",
 		 a->height, a->width_mult, o->batch, o->lr_g, o->lr_d, o->beta1, o->beta2, o->t_start,
-		 o->t_end, o->r1, o->ema, o->augment, o->seed);
+		 o->t_end, o->r1, o->ema, o->augment ? " augment=1" : "", o->seed);
 }
 
 struct trainer {
@@ -356,7 +357,8 @@ static double step_d(struct trainer *t, struct rng *r, double lambda, float lr)
 	return loss;
 }
 
-/* R1 = gamma / 2 E |grad_x l_uc(x)|^2 on real images.  Its gradient in the
+/* R1 = gamma / 2 E |grad_x l_uc(x)|^2 on real images (with --augment, x
+ * the augmented image, every pixel of it: moved out and cut pixels too).  Its gradient in the
  * weights, (gamma / n) sum_i H_i g_i (g_i the input gradient, H_i the
  * mixed second derivative), is the difference of the weight gradients of
  * l_uc at x_i + eps g_i and x_i - eps g_i over 2 eps: two first-order

@@ -54,6 +54,8 @@ void gan_aug_draw(struct rng *r, int n, int h, int w, struct gan_aug *a)
 	for (int i = 0; i < n; i++) {
 		a[i].dy = (int)rng_below(r, (uint32_t)(2 * my + 1)) - my;
 		a[i].dx = (int)rng_below(r, (uint32_t)(2 * mx + 1)) - mx;
+		/* the cut's corner half its side (h + 1) / 2 before its
+		 * centre, which is uniform over the rows and columns */
 		a[i].cy = (int)rng_below(r, (uint32_t)h) - (h + 1) / 4;
 		a[i].cx = (int)rng_below(r, (uint32_t)w) - (w + 1) / 4;
 	}

@@ -88,14 +88,20 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	gantrain "${GTINY[@]}" --augment -j 1 -o a1.ckpt m.tsv
 	gantrain "${GTINY[@]}" --augment -j 2 -o a2.ckpt m.tsv
 	cmp a1.ckpt a2.ckpt
-	! cmp -s plain.ckpt a1.ckpt
+	# other weights (the sheets), not only another header
+	! cmp -s plain.ckpt.png a1.ckpt.png
 	grep -aq ' augment=1 ' a1.ckpt
+	! grep -aq 'augment=' plain.ckpt
 	gantrain "${GTINY[@]}" --augment --kimg 0.128 -o whole.ckpt m.tsv
 	gantrain "${GTINY[@]}" --augment --kimg 0.128 --resume -o a1.ckpt m.tsv
 	cmp whole.ckpt a1.ckpt
+	cp a1.ckpt before.ckpt
 	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.192 --resume -o a1.ckpt m.tsv
 	assert_failure 1
 	[ "$stderr" = "gantrain: a1.ckpt: was trained with other options than these (its header's train line)" ]
+	cmp before.ckpt a1.ckpt
+	run gantrain "${GTINY[@]}" --augment --kimg 0.192 --resume -o plain.ckpt m.tsv
+	assert_failure 1
 }
 
 @test "gantrain: --resume reaches the bytes of the run not interrupted, also after a kill" {

@@ -654,12 +654,20 @@ static void gan_losses(void)
 }
 
 /* gantrain --augment: the move and the cut as defined, the draws within
- * their bounds, and the backward the adjoint of the forward:
- * <A x, y> = <x, A' y>. */
+ * their bounds, and the backward the adjoint of the forward,
+ * <A x, y> = <x, A' y>, for moves of either sign and cuts that stick out. */
 static void gan_augmentation(void)
 {
 	enum { N = 2, C = 2, H = 6, W = 5, LEN = N * C * H * W };
-	float *x = randn_like(LEN, -1, 1), *y = randn_like(LEN, -1, 1), ax[LEN], aty[LEN];
+	/* draws of its own: the tests after it see the numbers they saw
+	 * before it was written */
+	struct rng ar;
+	rng_seed(&ar, 12, 0);
+	float x[LEN], y[LEN], ax[LEN], aty[LEN];
+	for (int i = 0; i < LEN; i++) {
+		x[i] = (float)(2 * rng_double(&ar) - 1);
+		y[i] = (float)(2 * rng_double(&ar) - 1);
+	}
 	struct gan_aug down = { 1, 0, -100, -100 }, cut = { 0, 0, 0, 0 }, a[N];
 	gan_aug_forward(&down, 1, 1, H, W, x, ax);
 	for (int p = 0; p < H * W; p++)
@@ -667,24 +675,34 @@ static void gan_augmentation(void)
 	gan_aug_forward(&cut, 1, 1, H, W, x, ax);
 	for (int p = 0; p < H * W; p++)
 		CHECK(ax[p] == (p / W < (H + 1) / 2 && p % W < (W + 1) / 2 ? 0 : x[p]));
-	int lo = 0, hi = 0;
-	for (int i = 0; i < 1000; i++) {
-		gan_aug_draw(&r, 1, 28, 28, a);
-		CHECK(abs(a[0].dy) <= 4 && abs(a[0].dx) <= 4 && a[0].cy >= -7 && a[0].cy < 21);
-		lo += a[0].dx == -4;
-		hi += a[0].dx == 4;
+	int seen[4][2] = { { 0 } }; /* dy, dx, cy, cx at their least and most */
+	for (int i = 0; i < 2000; i++) {
+		gan_aug_draw(&ar, 1, 28, 28, a);
+		int v[4] = { a[0].dy, a[0].dx, a[0].cy, a[0].cx }, lo[4] = { -4, -4, -7, -7 },
+		    hi[4] = { 4, 4, 20, 20 };
+		for (int k = 0; k < 4; k++) {
+			CHECK(v[k] >= lo[k] && v[k] <= hi[k]);
+			seen[k][0] |= v[k] == lo[k];
+			seen[k][1] |= v[k] == hi[k];
+		}
 	}
-	CHECK(lo > 0 && hi > 0);
-	gan_aug_draw(&r, N, H, W, a);
-	gan_aug_forward(a, N, C, H, W, x, ax);
-	gan_aug_backward(a, N, C, H, W, y, aty);
-	double lhs = 0, rhs = 0;
-	for (int i = 0; i < LEN; i++) {
-		lhs += (double)ax[i] * y[i];
-		rhs += (double)x[i] * aty[i];
+	for (int k = 0; k < 4; k++)
+		CHECK(seen[k][0] && seen[k][1]);
+	struct gan_aug fixed[][N] = { { { 1, -1, 2, 0 }, { -1, 1, -1, 3 } },
+				      { { -2, 0, 4, -2 }, { 2, -2, -100, -100 } } };
+	for (int t = 0; t < 22; t++) {
+		const struct gan_aug *at = t < 2 ? fixed[t] : a;
+		if (t >= 2)
+			gan_aug_draw(&ar, N, H, W, a);
+		gan_aug_forward(at, N, C, H, W, x, ax);
+		gan_aug_backward(at, N, C, H, W, y, aty);
+		double lhs = 0, rhs = 0;
+		for (int i = 0; i < LEN; i++) {
+			lhs += (double)ax[i] * y[i];
+			rhs += (double)x[i] * aty[i];
+		}
+		CHECK(fabs(lhs - rhs) < 1e-9);
 	}
-	CHECK(fabs(lhs - rhs) < 1e-9);
-	free(x), free(y);
 }
 
 /* Whole networks against PyTorch (tests/fixtures/nn, made by
