@@ -101,10 +101,11 @@ aug_start = r=; \
 	else rm -f $1 $1.best; fi;
 
 # The generator, trained once.  gantrain snapshots into gan.part.ckpt as
-# it goes; a run of make after a kill resumes it.
+# it goes, with a line in gan.log (how far, its losses); a run of make
+# after a kill resumes it.
 $(OUT)/gan.ckpt: $(DATA) $(OUT)/gan.params
 	$(aug_cleanup) p=$(OUT)/gan.part.ckpt; $(call aug_start,$(OUT)/gan.part.ckpt) \
-	$(aug_bin)gantrain -q $$r -o $$p --kimg $(KIMG) --seed $(SEED) $(GANTRAIN) $(DATA) && \
+	$(aug_bin)gantrain -q $$r -o $$p --log $(OUT)/gan.log --kimg $(KIMG) --seed $(SEED) $(GANTRAIN) $(DATA) && \
 	mv $$p.png $(OUT)/gan.png && mv $$p $@
 
 # A classifier: $(call aug_train,NAME,MANIFEST,extra options) makes

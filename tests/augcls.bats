@@ -28,6 +28,8 @@ ran() {
 	assert_success
 	[ "$(quota m.tsv)" = "$(cat out/keep.tsv)" ]
 	[ "$(quota --over 2 m.tsv)" = "$(cat out/draw.tsv)" ]
+	# the generator's log: a line a snapshot, the last at its end (KIMG)
+	[ "$(tail -n 1 out/gan.log | cut -f 1)" = 0.064 ]
 	[ "$(head -n 18 out/final.tsv)" = "$(cat m.tsv)" ]
 	# the rest: generated images kept by the filter, files of their class
 	tail -n +19 out/final.tsv >added.tsv
