@@ -5,6 +5,10 @@
 #
 #   make -f pipelines/augcls.mk DATA=lt.tsv VAL=test.tsv OUT=aug
 #
+# Each training takes every core: on a machine with few, run make without
+# -j (two gantrain side by side on 2 cores took 4.7 to 5.6 times as long
+# each as one alone), or give each its share (CLSTRAIN='--augment -j 1').
+#
 # DATA     the imbalanced training manifest (path<TAB>class); required
 # VAL      the validation manifest; required
 # HIER     class<TAB>superclass lines, for the SSIM-supSubCls of DATA
