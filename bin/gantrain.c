@@ -12,7 +12,6 @@
 #include "cli.h"
 #include "dataset.h"
 #include "fid.h"
-#include "font.h"
 #include "fsout.h"
 #include "gan.h"
 #include "image.h"
@@ -21,6 +20,7 @@
 #include "optim.h"
 #include "progress.h"
 #include "rng.h"
+#include "sheet.h"
 
 static const char usage[] =
 	"Usage: gantrain -o G [OPTION]... TRAIN\n"
@@ -446,17 +446,12 @@ static void update_ema(struct trainer *t)
 		t->ema.p[i] = beta * t->ema.p[i] + (1 - beta) * t->g.p[i];
 }
 
-/* Rows of SHEET_COLUMNS samples of each class, the same latents at every
- * snapshot, the class's name on the left. */
+/* Rows of SHEET_COLUMNS samples of each class under its name, the same
+ * latents at every snapshot. */
 static void write_sheet(struct trainer *t, const char *path, double lambda)
 {
 	const struct arch *a = &t->ema.arch;
-	int k = a->classes, n = k * SHEET_COLUMNS, label_w = 0;
-	for (int c = 0; c < k; c++) {
-		long w = font_text_width(strlen(t->data.classes[c]), 1);
-		label_w = w > label_w ? (int)w : label_w;
-	}
-	label_w += 4;
+	int n = a->classes * SHEET_COLUMNS;
 	float *z = xmalloc((size_t)n * GAN_ZDIM * sizeof *z);
 	int *labels = xmalloc((size_t)n * sizeof *labels);
 	uint8_t *px = xmalloc((size_t)n * t->size);
@@ -466,29 +461,23 @@ static void write_sheet(struct trainer *t, const char *path, double lambda)
 	for (int i = 0; i < n; i++)
 		labels[i] = i / SHEET_COLUMNS;
 	gan_generate(&t->ema, z, labels, n, (float)lambda, px);
-	int side = a->height, gap = 2, cell = side + gap, rowh = side > FONT_H ? side : FONT_H;
-	struct image sheet;
+	struct sheet s = { 0 };
 	char err[ERRLEN];
-	if (img_alloc(&sheet, label_w + SHEET_COLUMNS * cell, k * (rowh + gap), a->channels, 8, err))
-		die("%s: %s", path, err);
-	memset(sheet.px, 0, img_bytes(&sheet));
-	uint8_t *dst = sheet.px;
-	size_t row_bytes = (size_t)sheet.w * (size_t)a->channels;
-	for (int c = 0; c < k; c++) {
-		long top = (long)c * (rowh + gap);
-		font_draw(&sheet, 1, top + (rowh - FONT_H) / 2, t->data.classes[c],
-			  strlen(t->data.classes[c]), 1, 255);
-		for (int j = 0; j < SHEET_COLUMNS; j++) {
-			const uint8_t *src = px + (size_t)(c * SHEET_COLUMNS + j) * t->size;
-			for (int y = 0; y < side; y++)
-				memcpy(dst + (size_t)(top + y) * row_bytes +
-					       (size_t)(label_w + j * cell) * (size_t)a->channels,
-				       src + (size_t)y * side * (size_t)a->channels,
-				       (size_t)side * (size_t)a->channels);
-		}
+	for (int i = 0; i < n; i++) {
+		struct image im;
+		if (img_alloc(&im, a->width, a->height, a->channels, 8, err))
+			die("%s: %s", path, err);
+		memcpy(im.px, px + (size_t)i * t->size, t->size);
+		if (sheet_keep(&s, sheet_group(&s, t->data.classes[labels[i]]), &im, err))
+			die("%s: %s", path, err);
 	}
-	png_save(path, &sheet);
+	struct sheet_style style = { .columns = SHEET_COLUMNS, .gap = 2, .captions = true };
+	struct image sheet;
+	if (sheet_render(&s, &style, &sheet, err))
+		die("%s: contact sheet: %s", path, err);
+	sheet_write_png(&sheet, path);
 	img_free(&sheet);
+	sheet_free(&s);
 	free(z), free(labels), free(px);
 }
 

@@ -21,10 +21,10 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	assert_success
 	assert_output ""
 	[ "$(head -c 8 g.ckpt)" = SIMBALCK ]
-	# a row of 8 samples a class, 12 + 2 pixels each, after the longest class
-	# name (Sneaker: 7 glyphs of 6, less 1, and 4): 45 + 112 by 3 rows of 14
+	# imgrid's layout: a row of 8 samples a class, 12 + 2 pixels each, after
+	# a gap of 2; each row under its class's name, a strip of 9 + 2
 	printf 'g.ckpt.png\tsheet\n' >sheet.tsv
-	[ "$(imgcat sheet.tsv | head -c 300 | grep -aE '^(WIDTH|HEIGHT|DEPTH) ' | paste -sd ' ')" = "WIDTH 157 HEIGHT 42 DEPTH 1" ]
+	[ "$(imgcat sheet.tsv | head -c 300 | grep -aE '^(WIDTH|HEIGHT|DEPTH) ' | paste -sd ' ')" = "WIDTH 114 HEIGHT 77 DEPTH 1" ]
 	[ "$(wc -l <log.tsv)" -eq 2 ]
 	awk -F'\t' 'NF != 6 || $1 != 0.032 * NR || $2 < 0 || $2 > 1 { exit 1 }' log.tsv
 	# the conditioning's weight: 0 before t-start, 1 after t-end
