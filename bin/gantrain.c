@@ -474,7 +474,7 @@ static void write_sheet(struct trainer *t, const char *path, double lambda)
 	struct sheet_style style = { .columns = SHEET_COLUMNS, .gap = 2, .captions = true };
 	struct image sheet;
 	if (sheet_render(&s, &style, &sheet, err))
-		die("%s: contact sheet: %s", path, err);
+		die("%s: %s", path, err);
 	sheet_write_png(&sheet, path);
 	img_free(&sheet);
 	sheet_free(&s);

@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 	struct image sheet;
 	char err[ERRLEN];
 	if (sheet_render(&s, &style, &sheet, err))
-		die_at(input_name(path), 0, "contact sheet: %s", err);
+		die_at(input_name(path), 0, "%s", err);
 	sheet_free(&s);
 	sheet_write_png(&sheet, o.out);
 	img_free(&sheet);

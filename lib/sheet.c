@@ -152,12 +152,16 @@ int sheet_render(const struct sheet *s, const struct sheet_style *st, struct ima
 	L.h = walk(s, &L, NULL);
 	/* Checked here, in 64 bits, before img_alloc multiplies them. */
 	if (L.w > INT_MAX || L.h > INT_MAX) {
-		snprintf(err, ERRLEN, "%llux%llu pixels, too large", (unsigned long long)L.w,
-			 (unsigned long long)L.h);
+		snprintf(err, ERRLEN, "contact sheet of %llux%llu pixels is too large",
+			 (unsigned long long)L.w, (unsigned long long)L.h);
 		return -1;
 	}
-	if (img_alloc(out, (long)L.w, (long)L.h, s->rgb ? 3 : 1, 8, err))
+	char why[ERRLEN];
+	if (img_alloc(out, (long)L.w, (long)L.h, s->rgb ? 3 : 1, 8, why)) {
+		/* the precision keeps the prefix and the message within ERRLEN */
+		snprintf(err, ERRLEN, "contact sheet: %.400s", why);
 		return -1;
+	}
 	walk(s, &L, out);
 	return 0;
 }

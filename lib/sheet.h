@@ -40,8 +40,8 @@ struct sheet_group *sheet_group(struct sheet *s, const char *label);
  * with a message in err (im freed either way). */
 int sheet_keep(struct sheet *s, struct sheet_group *g, struct image *im, char *err);
 /* Lays the groups out and paints them into out (allocated here).  0, or
- * -1 with a message in err when the sheet would be too large (callers say
- * it is the contact sheet). */
+ * -1 with a message in err (naming the contact sheet) when the sheet
+ * would be too large. */
 int sheet_render(const struct sheet *s, const struct sheet_style *st, struct image *out,
 		 char *err);
 void sheet_free(struct sheet *s);
