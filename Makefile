@@ -1,6 +1,7 @@
 # simbal: see README.md.  Targets: all (default), check, bench, demo, deps,
-# install, lint, clean.  SAN=1 builds with AddressSanitizer and UBSan under
-# build/san; everything else goes to build/.
+# install, lint, fuzz, clean.  SAN=1 builds with AddressSanitizer and UBSan
+# under build/san, FUZZ=1 with clang's libFuzzer under build/libfuzzer (make fuzz
+# does); everything else goes to build/.
 
 VERSION := $(shell cat VERSION)
 PREFIX ?= /usr/local
@@ -17,7 +18,15 @@ BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS := $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
 LIBS := -Wl,--as-needed -lpng -ljpeg -lz -lm $(BLAS_LIBS) -fopenmp
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+BUILD := build/libfuzzer
+CC := clang
+CFLAGS += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+# (-O1 does not vectorize the loops nn.c asks to: no warning about it)
+CFLAGS += -Wno-pass-failed
+# libFuzzer's own main drives the harnesses.
+FUZZ_DRIVER := -fsanitize=fuzzer
+else ifeq ($(SAN),1)
 BUILD := build/san
 CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -34,8 +43,12 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 MANPAGES := $(wildcard man/man*/*.[1-9])
 
 BINS := $(addprefix $(BUILD)/bin/,$(PROGS) $(SCRIPTS:.sh=))
+# The parser harnesses: libFuzzer's under FUZZ=1, otherwise each with
+# fuzz/replay.c's main, which make check runs over the committed corpus.
+FUZZ_BINS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
 
-.PHONY: all check bench demo deps install lint clean unit
+.PHONY: all check bench demo deps install lint fuzz fuzz-bins clean unit
 
 all: $(BINS)
 
@@ -72,12 +85,20 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/obj/tests/unit/unit.o $(B
 
 unit: $(UNIT_TESTS)
 
+# exit is wrapped (fuzz/fuzz.h): a parser that dies returns to the harness.
+$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/fuzz.o \
+		$(if $(FUZZ_DRIVER),,$(BUILD)/obj/fuzz/replay.o) $(BUILD)/libsimbal.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(CFLAGS) $(FUZZ_DRIVER) -Wl,--wrap=exit -o $@ $^ $(LIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
 deps:
 	@scripts/deps.sh
 
 # deps runs first and alone (apt-get), also under make -j.
 check: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit fuzz-bins
 	@tests/run.sh $(BUILD)
 
 demo: deps
@@ -93,8 +114,14 @@ $(BUILD)/bench/%: $(BUILD)/obj/scripts/%.o $(BUILD)/libsimbal.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
 
+# Each parser harness for FUZZ_SECONDS from the committed corpus; see fuzz/README.
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+	@scripts/fuzz.sh build/libfuzzer $(FUZZ_SECONDS)
+
 lint:
-	$(MAKE) --no-print-directory BUILD=build/lint CFLAGS='-O2 -Werror' all unit
+	$(MAKE) --no-print-directory BUILD=build/lint CFLAGS='-O2 -Werror' all unit fuzz-bins
 	mandoc -T lint -W warning $(MANPAGES)
 
 install: all

@@ -1,11 +1,10 @@
 /* idx2png: import MNIST-format IDX files into an ImageFolder tree of PNGs. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "cli.h"
 #include "fsout.h"
+#include "idx.h"
 #include "image.h"
 #include "mem.h"
 #include "progress.h"
@@ -28,88 +27,6 @@ static const char usage[] =
 	"Exit status: 0 success, 1 bad data, 2 bad usage.\n";
 
 #define NLABELS 256
-#define IDX_UBYTE 0x08
-
-struct idx {
-	gzFile gz;
-	const char *path;
-	int ndim;
-	uint32_t dim[4];
-};
-
-static uint32_t be32(const unsigned char *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-/* Reads exactly n bytes; false at a short read. */
-static bool idx_read(struct idx *x, void *buf, size_t n)
-{
-	int got = gzread(x->gz, buf, (unsigned)n);
-	if (got < 0) {
-		int zerr;
-		die("%s", gzerror(x->gz, &zerr)); /* zlib's message names the file */
-	}
-	return (size_t)got == n;
-}
-
-static void idx_open(struct idx *x, const char *path)
-{
-	x->path = path;
-	x->gz = gzopen(path, "rb");
-	if (!x->gz)
-		die("%s: %s", path, errno ? strerror(errno) : "cannot open");
-	unsigned char head[4];
-	if (!idx_read(x, head, 4) || head[0] || head[1])
-		die("%s: not an IDX file (bad magic number)", path);
-	if (head[2] != IDX_UBYTE)
-		die("%s: IDX data type 0x%02x is not unsigned byte (0x08)", path, head[2]);
-	x->ndim = head[3];
-	if (x->ndim < 1 || x->ndim > 4)
-		die("%s: IDX file with %d dimensions", path, x->ndim);
-	for (int i = 0; i < x->ndim; i++) {
-		unsigned char b[4];
-		if (!idx_read(x, b, 4))
-			die("%s: truncated IDX header", path);
-		x->dim[i] = be32(b);
-	}
-}
-
-/* The item count the header declares is checked against the data as it is
- * read, never trusted for an allocation. */
-static void idx_expect_end(struct idx *x)
-{
-	unsigned char b;
-	if (idx_read(x, &b, 1))
-		die("%s: more data than the IDX header declares", x->path);
-	/* A gzip stream cut short still yields its data; only zlib knows that
-	 * the trailer (CRC and length) is missing. */
-	int zerr;
-	gzerror(x->gz, &zerr);
-	if (zerr == Z_BUF_ERROR)
-		die("%s: truncated gzip data", x->path);
-	gzclose(x->gz);
-}
-
-static unsigned char *read_labels(const char *path, size_t *n)
-{
-	struct idx x;
-	idx_open(&x, path);
-	if (x.ndim != 1)
-		die("%s: a label file has 1 dimension, this one %d", path, x.ndim);
-	*n = x.dim[0];
-	/* Grown as the data arrives: the header's count is not trusted. */
-	unsigned char *labels = NULL;
-	size_t cap = 0, chunk = 65536;
-	for (size_t at = 0; at < *n; at += chunk) {
-		size_t want = *n - at < chunk ? *n - at : chunk;
-		grow_array(&labels, &cap, at + want, 1);
-		if (!idx_read(&x, labels + at, want))
-			die("%s: truncated: the header declares %zu labels", path, *n);
-	}
-	idx_expect_end(&x);
-	return labels;
-}
 
 /* --names: label<TAB>name lines. */
 static void read_names(const char *path, char *names[NLABELS])
@@ -148,6 +65,7 @@ static int digits(size_t n)
 
 struct import {
 	struct idx images;
+	int channels;
 	const unsigned char *labels;
 	size_t n;
 	char **names;
@@ -158,17 +76,19 @@ struct import {
 static void write_tree(struct import *im, struct staged_dir *sd)
 {
 	struct idx *x = &im->images;
-	long w = x->dim[2], h = x->dim[1], c = x->ndim == 4 ? x->dim[3] : 1;
 	struct image img;
 	char err[ERRLEN];
-	if (img_alloc(&img, w, h, (int)c, 8, err))
+	if (img_alloc(&img, x->dim[2], x->dim[1], im->channels, 8, err))
 		die("%s: %s", x->path, err);
 	char *dirs[NLABELS] = { 0 };
 	char name[32];
 	struct progress pg;
 	progress_begin(&pg, im->n, "images", im->quiet);
 	for (size_t i = 0; i < im->n; i++) {
-		if (!idx_read(x, img.px, img_bytes(&img)))
+		int got = idx_read(x, img.px, img_bytes(&img), err);
+		if (got < 0)
+			die("%s", err);
+		if (!got)
 			die("%s: truncated: the header declares %zu images, the data ends in image %zu",
 			    x->path, im->n, i + 1);
 		int label = im->labels[i];
@@ -181,7 +101,8 @@ static void write_tree(struct import *im, struct staged_dir *sd)
 		progress_update(&pg, i + 1);
 	}
 	progress_end(&pg, im->n);
-	idx_expect_end(x);
+	if (idx_finish(x, err))
+		die("%s", err);
 	for (int i = 0; i < NLABELS; i++)
 		free(dirs[i]);
 	img_free(&img);
@@ -232,14 +153,11 @@ static void name_labels(char *names[NLABELS], const unsigned char *label, size_t
 static void open_images(struct import *im, const char *images, const char *labels)
 {
 	struct idx *x = &im->images;
-	idx_open(x, images);
-	if (x->ndim != 3 && !(x->ndim == 4 && (x->dim[3] == 1 || x->dim[3] == 3)))
-		die("%s: expected IDX images of N x rows x cols (x 1 or 3 channels)", images);
+	char err[ERRLEN];
+	if (idx_open(x, images, err) || idx_check_images(x, &im->channels, err))
+		die("%s", err);
 	if (x->dim[0] != im->n)
 		die("%s: %u images, but %s has %zu labels", images, x->dim[0], labels, im->n);
-	char err[ERRLEN];
-	if (img_check_size(x->dim[2], x->dim[1], err))
-		die("%s: %s", images, err);
 }
 
 int main(int argc, char **argv)
@@ -272,7 +190,10 @@ int main(int argc, char **argv)
 	char *names[NLABELS] = { 0 };
 	if (names_file)
 		read_names(names_file, names);
-	unsigned char *label_of = read_labels(labels, &im.n);
+	unsigned char *label_of;
+	char err[ERRLEN];
+	if (idx_read_labels(labels, &label_of, &im.n, err))
+		die("%s", err);
 	if (im.n == 0)
 		die("%s: no labels: nothing to import", labels);
 	name_labels(names, label_of, im.n, labels, names_file);

@@ -1,0 +1,57 @@
+/* fuzz: what the harnesses share; see fuzz.h. */
+#include "fuzz.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+jmp_buf fuzz_exit_jump;
+static bool catching;
+
+void fuzz_catch_exit(void)
+{
+	catching = true;
+}
+
+void fuzz_release_exit(void)
+{
+	catching = false;
+}
+
+noreturn void __real_exit(int status);
+noreturn void __wrap_exit(int status);
+
+void __wrap_exit(int status)
+{
+	if (catching) {
+		catching = false;
+		longjmp(fuzz_exit_jump, 1);
+	}
+	__real_exit(status);
+}
+
+int fuzz_file(const uint8_t *data, size_t size, char path[32])
+{
+	int fd = memfd_create("fuzz-input", 0);
+	if (fd < 0) {
+		perror("memfd_create");
+		abort();
+	}
+	for (size_t at = 0; at < size;) {
+		ssize_t n = write(fd, data + at, size - at);
+		if (n <= 0) {
+			perror("fuzz input");
+			abort();
+		}
+		at += (size_t)n;
+	}
+	snprintf(path, 32, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+void fuzz_file_close(int fd)
+{
+	close(fd);
+}
