@@ -1,4 +1,4 @@
-# simbal: see README.md.  Targets: all (default), check, bench, demo, deps,
+# simbal: see README.md.  Targets: all (default), check, bench, bench-scale, demo, deps,
 # install, lint, fuzz, clean.  SAN=1 builds with AddressSanitizer and UBSan
 # under build/san, FUZZ=1 with clang's libFuzzer under build/libfuzzer (make fuzz
 # does); everything else goes to build/.
@@ -48,7 +48,7 @@ BINS := $(addprefix $(BUILD)/bin/,$(PROGS) $(SCRIPTS:.sh=))
 FUZZ_BINS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check bench demo deps install lint fuzz fuzz-bins clean unit
+.PHONY: all check bench bench-scale demo deps install lint fuzz fuzz-bins clean unit
 
 all: $(BINS)
 
@@ -109,6 +109,11 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/ssim_kernel $(BUILD)/bench/nn_bench \
 		$(BUILD)/bench/gan_flops
 	@scripts/bench.sh $(BUILD)
+
+# ssimcls on SCALE_IMAGES (default 200,000) synthetic PNGs, -j 1 and 2.
+bench-scale: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/synth_images
+	@PATH="$(CURDIR)/$(BUILD)/bench:$$PATH" scripts/bench-scale.sh $(BUILD)
 
 $(BUILD)/bench/%: $(BUILD)/obj/scripts/%.o $(BUILD)/libsimbal.a
 	@mkdir -p $(@D)
