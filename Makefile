@@ -1,5 +1,5 @@
 # simbal: see README.md.  Targets: all (default), check, bench, bench-scale, demo, deps,
-# install, lint, fuzz, clean.  SAN=1 builds with AddressSanitizer and UBSan
+# install, lint, valgrind, fuzz, clean.  SAN=1 builds with AddressSanitizer and UBSan
 # under build/san, FUZZ=1 with clang's libFuzzer under build/libfuzzer (make fuzz
 # does); everything else goes to build/.
 
@@ -48,7 +48,7 @@ BINS := $(addprefix $(BUILD)/bin/,$(PROGS) $(SCRIPTS:.sh=))
 FUZZ_BINS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check bench bench-scale demo deps install lint fuzz fuzz-bins clean unit
+.PHONY: all check bench bench-scale demo deps install lint valgrind fuzz fuzz-bins clean unit
 
 all: $(BINS)
 
@@ -118,6 +118,12 @@ bench-scale: deps
 $(BUILD)/bench/%: $(BUILD)/obj/scripts/%.o $(BUILD)/libsimbal.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# The core programs' suites under valgrind's memcheck.
+valgrind:
+	@scripts/deps.sh valgrind
+	@$(MAKE) --no-print-directory all
+	@scripts/valgrind.sh $(BUILD)
 
 # Each parser harness for FUZZ_SECONDS from the committed corpus; see fuzz/README.
 fuzz:

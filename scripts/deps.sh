@@ -1,12 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages simbal needs, and only those missing.
 # Run by `make deps` (and so by `make check` and `make demo`); `deps.sh fuzz`
-# (make fuzz) adds clang, its libFuzzer and OpenMP runtimes.
+# (make fuzz) adds clang, its libFuzzer and OpenMP runtimes, `deps.sh
+# valgrind` (make valgrind) valgrind.
 set -eu
 pkgs="gcc make libc6-dev pkgconf libpng-dev zlib1g-dev libjpeg62-turbo-dev libopenblas-dev
 parallel bats bats-assert bats-support mandoc gnuplot-nox netpbm
 libjpeg-turbo-progs dataset-fashion-mnist"
-[ "${1:-}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev libomp-dev"
+case ${1:-} in
+fuzz) pkgs="$pkgs clang libclang-rt-14-dev libomp-dev" ;;
+valgrind) pkgs="$pkgs valgrind" ;;
+esac
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
