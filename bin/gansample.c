@@ -24,6 +24,8 @@ static const char usage[] =
 	"\n"
 	"  -c, --class=C         images of class C (with -n)\n"
 	"  -n, --count=N         how many (default 1)\n"
+	"      --first=K         with --class: begin at the class's K-th image\n"
+	"                        (default 0), so that jobs can share a class\n"
 	"      --quota=FILE      class<TAB>n lines: n images of each class\n"
 	"      --seed=N          seed of the latents (default 1)\n"
 	"      --truncation=T    draw again latent values beyond +-T (default 0:\n"
@@ -33,14 +35,15 @@ static const char usage[] =
 	"  -h, --help            show this help and exit\n"
 	"      --version         show the version and exit\n"
 	"\n"
-	"The k-th image of a class depends only on G, the seed, the class, k and\n"
-	"the truncation.  Exit status: 0 success, 1 bad data, 2 bad usage.\n";
+	"The k-th image of a class (k from 0) depends only on G, the seed, the\n"
+	"class, k and the truncation.  Exit status: 0 success, 1 bad data, 2 bad\n"
+	"usage.\n";
 
-enum { OPT_QUOTA = CLI_FIRST_LOCAL, OPT_SEED, OPT_TRUNCATION };
+enum { OPT_QUOTA = CLI_FIRST_LOCAL, OPT_FIRST, OPT_SEED, OPT_TRUNCATION };
 
 struct options {
 	const char *generator, *class_name, *quota;
-	long count;
+	long count, first; /* first: of --class, the number of the first image */
 	long *wanted; /* images of each class of the generator */
 	unsigned long seed;
 	float truncation;
@@ -53,6 +56,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "class", required_argument, 0, 'c' },
 		{ "count", required_argument, 0, 'n' },
 		{ "quota", required_argument, 0, OPT_QUOTA },
+		{ "first", required_argument, 0, OPT_FIRST },
 		{ "seed", required_argument, 0, OPT_SEED },
 		{ "truncation", required_argument, 0, OPT_TRUNCATION },
 		{ "batch", required_argument, 0, 'b' },
@@ -60,7 +64,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
-	bool count = false;
+	bool count = false, first = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "c:n:b:j:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -70,6 +74,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 			count = true;
 			break;
 		case OPT_QUOTA: o->quota = optarg; break;
+		case OPT_FIRST:
+			o->first = cli_long("--first", optarg, 0, 1000000000L);
+			first = true;
+			break;
 		case OPT_SEED: o->seed = (unsigned long)cli_long("--seed", optarg, 0, 4294967295L); break;
 		case OPT_TRUNCATION:
 			o->truncation = (float)cli_double("--truncation", optarg, 0, 100);
@@ -88,6 +96,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("give either --class (with -n) or --quota");
 	if (count && o->quota)
 		die_usage("-n goes with --class; --quota gives its own counts");
+	if (first && o->quota)
+		die_usage("--first goes with --class, not --quota");
 	if (o->truncation > 0 && o->truncation < 0.1f)
 		die_usage("--truncation: %g leaves next to no latents (0.1 at least, or 0)",
 			  o->truncation);
@@ -117,9 +127,9 @@ static void read_wanted(struct options *o, char *const *classes, int k)
 	counts_free(&q);
 }
 
-/* Images first .. first + n - 1 of class c, written as frames. */
+/* Images first .. first + total - 1 of class c, written as frames. */
 static void sample_class(struct model *g, float lambda, const struct options *o, int c,
-			 const char *name, long total)
+			 const char *name, long first, long total)
 {
 	const struct arch *a = &g->arch;
 	size_t size = (size_t)a->channels * (size_t)a->height * (size_t)a->width;
@@ -132,6 +142,10 @@ static void sample_class(struct model *g, float lambda, const struct options *o,
 	/* one stream a class: its images do not depend on the others' */
 	struct rng r;
 	rng_seed(&r, o->seed, (uint64_t)c);
+	/* past the latents of images 0 .. first - 1 (with a truncation an
+	 * image takes a varying number of draws: they are drawn, not counted) */
+	for (long done = 0; done < first; done += b)
+		gan_latents(&r, first - done < b ? (int)(first - done) : b, o->truncation, z);
 	struct image im = { .w = a->width, .h = a->height, .c = a->channels, .depth = 8 };
 	char id[64 + PAM_META_MAX];
 	for (long done = 0; done < total; done += b) {
@@ -140,7 +154,8 @@ static void sample_class(struct model *g, float lambda, const struct options *o,
 		gan_generate(g, z, labels, n, lambda, px);
 		for (int i = 0; i < n; i++) {
 			im.px = px + (size_t)i * size;
-			snprintf(id, sizeof id, "gansample/%lu/%s/%ld", o->seed, name, done + i);
+			snprintf(id, sizeof id, "gansample/%lu/%s/%ld", o->seed, name,
+				 first + done + i);
 			if (pam_write(stdout, &im, name, id))
 				die("write error: %s", strerror(errno));
 		}
@@ -167,7 +182,7 @@ int main(int argc, char **argv)
 			    meta.classes[c]);
 	for (int c = 0; c < k; c++)
 		if (n[c] > 0)
-			sample_class(&g, lambda, &o, c, meta.classes[c], n[c]);
+			sample_class(&g, lambda, &o, c, meta.classes[c], o.first, n[c]);
 	if (fflush(stdout) || ferror(stdout))
 		die("write error: %s", strerror(errno));
 	free(n);

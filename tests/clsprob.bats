@@ -42,6 +42,65 @@ setup() {
 	assert_output --regexp $'^1\t\t(Bag|Sneaker|Trouser)\t[0-9.e-]+\t$'
 }
 
+# Through GNU parallel the records are split in jobs (-N), and each job
+# classifies its own in batches (-b).  A record's fields must not depend on
+# the batch it was classified in.
+
+@test "clsprob: through GNU parallel (-j 2), jobs of a batch each, the same bytes" {
+	need_parallel
+	clsprob -b 8 model.ckpt m.tsv 2>/dev/null >one.tsv
+	[ "$(wc -l <one.tsv)" -eq 24 ]
+	run --separate-stderr bash -c 'parallel --pipe -N 8 -j 2 --keep-order clsprob -b 8 model.ckpt <m.tsv'
+	assert_success
+	[ "$output" = "$(cat one.tsv)" ]
+	# and with --all; a job each of 16 and of 8 records, in batches of 8
+	clsprob --all -b 8 model.ckpt m.tsv 2>/dev/null >one.tsv
+	run --separate-stderr bash -c 'parallel --pipe -N 16 -j 2 --keep-order clsprob --all -b 8 model.ckpt <m.tsv'
+	assert_success
+	[ "$output" = "$(cat one.tsv)" ]
+	[ "$(head -n 1 one.tsv | awk -F'\t' '{ print NF }')" -eq 8 ]
+}
+
+@test "clsprob: through GNU parallel, jobs unlike one process's batches, the same bytes" {
+	need_parallel
+	# One process: one batch of 24.  Jobs of 5 records: batches of 5 and 4.
+	clsprob --all model.ckpt m.tsv 2>/dev/null >one.tsv
+	parallel --pipe -N 5 -j 2 --keep-order clsprob --all model.ckpt <m.tsv 2>/dev/null >jobs.tsv
+	cmp one.tsv jobs.tsv
+	# and one process, batch by batch
+	clsprob --all -b 1 model.ckpt m.tsv 2>/dev/null >b1.tsv
+	cmp one.tsv b1.tsv
+}
+
+@test "clsprob: -S over two hosts (ssh replaced) gives the same bytes" {
+	need_parallel
+	command -v rsync >/dev/null || skip "rsync (GNU parallel's --basefile) is not installed"
+	fake_ssh
+	# The hosts read the images where they are here, the model as
+	# --basefile copied it to them.
+	awk -F'\t' -v OFS='\t' -v d="$PWD" '{ $1 = d "/" $1; print }' m.tsv >abs.tsv
+	clsprob -b 4 model.ckpt abs.tsv 2>/dev/null >one.tsv
+	run --separate-stderr parallel -S h1,h2 -j 1 --basefile model.ckpt --pipe -N 4 --keep-order \
+		clsprob -b 4 model.ckpt <abs.tsv
+	assert_success
+	[ "$output" = "$(cat one.tsv)" ]
+	cmp model.ckpt hosts/h1/model.ckpt
+	cmp model.ckpt hosts/h2/model.ckpt
+	# Both hosts did some of the work: "exec perl ...", GNU parallel's
+	# worker.
+	grep -qx 'h1 perl' hosts.log
+	grep -qx 'h2 perl' hosts.log
+	# From a login file, the model at a path every host resolves.
+	printf 'h1\nh2\n' >logins
+	rm -r hosts hosts.log
+	run --separate-stderr parallel --sshloginfile logins -j 1 --pipe -N 4 --keep-order \
+		clsprob -b 4 "$PWD/model.ckpt" <abs.tsv
+	assert_success
+	[ "$output" = "$(cat one.tsv)" ]
+	grep -qx 'h1 perl' hosts.log
+	grep -qx 'h2 perl' hosts.log
+}
+
 @test "clsprob: errors" {
 	run --separate-stderr clsprob model.ckpt /dev/null
 	assert_failure 1

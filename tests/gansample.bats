@@ -46,6 +46,73 @@ setup() {
 	[ "$(grep -ac '^# label Bag$' t.pam)" -eq 7 ]
 }
 
+@test "gansample: --first K begins at the class's K-th image" {
+	gansample -c Bag -n 10 g.ckpt >ten.pam
+	gansample -c Bag -n 4 g.ckpt >a.pam
+	gansample -c Bag -n 6 --first 4 g.ckpt >b.pam
+	cat a.pam b.pam | cmp - ten.pam
+	[ "$(grep -a '^# id ' b.pam | sed -n '1p;$p' | paste -sd ' ')" = "# id gansample/1/Bag/4 # id gansample/1/Bag/9" ]
+	# The latents of the images before K are drawn (with a truncation,
+	# some values twice), in batches other than -b's.
+	gansample -c Bag -n 10 --truncation 0.5 --seed 3 g.ckpt >ten.pam
+	gansample -c Bag -n 3 --truncation 0.5 --seed 3 g.ckpt >a.pam
+	gansample -c Bag -n 7 --first=3 -b 2 --truncation 0.5 --seed 3 g.ckpt >b.pam
+	cat a.pam b.pam | cmp - ten.pam
+	gansample -c Bag -n 2 --first 0 g.ckpt | cmp - <(gansample -c Bag -n 2 g.ckpt)
+}
+
+# Scaling out: a job a quota line, or a class split with --first.  The
+# k-th image of a class must not depend on the batch it was drawn in.
+
+@test "gansample: through GNU parallel (-j 2), a quota line or --first a job, the same bytes" {
+	need_parallel
+	# A quota with each class once, in the generator's order: one process
+	# writes them in that order too.
+	printf 'Bag\t5\nSneaker\t3\nTrouser\t4\n' >quota.tsv
+	gansample --quota quota.tsv g.ckpt >one.pam
+	[ "$(grep -ac '^# label' one.pam)" -eq 12 ]
+	parallel --pipe -N 1 -j 2 --keep-order gansample --quota - g.ckpt <quota.tsv >jobs.pam
+	cmp one.pam jobs.pam
+	# One class over three jobs, each job a batch of one process's.
+	gansample -c Sneaker -n 12 -b 4 g.ckpt >one.pam
+	parallel -j 2 --keep-order gansample -c Sneaker -n 4 --first {} -b 4 g.ckpt ::: 0 4 8 >jobs.pam
+	cmp one.pam jobs.pam
+}
+
+@test "gansample: one class over jobs at any boundary, the same bytes" {
+	need_parallel
+	# One process: batches of 256; ten jobs: batches of 100.
+	gansample -c Bag -n 1000 g.ckpt >one.pam
+	parallel -j 2 --keep-order gansample -c Bag -n 100 --first {} g.ckpt ::: $(seq 0 100 900) >jobs.pam
+	cmp one.pam jobs.pam
+}
+
+@test "gansample: -S over two hosts (ssh replaced) gives the same bytes" {
+	need_parallel
+	command -v rsync >/dev/null || skip "rsync (GNU parallel's --basefile) is not installed"
+	fake_ssh
+	# A quota line a job, the generator copied to the hosts by --basefile.
+	printf 'Bag\t5\nSneaker\t3\nTrouser\t4\n' >quota.tsv
+	gansample --quota quota.tsv g.ckpt >one.pam
+	parallel -S h1,h2 -j 1 --basefile g.ckpt --pipe -N 1 --keep-order \
+		gansample --quota - g.ckpt <quota.tsv >jobs.pam
+	cmp one.pam jobs.pam
+	cmp g.ckpt hosts/h1/g.ckpt
+	cmp g.ckpt hosts/h2/g.ckpt
+	grep -qx 'h1 perl' hosts.log
+	grep -qx 'h2 perl' hosts.log
+	# --first, the hosts from a login file, the generator at a path every
+	# host resolves
+	printf 'h1\nh2\n' >logins
+	rm -r hosts hosts.log
+	gansample -c Trouser -n 12 -b 4 g.ckpt >one.pam
+	parallel --sshloginfile logins -j 1 --keep-order \
+		gansample -c Trouser -n 4 --first {} -b 4 "$PWD/g.ckpt" ::: 0 4 8 >jobs.pam
+	cmp one.pam jobs.pam
+	grep -qx 'h1 perl' hosts.log
+	grep -qx 'h2 perl' hosts.log
+}
+
 @test "gansample: bad data and usage" {
 	run --separate-stderr gansample -c Dress -n 2 g.ckpt
 	assert_failure 1
@@ -85,4 +152,13 @@ setup() {
 	assert_usage_error
 	run gansample -c Bag --truncation 0.01 g.ckpt
 	assert_usage_error
+	run gansample --quota q.tsv --first 2 g.ckpt
+	assert_usage_error
+	assert_line --index 0 "gansample: --first goes with --class, not --quota"
+	run gansample -c Bag --first -1 g.ckpt
+	assert_usage_error
+	assert_line --index 0 "gansample: --first: -1 is out of range [0, 1000000000]"
+	run gansample -c Bag --first 2k g.ckpt
+	assert_usage_error
+	assert_line --index 0 "gansample: --first: '2k' is not an integer"
 }

@@ -127,3 +127,36 @@ nan_last_number() {
 	printf '\000\000\300\177' >>"$2"
 	append_crc "$2"
 }
+
+# The suites that scale out with GNU parallel: skip without it, and a HOME
+# of the test's own (GNU parallel keeps state under ~/.parallel).
+need_parallel() {
+	command -v parallel >/dev/null || skip "GNU parallel is not installed"
+	export HOME="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$HOME"
+}
+
+# Hosts for GNU parallel's -S without remote machines: a stand-in for ssh,
+# $PWD/fakessh, in PARALLEL_SSH.  GNU parallel reaches a host by running
+# "$PARALLEL_SSH HOST -- exec COMMAND...", ssh joining the words after the
+# host into one command line for the remote shell (rsync, for --basefile,
+# runs "$PARALLEL_SSH HOST rsync --server ...").  The stand-in logs "HOST
+# WORD" (the line's second word: perl, GNU parallel's worker, runs a job)
+# to $PWD/hosts.log and runs the line here, in $PWD/hosts/HOST, the host's
+# login directory (paths must be absolute, or copied there), and with a
+# PATH and a SHELL of its own, as sshd gives a host with simbal installed
+# (GNU parallel's remote worker runs the job with $SHELL: where it is
+# unset, as it may be where the tests run, the job does nothing).
+fake_ssh() {
+	cat >fakessh <<SH
+#!/bin/sh
+host=\$1
+shift
+[ "\$1" = -- ] && shift
+echo "\$host \$2" >>"$PWD/hosts.log"
+mkdir -p "$PWD/hosts/\$host" && cd "$PWD/hosts/\$host" &&
+	PATH="$SIMBAL_BIN:/usr/bin:/bin" SHELL=/bin/sh exec sh -c "\$*"
+SH
+	chmod +x fakessh
+	export PARALLEL_SSH=$PWD/fakessh
+}
