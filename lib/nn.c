@@ -174,6 +174,11 @@ void conv_forward(const struct conv *cv, const float *in, int n, int h, int w, c
 		return;
 	}
 	struct conv_geom g = conv_geom(cv, n, h, w);
+	/* One product an image: OpenBLAS rounds a column differently with
+	 * the number of columns, and an image's output must not depend on the
+	 * images beside it in the batch (clsprob and gansample give the same
+	 * bytes whatever -b, and split over GNU parallel). */
+	g.chunks = (size_t)n;
 	size_t ld_out = (size_t)n * g.ohow;
 #pragma omp parallel for schedule(static)
 	for (size_t ch = 0; ch < g.chunks; ch++) {
@@ -297,6 +302,7 @@ void convt_forward(const struct conv *cv, const float *in, int n, int h, int w, 
 	int oh = convt_size(h, cv), ow = convt_size(w, cv);
 	memset(out, 0, (size_t)cv->cout * (size_t)n * (size_t)oh * (size_t)ow * sizeof *out);
 	struct conv_geom g = conv_geom(&a, n, oh, ow);
+	g.chunks = (size_t)n; /* one product an image, as conv_forward */
 	conv_data_grad(&g, wt, in, out);
 }
 
@@ -451,10 +457,14 @@ void avgpool_global_backward(const float *dout, int c, int n, int hw, float *dx)
 void linear_forward(const float *x, int n, int in, int out, const float *wt, const float *bias,
 		    float *y)
 {
-	for (int i = 0; i < n; i++)
+	/* y[i] [out] = W [out][in] x[i] [in] + bias, image by image (x is
+	 * [in][n]): as in conv_forward, so that an image's output does not
+	 * depend on the batch, which a single product over it would. */
+	for (int i = 0; i < n; i++) {
 		memcpy(y + (size_t)i * out, bias, (size_t)out * sizeof *y);
-	/* y [n][out] += x^T [n][in] W^T [in][out] */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, n, out, in, 1, x, n, wt, in, 1, y, out);
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, out, in, 1, wt, in, x + i, n, 1,
+			    y + (size_t)i * out, 1);
+	}
 }
 
 void linear_backward(const float *x, int n, int in, int out, const float *wt, const float *dy,
