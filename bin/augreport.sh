@@ -85,9 +85,37 @@ table() {
 		'{ print "method", $1, $2, $3, o == 0 ? "-" : sprintf("%.2f", 100 * ($2 - o) / o) }'
 }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/augreport.XXXXXX") || die "cannot make a temporary directory"
-trap 'rm -rf "$tmp"' EXIT
+# The reason at the end of a tool's error message ("...: Not a directory").
+reason() {
+	printf '%s' "${1##*: }"
+}
+
+# Where the page goes, checked before any drawing: written under a
+# temporary name beside it and renamed, as simbal's programs write their
+# files (through a symbolic link its target, the link kept); a device or a
+# FIFO (/dev/stdout) is written in place, never replaced.
+tmp= stage= htmp= hdest=
+trap 'rm -rf ${tmp:+"$tmp"} ${stage:+"$stage"} ${htmp:+"$htmp"}' EXIT
 trap 'exit 1' HUP INT TERM
+if [ -n "$html" ]; then
+	hdest=$html
+	if [ -d "$html" ]; then
+		die "$html: is a directory"
+	elif [ -e "$html" ] && [ ! -f "$html" ]; then
+		: # a device or FIFO (through a link too): written in place
+	else
+		if [ -L "$html" ]; then
+			hdest=$(readlink -f -- "$html") || hdest=$html
+		fi
+		err=$(mktemp "$(dirname -- "$hdest")/.$(basename -- "$hdest").XXXXXX" 2>&1) ||
+			die "$html: cannot create: $(reason "$err")"
+		htmp=$err
+	fi
+fi
+
+err=$(mktemp -d "${TMPDIR:-/tmp}/augreport.XXXXXX" 2>&1) ||
+	die "${TMPDIR:-/tmp}: cannot make a temporary directory: $(reason "$err")"
+tmp=$err
 
 {
 	table || exit 1
@@ -98,22 +126,25 @@ trap 'exit 1' HUP INT TERM
 	done
 } >"$tmp/report.tsv" || exit 1
 
-# The figures, drawn aside first, then moved in: a failure to draw one
-# leaves the report directory as it was.
-mkdir -p "$tmp/report" "$out/report" || die "$out/report: cannot make it"
+# The figures, drawn aside first (in the report directory, so that they
+# are renamed in, not copied), then moved in: a failure to draw one leaves
+# the report directory as it was.
+err=$(mkdir -p -- "$out/report" 2>&1) || die "$out/report: cannot create: $(reason "$err")"
+err=$(mktemp -d "$out/report/.augreport.XXXXXX" 2>&1) || die "$out/report: cannot create: $(reason "$err")"
+stage=$err
 # The original set: the final set less the kept images of its step,
 # which augcls.mk appended to it.
 step=$(cat "$out/final.step") || die "$out: no final.step"
 kept=$out/$step/kept.tsv
 [ -f "$kept" ] || die "$kept: missing"
 head -n $(($(wc -l <"$out/final.tsv") - $(wc -l <"$kept"))) "$out/final.tsv" >"$tmp/orig.tsv"
-classcount --plot "$tmp/report/hist-before.png" --title 'images per class, before' "$tmp/orig.tsv" >/dev/null ||
+classcount --plot "$stage/hist-before.png" --title 'images per class, before' "$tmp/orig.tsv" >/dev/null ||
 	exit 1
-classcount --plot "$tmp/report/hist-after.png" --title 'images per class, after GM-augCls' "$out/final.tsv" \
+classcount --plot "$stage/hist-after.png" --title 'images per class, after GM-augCls' "$out/final.tsv" \
 	>/dev/null || exit 1
 if [ -s "$kept" ]; then
 	imgcat "$kept" >"$tmp/kept.pam" &&
-		imgrid --per-label "$per_class" -n "$per_class" --captions -o "$tmp/report/kept.png" "$tmp/kept.pam" ||
+		imgrid --per-label "$per_class" -n "$per_class" --captions -o "$stage/kept.png" "$tmp/kept.pam" ||
 		exit 1
 fi
 
@@ -135,21 +166,24 @@ write_html() {
 		"$tmp/report.tsv" | html_escape
 	printf '</p>\n'
 	for f in hist-before hist-after kept; do
-		[ -s "$tmp/report/$f.png" ] || continue
+		[ -s "$stage/$f.png" ] || continue
 		printf '<h2>%s</h2>\n<img alt="%s" src="data:image/png;base64,%s">\n' "$f" "$f" \
-			"$(base64 -w 0 "$tmp/report/$f.png")"
+			"$(base64 -w 0 "$stage/$f.png")"
 	done
 	printf '</body></html>\n'
 }
 
+# The page: written whole, then copied where it goes, so that a write
+# error is one line, cat's reason.  The file is opened out of the command
+# substitution, where /dev/stdout would be the substitution's own.
 if [ -n "$html" ]; then
-	hdir=$(dirname "$html")
-	htmp=$(mktemp "$hdir/.augreport.XXXXXX") || die "$html: cannot write there"
-	trap 'rm -rf "$tmp" "$htmp"' EXIT
-	write_html >"$htmp" || die "$html: write error"
-	chmod 644 "$htmp"
+	write_html >"$tmp/page.html" || die "$tmp/page.html: write error"
+	err="cannot open it"
+	{ err=$(cat "$tmp/page.html" 2>&1 >&3); } 3>"${htmp:-$hdest}" 2>/dev/null ||
+		die "$html: ${err#cat: }"
+	[ -z "$htmp" ] || chmod "$(printf %o $((0666 & ~0$(umask))))" "$htmp"
 fi
 rm -f "$out/report/kept.png"
-mv "$tmp"/report/*.png "$out/report/" || die "$out/report: cannot move the figures in"
-[ -z "$html" ] || mv "$htmp" "$html" || die "$html: cannot rename into place"
+mv "$stage"/*.png "$out/report/" || die "$out/report: cannot move the figures in"
+[ -z "$htmp" ] || mv "$htmp" "$hdest" || die "$html: cannot rename into place"
 cat "$tmp/report.tsv"

@@ -99,6 +99,9 @@ int main(int argc, char **argv)
 	}
 	if (optind + 2 != argc)
 		die_usage("expected MODEL and TEST, got %d arguments", argc - optind);
+	/* refused before the evaluation, not after it */
+	if (confusion)
+		afile_check(confusion);
 	nn_init(co.threads);
 	struct model m;
 	struct ckpt_meta meta;

@@ -726,6 +726,15 @@ int main(int argc, char **argv)
 			     .lr_d = 4e-4f, .beta1 = 0.5f, .beta2 = 0.99f, .r1 = 0.1f, .ema = 10,
 			     .snap = 20, .seed = 1, .fid_n = 1000 };
 	parse_options(argc, argv, &o);
+	char *sheet = NULL;
+	if (!o.sheet) {
+		sheet = xmalloc(strlen(o.output) + 5);
+		sprintf(sheet, "%s.png", o.output);
+		o.sheet = sheet;
+	}
+	/* outputs that cannot be written are refused before the training */
+	afile_check(o.output);
+	afile_check(o.sheet);
 	nn_init(o.threads);
 	struct trainer t = { .o = &o };
 	dataset_load(&t.data, o.train, 0, o.size, o.size, NULL, 0);
@@ -745,12 +754,6 @@ int main(int argc, char **argv)
 	char line[LINE_MAX_LEN];
 	train_line(&o, &a, line, sizeof line);
 	t.line = line;
-	char *sheet = NULL;
-	if (!o.sheet) {
-		sheet = xmalloc(strlen(o.output) + 5);
-		sprintf(sheet, "%s.png", o.output);
-		o.sheet = sheet;
-	}
 	long images = 0;
 	if (o.resume)
 		resume(&t, &o, &a, &images);

@@ -63,9 +63,11 @@ static void write_frame(struct split *s, const struct image *im, const char *lab
 	char name[32];
 	snprintf(name, sizeof name, "%06ld.png", frame);
 	char *path = path_join(class_dir(s, label), name);
-	png_save(path, im);
-	free(path);
 	char *dir = path_join(s->outdir, label);
+	char *shown = path_join(dir, name);
+	png_save_as(path, shown, im);
+	free(shown);
+	free(path);
 	fprintf(s->manifest, "%s/%s\t%s\n", dir, name, label);
 	free(dir);
 }

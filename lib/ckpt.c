@@ -174,7 +174,7 @@ void ckpt_save_parts(const char *path, const struct ckpt_part *parts, int nparts
 	struct afile af;
 	FILE *fp = afile_open(&af, path);
 	if (fwrite(b.p, 1, b.n, fp) != b.n)
-		die("%s: %s", path, strerror(errno));
+		die("%s: write error: %s", path, strerror(errno));
 	afile_commit(&af);
 	free(e);
 	free(b.p);

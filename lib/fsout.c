@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,50 @@ static char *temp_template(const char *path)
 	return tmpl;
 }
 
+/* The stream's writes, which keep the reason of the first that failed:
+ * stdio forgets it once its buffer is dropped, and a message without it
+ * ("unknown error") would not say the disk is full. */
+static ssize_t afile_write(void *cookie, const char *buf, size_t n)
+{
+	struct afile *af = cookie;
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w = write(af->fd, buf + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (!af->err)
+				af->err = w < 0 ? errno : EIO;
+			errno = af->err;
+			return 0; /* fopencookie: 0 is an error */
+		}
+		done += (size_t)w;
+	}
+	return (ssize_t)done;
+}
+
+static int afile_close(void *cookie)
+{
+	struct afile *af = cookie;
+	if (close(af->fd) != 0) {
+		if (!af->err)
+			af->err = errno;
+		return -1;
+	}
+	return 0;
+}
+
+static FILE *afile_stream(struct afile *af, int fd)
+{
+	af->fd = fd;
+	af->err = 0;
+	FILE *fp = fopencookie(af, "wb", (cookie_io_functions_t){ .write = afile_write,
+								 .close = afile_close });
+	if (!fp)
+		die("%s: %s", af->path, strerror(errno));
+	return fp;
+}
+
 FILE *afile_open(struct afile *af, const char *path)
 {
 	struct stat st;
@@ -52,9 +97,10 @@ FILE *afile_open(struct afile *af, const char *path)
 		af->path = xstrdup(path);
 		af->tmp = NULL;
 		af->handle = -1;
-		af->fp = fopen(path, "wb");
-		if (!af->fp)
+		int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd < 0)
 			die("%s: %s", path, strerror(errno));
+		af->fp = afile_stream(af, fd);
 		return af->fp;
 	}
 	char *real = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : NULL;
@@ -68,9 +114,7 @@ FILE *afile_open(struct afile *af, const char *path)
 	mode_t mask = umask(0);
 	umask(mask);
 	fchmod(fd, 0666 & ~mask);
-	af->fp = fdopen(fd, "wb");
-	if (!af->fp)
-		die("%s: %s", path, strerror(errno));
+	af->fp = afile_stream(af, fd);
 	return af->fp;
 }
 
@@ -81,13 +125,30 @@ void afile_commit(struct afile *af)
 	if (fclose(af->fp) != 0)
 		bad = 1;
 	if (bad)
-		die("%s: write error: %s", af->path, errno ? strerror(errno) : "unknown error");
+		die("%s: write error: %s", af->path,
+		    strerror(af->err ? af->err : errno ? errno : EIO));
 	if (af->tmp && rename(af->tmp, af->path) != 0)
 		die("%s: cannot rename into place: %s", af->path, strerror(errno));
 	cleanup_forget(af->handle);
 	free(af->tmp);
 	free(af->path);
 	af->fp = NULL;
+}
+
+void afile_check(const char *path)
+{
+	struct stat st;
+	/* A device or FIFO is opened when written (opening a FIFO would wait
+	 * for its reader). */
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return;
+	struct afile af;
+	afile_open(&af, path);
+	fclose(af.fp);
+	unlink(af.tmp);
+	cleanup_forget(af.handle);
+	free(af.tmp);
+	free(af.path);
 }
 
 static int dir_is_empty(const char *path)

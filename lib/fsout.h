@@ -15,6 +15,8 @@ struct afile {
 	char *path;
 	char *tmp;
 	int handle;
+	int fd;
+	int err; /* the errno of the first failed write, for the message */
 };
 
 /* Opens a temporary file beside path (beside the file a symbolic link
@@ -24,6 +26,11 @@ struct afile {
 FILE *afile_open(struct afile *af, const char *path);
 /* Flushes, closes and renames; dies on any error (nothing left behind). */
 void afile_commit(struct afile *af);
+/* Dies as afile_open would if path could not be written (a directory, a
+ * directory that does not exist or is not one, no permission), leaving
+ * nothing behind: for programs that write their output only after long
+ * work, to refuse before it. */
+void afile_check(const char *path);
 
 struct staged_dir {
 	char *path; /* the final directory */

@@ -68,6 +68,9 @@ int png_encode(FILE *fp, const struct image *im, char *err);
 /* Writes a PNG file (not atomically: for trees staged as a whole); dies
  * with a message naming path on any error. */
 void png_save(const char *path, const struct image *im);
+/* The same, its messages naming name (the path a staged file will have
+ * once its tree is in place) instead of path. */
+void png_save_as(const char *path, const char *name, const struct image *im);
 int jpeg_decode(FILE *fp, struct image *im, char *err);
 
 /* Conversions into a new image (dst is allocated; src unchanged). */

@@ -2,9 +2,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,13 +42,14 @@ void plot_open(struct plot *p, const char *option, const char *path)
 	afile_open(&p->af, path);
 }
 
-/* Runs gnuplot with stdin from a pipe and stdout on fd; returns its pid. */
-static pid_t spawn_gnuplot(int fd, int *to_gp)
+/* Runs gnuplot with its stdin and stdout on pipes; returns its pid, the
+ * write end of its stdin and the read end of its stdout. */
+static pid_t spawn_gnuplot(int *to_gp, int *from_gp)
 {
-	int p[2];
-	/* Close-on-exec, so gnuplot holds no write end of its own stdin: it
-	 * would never see end of input. */
-	if (pipe2(p, O_CLOEXEC) != 0)
+	int in[2], out[2];
+	/* Close-on-exec, so gnuplot holds no end of its own pipes: it would
+	 * never see the end of its input, nor we of its output. */
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
 		die("pipe: %s", strerror(errno));
 	fflush(NULL);
 	pid_t pid = fork();
@@ -56,36 +58,93 @@ static pid_t spawn_gnuplot(int fd, int *to_gp)
 	if (pid == 0) {
 		/* Copies above 2 first, in case a descriptor is 0 or 1 and the
 		 * first dup2 would replace the other. */
-		int in = fcntl(p[0], F_DUPFD_CLOEXEC, 3), out = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-		if (in < 0 || out < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0)
+		int i = fcntl(in[0], F_DUPFD_CLOEXEC, 3), o = fcntl(out[1], F_DUPFD_CLOEXEC, 3);
+		if (i < 0 || o < 0 || dup2(i, STDIN_FILENO) < 0 || dup2(o, STDOUT_FILENO) < 0)
 			_exit(127);
 		execlp("gnuplot", "gnuplot", (char *)NULL);
 		_exit(127);
 	}
-	close(p[0]);
-	*to_gp = p[1];
+	close(in[0]);
+	close(out[1]);
+	*to_gp = in[1];
+	*from_gp = out[0];
 	return pid;
 }
 
 FILE *plot_begin(struct plot *p)
 {
-	int to_gp;
-	p->pid = spawn_gnuplot(fileno(p->af.fp), &to_gp);
-	/* If gnuplot dies early, a write must fail with EPIPE rather than kill
-	 * us before we can say why; its exit status tells what happened. */
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-	sigaction(SIGPIPE, &ign, &p->old_pipe);
-	p->gp = fdopen(to_gp, "w");
+	p->script = NULL;
+	p->script_len = 0;
+	p->gp = open_memstream(&p->script, &p->script_len);
 	if (!p->gp)
 		die("%s: %s", p->path, strerror(errno));
 	return p->gp;
 }
 
+/* Feeds the script to gnuplot while copying what it writes into the
+ * output through our own stream, so that a write error (a full disk) is
+ * ours to see: gnuplot does not report its own.  Returns the bytes it
+ * wrote. */
+static size_t run_gnuplot(struct plot *p)
+{
+	int to_gp, from_gp;
+	p->pid = spawn_gnuplot(&to_gp, &from_gp);
+	/* If gnuplot dies early, a write must fail with EPIPE rather than kill
+	 * us before we can say why; its exit status tells what happened. */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	sigaction(SIGPIPE, &ign, &old);
+	fcntl(to_gp, F_SETFL, fcntl(to_gp, F_GETFL) | O_NONBLOCK);
+	size_t sent = 0, got = 0;
+	char buf[65536];
+	while (from_gp >= 0) {
+		if (to_gp >= 0 && sent == p->script_len) {
+			close(to_gp);
+			to_gp = -1;
+		}
+		struct pollfd fds[2] = { { .fd = from_gp, .events = POLLIN },
+					 { .fd = to_gp, .events = POLLOUT } };
+		if (poll(fds, to_gp >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (to_gp >= 0 && fds[1].revents) {
+			ssize_t w = write(to_gp, p->script + sent, p->script_len - sent);
+			if (w > 0) {
+				sent += (size_t)w;
+			} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+				/* gnuplot stopped reading: its status says why */
+				close(to_gp);
+				to_gp = -1;
+			}
+		}
+		if (fds[0].revents) {
+			ssize_t r = read(from_gp, buf, sizeof buf);
+			if (r > 0) {
+				fwrite(buf, 1, (size_t)r, p->af.fp);
+				got += (size_t)r;
+			} else if (r == 0) {
+				close(from_gp);
+				from_gp = -1;
+			} else if (errno != EINTR && errno != EAGAIN) {
+				die("%s: reading gnuplot's output: %s", p->path, strerror(errno));
+			}
+		}
+	}
+	if (to_gp >= 0)
+		close(to_gp);
+	sigaction(SIGPIPE, &old, NULL);
+	return got;
+}
+
 void plot_finish(struct plot *p)
 {
-	fclose(p->gp); /* a write error here means gnuplot stopped: its status says */
+	if (fclose(p->gp) != 0)
+		die("%s: %s", p->path, strerror(errno));
 	p->gp = NULL;
-	sigaction(SIGPIPE, &p->old_pipe, NULL);
+	size_t got = run_gnuplot(p);
+	free(p->script);
+	p->script = NULL;
 	int status;
 	while (waitpid(p->pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -95,10 +154,9 @@ void plot_finish(struct plot *p)
 		die("%s: cannot run gnuplot", p->path);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		die("%s: gnuplot failed", p->path);
-	struct stat st;
-	/* A device or FIFO (--plot /dev/stdout) is written in place: no size. */
-	if (fstat(fileno(p->af.fp), &st) != 0 || (S_ISREG(st.st_mode) && st.st_size == 0))
+	if (got == 0)
 		die("%s: gnuplot wrote no image", p->path);
+	/* a write error (ENOSPC) is reported here, the file removed */
 	afile_commit(&p->af);
 }
 

@@ -3,11 +3,13 @@
  *
  * The caller checks for gnuplot and opens the output before reading any
  * input (plot_open), so a missing gnuplot or an unwritable file is refused
- * before a long stream is consumed.  Drawing runs gnuplot with its stdout on
- * the output's temporary file and its stdin on a pipe the caller writes the
- * script to; the file is renamed into place only when gnuplot succeeded and
- * wrote something.  Any failure is one error line and exit 1, with nothing
- * left behind.
+ * before a long stream is consumed.  The caller writes the script into
+ * memory; plot_finish runs gnuplot on it and copies what gnuplot writes on
+ * its stdout into the output's temporary file through our own stream, so
+ * that a write error (a full disk), which gnuplot would not report, is ours
+ * to see.  The file is renamed into place only when gnuplot succeeded,
+ * wrote something and all of it was written.  Any failure is one error line
+ * and exit 1, with nothing left behind.
  *
  *	struct plot p;
  *	plot_open(&p, "--plot", path);      before reading input
@@ -20,7 +22,6 @@
 #ifndef SIMBAL_PLOT_H
 #define SIMBAL_PLOT_H
 
-#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -31,8 +32,9 @@ struct plot {
 	const char *path; /* as the user gave it, for messages */
 	/* while drawing */
 	pid_t pid;
-	FILE *gp;
-	struct sigaction old_pipe;
+	FILE *gp; /* the script, into memory */
+	char *script;
+	size_t script_len;
 };
 
 /* Dies unless gnuplot is on PATH, naming the option that needs it and
@@ -40,12 +42,13 @@ struct plot {
  * name beside it), dying if it is a directory or cannot be created. */
 void plot_open(struct plot *p, const char *option, const char *path);
 
-/* Starts gnuplot writing into the output; returns the stream its script
- * goes to.  SIGPIPE is ignored until plot_finish, so that a gnuplot that
- * stops early is reported by its exit status, not by a silent death. */
+/* Returns the stream the script goes to (held in memory). */
 FILE *plot_begin(struct plot *p);
-/* Ends the script, waits for gnuplot and commits the file; dies with
- * "PATH: gnuplot failed" (or cannot run / wrote no image) otherwise. */
+/* Ends the script, runs gnuplot on it, its output copied into the file,
+ * and commits the file; dies with "PATH: gnuplot failed" (or cannot run /
+ * wrote no image / write error: ...) otherwise.  SIGPIPE is ignored while
+ * gnuplot runs, so that a gnuplot that stops early is reported by its exit
+ * status, not by a silent death. */
 void plot_finish(struct plot *p);
 /* plot_begin, script(gp, arg), plot_finish. */
 void plot_draw(struct plot *p, void (*script)(FILE *gp, const void *arg), const void *arg);

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "image.h"
@@ -47,6 +48,29 @@ static void read_from_file(png_structp png, png_bytep data, size_t n)
 	png_error(png, ferror(fp) ? strerror(errno) : "truncated file");
 }
 
+/* Whether the rest of a regular file is too short to hold the pixels its
+ * header declares, at deflate's best (1032 bytes out of 1 in), however
+ * they are filtered: a truncated file, or a decompression bomb, refused
+ * before the pixels are allocated.  A pipe is not measured. */
+static bool cannot_hold(FILE *fp, png_structp png, png_infop info, char *why)
+{
+	struct stat st;
+	off_t at = ftello(fp);
+	if (at < 0 || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	uint64_t left = st.st_size > at ? (uint64_t)(st.st_size - at) : 0;
+	uint64_t h = png_get_image_height(png, info);
+	uint64_t need = h * png_get_rowbytes(png, info);
+	if (need / 1032 <= left + 64)
+		return false;
+	snprintf(why, ERRLEN,
+		 "image of %lux%lu pixels declared, more than its %llu bytes of data "
+		 "can hold (a truncated file, or a decompression bomb)",
+		 (unsigned long)png_get_image_width(png, info), (unsigned long)h,
+		 (unsigned long long)left);
+	return true;
+}
+
 int png_decode(FILE *fp, struct image *im, char *err)
 {
 	png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, err, on_png_error,
@@ -74,7 +98,7 @@ int png_decode(FILE *fp, struct image *im, char *err)
 	int bit_depth = png_get_bit_depth(png, info);
 	int color = png_get_color_type(png, info);
 	char why[ERRLEN];
-	if (img_check_size((long)w, (long)h, why)) {
+	if (img_check_size((long)w, (long)h, why) || cannot_hold(fp, png, info, why)) {
 		snprintf(err, ERRLEN, "%s", why);
 		png_destroy_read_struct(&png, &info, NULL);
 		return -1;
@@ -116,6 +140,22 @@ int png_decode(FILE *fp, struct image *im, char *err)
 	return 0;
 }
 
+/* libpng's own writer says only "Write Error", and no reason. */
+static void write_to_file(png_structp png, png_bytep data, size_t n)
+{
+	FILE *fp = png_get_io_ptr(png);
+	if (fwrite(data, 1, n, fp) == n)
+		return;
+	char *err = png_get_error_ptr(png);
+	snprintf(err, ERRLEN, "write error: %s", strerror(errno));
+	png_longjmp(png, 1);
+}
+
+static void flush_file(png_structp png)
+{
+	(void)png; /* the caller's fclose or commit flushes, and checks */
+}
+
 int png_encode(FILE *fp, const struct image *im, char *err)
 {
 	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, err, on_png_error,
@@ -132,7 +172,7 @@ int png_encode(FILE *fp, const struct image *im, char *err)
 		png_destroy_write_struct(&png, &info);
 		return -1;
 	}
-	png_init_io(png, fp);
+	png_set_write_fn(png, fp, write_to_file, flush_file);
 	png_set_IHDR(png, info, (png_uint_32)im->w, (png_uint_32)im->h, im->depth,
 		     im->c == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -150,7 +190,7 @@ int png_encode(FILE *fp, const struct image *im, char *err)
 	free(rows);
 	png_destroy_write_struct(&png, &info);
 	if (ferror(fp)) {
-		snprintf(err, ERRLEN, "write error");
+		snprintf(err, ERRLEN, "write error: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -158,12 +198,17 @@ int png_encode(FILE *fp, const struct image *im, char *err)
 
 void png_save(const char *path, const struct image *im)
 {
+	png_save_as(path, path, im);
+}
+
+void png_save_as(const char *path, const char *name, const struct image *im)
+{
 	char err[ERRLEN];
 	FILE *fp = fopen(path, "wb");
 	if (!fp)
-		die("%s: %s", path, strerror(errno));
+		die("%s: %s", name, strerror(errno));
 	if (png_encode(fp, im, err))
-		die("%s: %s", path, err);
+		die("%s: %s", name, err);
 	if (fclose(fp) != 0)
-		die("%s: write error: %s", path, strerror(errno));
+		die("%s: write error: %s", name, strerror(errno));
 }

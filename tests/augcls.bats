@@ -107,7 +107,9 @@ ran() {
 	while [ ! -s out/gan.part.ckpt ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 	kill -9 -- -"$pid" 2>/dev/null || true
 	wait "$pid" || true
-	[ ! -e out/gan.ckpt ]
+	# killed mid-training: a snapshot written, not the last of 50
+	[ -s out/gan.part.ckpt ] && [ ! -e out/gan.ckpt ]
+	[ "$(wc -l <out/gan.log)" -lt 50 ]
 	run aug OUT=out KIMG=1.6 GANTRAIN="--size 12 --width-mult 0.5 --batch 16 --snap 0.032"
 	assert_success
 	grep -qx 'augcls.mk: resuming out/gan.part.ckpt' <<<"$output"
@@ -123,7 +125,7 @@ ran() {
 	touch -d 'now + 2 seconds' m.tsv
 	run aug OUT=out out/c0.eval
 	assert_success
-	! grep -q 'resuming' <<<"$output"
+	! grep -qx 'augcls.mk: resuming out/c0.part.ckpt' <<<"$output" || false
 	# newer than everything it was made from: resumed (and refused, here)
 	rm out/c0.ckpt
 	printf 'not a checkpoint' >out/c0.part.ckpt
@@ -142,7 +144,9 @@ ran() {
 	while [ ! -s out/c0.part.ckpt ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 	kill -9 -- -"$pid" 2>/dev/null || true
 	wait "$pid" || true
-	[ ! -e out/c0.ckpt ]
+	# killed mid-training: an epoch's model written, not the last of 40
+	[ -s out/c0.part.ckpt ] && [ ! -e out/c0.ckpt ]
+	[ "$(wc -l <out/c0.log)" -lt 40 ]
 	run aug OUT=out EPOCHS=40 out/c0.eval
 	assert_success
 	grep -qx 'augcls.mk: resuming out/c0.part.ckpt' <<<"$output"

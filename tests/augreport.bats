@@ -65,7 +65,7 @@ setup() {
 	augreport --html page.html out >/dev/null
 	grep -q '<td>gm-augcls</td><td>0.88</td><td>0.87</td><td>10.00</td>' page.html
 	[ "$(grep -o 'src="data:image/png;base64,' page.html | wc -l)" -eq 3 ]
-	! grep -q 'src="http' page.html
+	! grep -q 'src="http' page.html || false
 	# the first image decodes to the histogram drawn
 	sed -n 's/.*alt="hist-before" src="data:image\/png;base64,\([^"]*\)".*/\1/p' page.html | base64 -d >h.png
 	cmp h.png out/report/hist-before.png
@@ -103,4 +103,60 @@ setup() {
 	assert_usage_error
 	run augreport --per-class 0 out
 	assert_usage_error
+}
+
+@test "augreport: a full disk, /dev/full, an unwritable place: one line, the report as it was" {
+	augreport out >/dev/null
+	cp -r out/report before
+	: >file
+	run --separate-stderr augreport --html file/page.html out
+	assert_failure 1
+	[ "$stderr" = "augreport: file/page.html: cannot create: Not a directory" ]
+	[ -z "$output" ]
+	diff -r before out/report
+	# a device is written in place, never replaced
+	run --separate-stderr augreport --html /dev/full out
+	assert_failure 1
+	[ "$stderr" = "augreport: /dev/full: write error: No space left on device" ]
+	[ -c /dev/full ]
+	[ -z "$output" ]
+	diff -r before out/report
+	# a full disk (files of 1 KiB at most, as root or not): the first
+	# figure fails, none is moved in, nothing is left beside them
+	run --separate-stderr bash -c "trap '' XFSZ; ulimit -f 1; augreport --html page.html out"
+	assert_failure 1
+	[[ $stderr =~ ^"classcount: out/report/.augreport."[^/]+"/hist-before.png: write error: File too large"$ ]]
+	[ -z "$output" ]
+	diff -r before out/report
+	[ "$(ls -A out/report | grep -c '^\.')" -eq 0 ]
+	[ "$(ls -A | grep -c 'page')" -eq 0 ]
+	# nor its temporary directory
+	run --separate-stderr env TMPDIR="$PWD/file" augreport out
+	assert_failure 1
+	[ "$stderr" = "augreport: $PWD/file: cannot make a temporary directory: Not a directory" ]
+	diff -r before out/report
+	# the report directory cannot be made
+	rm -r out/report
+	: >out/report
+	run --separate-stderr augreport out
+	assert_failure 1
+	[ "$stderr" = "augreport: out/report: cannot create: File exists" ]
+	[ -z "$output" ]
+}
+
+@test "augreport: --html through a symbolic link, or to /dev/stdout" {
+	augreport --html real.html out >/dev/null
+	cp real.html want.html
+	rm real.html
+	ln -s real.html link.html
+	augreport --html link.html out >/dev/null
+	[ -L link.html ] && [ "$(readlink link.html)" = real.html ]
+	cmp want.html real.html
+	# written in place, not replaced by a file: the page after the table
+	run augreport --html /dev/stdout out
+	assert_success
+	[ "${lines[0]%%$TAB*}" = '<!DOCTYPE html>' ]
+	assert_line --partial "method${TAB}gm-augcls"
+	[ -L /dev/stdout ] || [ -c /dev/stdout ]
+	[ "$(ls -A | grep -c '^\.')" -eq 0 ]
 }

@@ -30,7 +30,7 @@ setup() {
 	clstrain "${TINY[@]}" -e 2 -o b.ckpt m.tsv
 	cmp a.ckpt b.ckpt
 	clstrain "${TINY[@]}" -e 2 --seed 2 -o c.ckpt m.tsv
-	! cmp -s a.ckpt c.ckpt
+	! cmp -s a.ckpt c.ckpt || false
 	# Any number of threads, the same bytes: at 64x64 the convolutions'
 	# weight gradients are summed over several chunks of the batch.
 	clstrain "${TINY[@]}" -e 1 --size 64x64 --batch 24 -j 1 -o j1.ckpt m.tsv
@@ -49,11 +49,16 @@ setup() {
 	clstrain "${TINY[@]}" --size 28x28 -e 6 -o whole.ckpt --log whole.log m.tsv
 	clstrain "${TINY[@]}" --size 28x28 -e 6 -o cut.ckpt --log cut.log m.tsv &
 	local pid=$!
-	while [ "$(cat cut.log 2>/dev/null | wc -l)" -lt 2 ]; do sleep 0.01; done
+	# the second epoch logged (so the first one's model written), then
+	# killed, four epochs (seconds) before the end
+	while [ "$(cat cut.log 2>/dev/null | wc -l)" -lt 2 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
 	kill -9 "$pid"
 	wait "$pid" || true
-	# It was cut short.
-	[ "$(wc -l <cut.log)" -lt 6 ]
+	# It was cut short: a model of an epoch before the last, not the last.
+	[ "$(wc -l <cut.log)" -ge 2 ] && [ "$(wc -l <cut.log)" -lt 6 ]
+	[ -s cut.ckpt ]
+	run cmp -s whole.ckpt cut.ckpt
+	assert_failure
 	run clstrain "${TINY[@]}" --size 28x28 -e 6 -o cut.ckpt --log cut.log --resume m.tsv
 	assert_success
 	cmp whole.ckpt cut.ckpt
@@ -72,10 +77,12 @@ setup() {
 	[ "$(cut -f 4 whole.log | sort -u)" = 0.333333 ]
 	clstrain "${TINY[@]}" -o cut.ckpt --log cut.log --best cut.best m.tsv &
 	local pid=$!
-	while [ "$(cat cut.log 2>/dev/null | wc -l)" -lt 2 ]; do sleep 0.01; done
+	while [ "$(cat cut.log 2>/dev/null | wc -l)" -lt 2 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
 	kill -9 "$pid"
 	wait "$pid" || true
-	[ "$(wc -l <cut.log)" -lt 6 ]
+	[ "$(wc -l <cut.log)" -ge 2 ] && [ "$(wc -l <cut.log)" -lt 6 ]
+	run cmp -s whole.ckpt cut.ckpt
+	assert_failure
 	clstrain "${TINY[@]}" -o cut.ckpt --log cut.log --best cut.best --resume m.tsv
 	cmp whole.best cut.best
 	[ "$(head -c 200 cut.best | grep -a '^epoch')" = "$(printf 'epoch\t1')" ]

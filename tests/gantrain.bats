@@ -89,9 +89,9 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	gantrain "${GTINY[@]}" --augment -j 2 -o a2.ckpt m.tsv
 	cmp a1.ckpt a2.ckpt
 	# other weights (the sheets), not only another header
-	! cmp -s plain.ckpt.png a1.ckpt.png
+	! cmp -s plain.ckpt.png a1.ckpt.png || false
 	grep -aq ' augment=1 ' a1.ckpt
-	! grep -aq 'augment=' plain.ckpt
+	! grep -aq 'augment=' plain.ckpt || false
 	gantrain "${GTINY[@]}" --augment --kimg 0.128 -o whole.ckpt m.tsv
 	gantrain "${GTINY[@]}" --augment --kimg 0.128 --resume -o a1.ckpt m.tsv
 	cmp whole.ckpt a1.ckpt
@@ -113,16 +113,24 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	gantrain "${GTINY[@]}" --kimg 0.128 --snap 0.032 --log part.tsv --resume -o part.ckpt m.tsv
 	cmp whole.ckpt part.ckpt
 	[ "$(cut -f 1,2 whole.tsv)" = "$(cut -f 1,2 part.tsv)" ]
-	# killed mid-run (after its first snapshot; it may also have ended
-	# first): the last snapshot stays whole and resumes to the same end
-	gantrain "${GTINY[@]}" --kimg 3.2 --snap 0.032 -o long.ckpt m.tsv
-	gantrain "${GTINY[@]}" --kimg 3.2 --snap 0.032 -o killed.ckpt m.tsv &
+	# killed mid-run, once its first snapshot is written (100 snapshots,
+	# seconds, before the end): the last snapshot stays whole and resumes
+	# to the same end, checkpoint, sheet and log
+	gantrain "${GTINY[@]}" --kimg 3.2 --snap 0.032 --log long.tsv -o long.ckpt m.tsv
+	gantrain "${GTINY[@]}" --kimg 3.2 --snap 0.032 --log killed.tsv -o killed.ckpt m.tsv &
 	local pid=$!
-	while [ ! -s killed.ckpt ]; do sleep 0.05; done
-	kill -9 "$pid" 2>/dev/null || true
+	while [ ! -s killed.ckpt ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	kill -9 "$pid"
 	wait "$pid" || true
-	gantrain "${GTINY[@]}" --kimg 3.2 --snap 0.032 --resume -o killed.ckpt m.tsv
+	# the kill landed mid-run: a snapshot written, not the last
+	[ -s killed.ckpt ]
+	[ "$(wc -l <killed.tsv)" -lt 100 ]
+	run cmp -s long.ckpt killed.ckpt
+	assert_failure
+	gantrain "${GTINY[@]}" --kimg 3.2 --snap 0.032 --log killed.tsv --resume -o killed.ckpt m.tsv
 	cmp long.ckpt killed.ckpt
+	cmp long.ckpt.png killed.ckpt.png
+	[ "$(cut -f 1,2 long.tsv)" = "$(cut -f 1,2 killed.tsv)" ]
 	# other options: refused
 	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.128 --lr-d 0.001 --resume -o part.ckpt m.tsv
 	assert_failure 1
