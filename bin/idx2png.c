@@ -96,7 +96,13 @@ static void write_tree(struct import *im, struct staged_dir *sd)
 			dirs[label] = staged_dir_subdir(sd, im->names[label]);
 		snprintf(name, sizeof name, "%0*zu.png", im->width, i);
 		char *path = path_join(dirs[label], name);
-		png_save(path, &img);
+		/* Messages name the file where it will be, not in the staging
+		 * directory. */
+		char *dir = path_join(sd->path, im->names[label]);
+		char *shown = path_join(dir, name);
+		png_save_as(path, shown, &img);
+		free(shown);
+		free(dir);
 		free(path);
 		progress_update(&pg, i + 1);
 	}

@@ -137,7 +137,11 @@ for f in "$@"; do
 	exit 1
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ssimcls.XXXXXX") || exit 1
+# mktemp's own message names it, not ssimcls: its reason, after the last ': '.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ssimcls.XXXXXX" 2>&1) || {
+	echo "$prog: ${TMPDIR:-/tmp}: cannot make a temporary directory: ${tmp##*: }" >&2
+	exit 1
+}
 trap 'rm -rf "$tmp"' EXIT
 tab=$'\t'
 

@@ -119,6 +119,11 @@ setup() {
 	assert_failure 1
 	assert_output ""
 	[ "$stderr" = "clsprob: tab.pam: frame 1: a label or id with a TAB 'a	b'" ]
+	run --separate-stderr bash -c 'clsprob model.ckpt m.tsv >/dev/full'
+	assert_failure 1
+	# (after the warning that the images were resized)
+	assert_equal "${stderr_lines[-1]}" "clsprob: write error: No space left on device"
+	[ "${#stderr_lines[@]}" -eq 2 ]
 	run clsprob
 	assert_usage_error
 }

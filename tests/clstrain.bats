@@ -40,7 +40,7 @@ setup() {
 	clstrain "${TINY[@]}" -e 2 --augment --oversample --loss cb -o d.ckpt m.tsv
 	clstrain "${TINY[@]}" -e 2 --augment --oversample --loss cb -o e.ckpt m.tsv
 	cmp d.ckpt e.ckpt
-	! cmp -s a.ckpt d.ckpt
+	! cmp -s a.ckpt d.ckpt || false
 }
 
 @test "clstrain: killed after two epochs, resumed: the bytes of an uninterrupted run" {

@@ -78,7 +78,7 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	cmp a.ckpt b.ckpt
 	cmp a.ckpt.png b.ckpt.png
 	gantrain "${GTINY[@]}" --seed 2 -o c.ckpt m.tsv
-	! cmp -s a.ckpt c.ckpt
+	! cmp -s a.ckpt c.ckpt || false
 }
 
 @test "gantrain: --augment changes the training, deterministically, and resumes only with it" {

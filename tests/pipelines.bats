@@ -63,7 +63,7 @@ ran() {
 	assert_success
 	ssimcls -H hier.tsv --size 14x14 --gray m.tsv >want3.tsv
 	cmp want3.tsv out3/metric.tsv
-	! cmp -s want.tsv want3.tsv
+	! cmp -s want.tsv want3.tsv || false
 }
 
 @test "metric.mk: a second run does nothing; a newer manifest or hierarchy redoes its stages" {

@@ -545,6 +545,14 @@ SH
 	[[ $stderr =~ ^"ssimpair: (stdin):"[0-9]+": data/Bag/bad.png: not a PNG, JPEG or netpbm image"$ ]]
 }
 
+@test "ssimcls: a TMPDIR it cannot write in: one line of its own" {
+	make_small
+	run --separate-stderr env TMPDIR="$PWD/none" ssimcls m.tsv
+	assert_failure 1
+	assert_output ""
+	[ "$stderr" = "ssimcls: $PWD/none: cannot make a temporary directory: No such file or directory" ]
+}
+
 @test "ssimcls: bad usage" {
 	make_small
 	for o in "-k abc" "-k -1" "-k" "--seed -1" "--seed x" "--seed=" "-j 0" "-j x" "--jobs=-2" \
