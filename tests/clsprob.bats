@@ -84,12 +84,7 @@ setup() {
 		clsprob -b 4 model.ckpt <abs.tsv
 	assert_success
 	[ "$output" = "$(cat one.tsv)" ]
-	cmp model.ckpt hosts/h1/model.ckpt
-	cmp model.ckpt hosts/h2/model.ckpt
-	# Both hosts did some of the work: "exec perl ...", GNU parallel's
-	# worker.
-	grep -qx 'h1 perl' hosts.log
-	grep -qx 'h2 perl' hosts.log
+	assert_both_hosts_worked model.ckpt
 	# From a login file, the model at a path every host resolves.
 	printf 'h1\nh2\n' >logins
 	rm -r hosts hosts.log
@@ -97,8 +92,7 @@ setup() {
 		clsprob -b 4 "$PWD/model.ckpt" <abs.tsv
 	assert_success
 	[ "$output" = "$(cat one.tsv)" ]
-	grep -qx 'h1 perl' hosts.log
-	grep -qx 'h2 perl' hosts.log
+	assert_both_hosts_worked
 }
 
 @test "clsprob: errors" {

@@ -160,3 +160,15 @@ SH
 	chmod +x fakessh
 	export PARALLEL_SSH=$PWD/fakessh
 }
+
+# After a run over fake_ssh's hosts h1 and h2: each ran a job ("perl ...",
+# GNU parallel's worker) and holds a copy of each FILE (--basefile) given.
+assert_both_hosts_worked() {
+	local f h
+	for h in h1 h2; do
+		for f in "$@"; do
+			cmp "$f" "hosts/$h/$f"
+		done
+		grep -qx "$h perl" hosts.log
+	done
+}
