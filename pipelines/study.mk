@@ -14,7 +14,8 @@
 #
 # Targets: study (the default): $(OUT)/points.tsv (name, SSIM-supSubCls,
 # gain in %), $(OUT)/fit.tsv (the fitted curve's and Eq. 4's b, c, r2, mae
-# on these points: the paper's Table 6) and $(OUT)/curve.png (Figure 7).
+# on these points: the paper's Table 6) and $(OUT)/curve.png (Figure 7:
+# the points, the fitted curve and Eq. 4's).
 # expfit fits gains above 0 only (the curve is never negative): fit.tsv
 # says how many points were left out.
 
@@ -71,5 +72,5 @@ $(OUT)/fit.tsv: $(OUT)/positive.tsv $(OUT)/points.tsv
 		$$(($$(wc -l <$(OUT)/points.tsv) - $$(wc -l <$<))) >>$@.tmp && mv $@.tmp $@
 
 $(OUT)/curve.png: $(OUT)/positive.tsv
-	$(study_cleanup) $(study_bin)expfit --plot $@.tmp.png --title 'GM-augCls gain against SSIM-supSubCls' $< >/dev/null && \
+	$(study_cleanup) $(study_bin)expfit --paper --plot $@.tmp.png --title 'GM-augCls gain against SSIM-supSubCls' $< >/dev/null && \
 	mv $@.tmp.png $@
