@@ -172,3 +172,17 @@ assert_both_hosts_worked() {
 		grep -qx "$h perl" hosts.log
 	done
 }
+
+# A test that limits address space (ulimit -v) cannot run PROG under
+# AddressSanitizer or valgrind (make valgrind's wrappers), which reserve
+# more than any such limit: skipped there, and said so.
+skip_if_address_space_tools() {
+	local path
+	path=$(command -v "$1")
+	if grep -q __asan_init "$path"; then
+		skip "AddressSanitizer reserves more address space than the limit"
+	fi
+	if grep -q '^exec valgrind ' "$path"; then
+		skip "valgrind reserves more address space than the limit"
+	fi
+}

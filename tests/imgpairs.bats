@@ -224,9 +224,7 @@ imgpairs: warning: one.tsv:1: group 'g' has a single image: skipped"
 @test "imgpairs: memory grows with the images, not with the pairs" {
 	# 10^7 pairs of 100 images: held in memory they would take 80 MB at
 	# least; streamed, the program fits in 64 MB of address space.
-	if grep -q __asan_init "$(command -v imgpairs)"; then
-		skip "AddressSanitizer reserves more address space than the limit"
-	fi
+	skip_if_address_space_tools imgpairs
 	make_groups g:100 >m.tsv
 	run bash -c 'ulimit -v 65536 && imgpairs -k 100000 m.tsv | wc -l'
 	assert_success
