@@ -3,13 +3,13 @@
  *
  * The caller checks for gnuplot and opens the output before reading any
  * input (plot_open), so a missing gnuplot or an unwritable file is refused
- * before a long stream is consumed.  The caller writes the script into
- * memory; plot_finish runs gnuplot on it and copies what gnuplot writes on
- * its stdout into the output's temporary file through our own stream, so
- * that a write error (a full disk), which gnuplot would not report, is ours
- * to see.  The file is renamed into place only when gnuplot succeeded,
- * wrote something and all of it was written.  Any failure is one error line
- * and exit 1, with nothing left behind.
+ * before a long stream is consumed.  The caller writes the script into a
+ * memory file; plot_finish runs gnuplot with it as stdin and copies what
+ * gnuplot writes on its stdout into the output's temporary file through
+ * our own stream, so that a write error (a full disk), which gnuplot would
+ * not report, is ours to see.  The file is renamed into place only when
+ * gnuplot succeeded, wrote something and all of it was written.  Any
+ * failure is one error line and exit 1, with nothing left behind.
  *
  *	struct plot p;
  *	plot_open(&p, "--plot", path);      before reading input
@@ -30,11 +30,7 @@
 struct plot {
 	struct afile af;
 	const char *path; /* as the user gave it, for messages */
-	/* while drawing */
-	pid_t pid;
-	FILE *gp; /* the script, into memory */
-	char *script;
-	size_t script_len;
+	FILE *gp; /* while drawing: the script, into a memory file */
 };
 
 /* Dies unless gnuplot is on PATH, naming the option that needs it and
@@ -42,13 +38,11 @@ struct plot {
  * name beside it), dying if it is a directory or cannot be created. */
 void plot_open(struct plot *p, const char *option, const char *path);
 
-/* Returns the stream the script goes to (held in memory). */
+/* Returns the stream the script goes to (a memory file). */
 FILE *plot_begin(struct plot *p);
 /* Ends the script, runs gnuplot on it, its output copied into the file,
  * and commits the file; dies with "PATH: gnuplot failed" (or cannot run /
- * wrote no image / write error: ...) otherwise.  SIGPIPE is ignored while
- * gnuplot runs, so that a gnuplot that stops early is reported by its exit
- * status, not by a silent death. */
+ * wrote no image / write error: ...) otherwise. */
 void plot_finish(struct plot *p);
 /* plot_begin, script(gp, arg), plot_finish. */
 void plot_draw(struct plot *p, void (*script)(FILE *gp, const void *arg), const void *arg);
