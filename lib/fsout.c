@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,6 +88,44 @@ static FILE *afile_stream(struct afile *af, int fd)
 	return fp;
 }
 
+/* An unnamed file (O_TMPFILE) in path's directory, or -1 where the file
+ * system or kernel has none: a run killed by SIGKILL, which no handler
+ * sees, then leaves no temporary file behind.  It is named only when
+ * complete (name_unnamed), through /proc, since linkat on the descriptor
+ * itself needs a capability. */
+static int open_unnamed(const char *path)
+{
+	if (access("/proc/self/fd", X_OK) != 0)
+		return -1;
+	char *dcopy = xstrdup(path);
+	int fd = open(dirname(dcopy), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	free(dcopy);
+	return fd;
+}
+
+/* Links the complete unnamed file to a new temporary name beside the
+ * output, to be renamed over it (linkat cannot replace a file). */
+static void name_unnamed(struct afile *af)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", af->fd);
+	af->tmp = temp_template(af->path);
+	char *suffix = af->tmp + strlen(af->tmp) - 6;
+	for (int tries = 0;; tries++) {
+		unsigned char r[6];
+		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+			die("%s: getrandom: %s", af->path, strerror(errno));
+		for (int i = 0; i < 6; i++)
+			suffix[i] = chars[r[i] % (sizeof chars - 1)];
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, af->tmp, AT_SYMLINK_FOLLOW) == 0)
+			break;
+		if (errno != EEXIST || tries == 100)
+			die("%s: cannot create: %s", af->path, strerror(errno));
+	}
+	af->handle = cleanup_add(af->tmp, false);
+}
+
 FILE *afile_open(struct afile *af, const char *path)
 {
 	struct stat st;
@@ -97,6 +136,7 @@ FILE *afile_open(struct afile *af, const char *path)
 		af->path = xstrdup(path);
 		af->tmp = NULL;
 		af->handle = -1;
+		af->unnamed = false;
 		int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 		if (fd < 0)
 			die("%s: %s", path, strerror(errno));
@@ -105,15 +145,21 @@ FILE *afile_open(struct afile *af, const char *path)
 	}
 	char *real = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : NULL;
 	af->path = real ? real : xstrdup(path);
-	af->tmp = temp_template(af->path);
-	int fd = mkstemp(af->tmp);
-	if (fd < 0)
-		die("%s: cannot create: %s", path, strerror(errno));
-	af->handle = cleanup_add(af->tmp, false);
-	/* mkstemp makes the file 0600; give it the mode a plain creat would. */
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
+	af->tmp = NULL;
+	af->handle = -1;
+	int fd = open_unnamed(af->path);
+	af->unnamed = fd >= 0;
+	if (fd < 0) {
+		af->tmp = temp_template(af->path);
+		fd = mkstemp(af->tmp);
+		if (fd < 0)
+			die("%s: cannot create: %s", path, strerror(errno));
+		af->handle = cleanup_add(af->tmp, false);
+		/* mkstemp makes the file 0600; give it the mode a plain creat would. */
+		mode_t mask = umask(0);
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
+	}
 	af->fp = afile_stream(af, fd);
 	return af->fp;
 }
@@ -122,6 +168,9 @@ void afile_commit(struct afile *af)
 {
 	errno = 0;
 	int bad = fflush(af->fp) != 0 || ferror(af->fp);
+	/* named once complete, while its descriptor is still open */
+	if (!bad && af->unnamed)
+		name_unnamed(af);
 	if (fclose(af->fp) != 0)
 		bad = 1;
 	if (bad)
@@ -145,7 +194,8 @@ void afile_check(const char *path)
 	struct afile af;
 	afile_open(&af, path);
 	fclose(af.fp);
-	unlink(af.tmp);
+	if (af.tmp)
+		unlink(af.tmp);
 	cleanup_forget(af.handle);
 	free(af.tmp);
 	free(af.path);

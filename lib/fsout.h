@@ -1,7 +1,8 @@
 /* fsout: outputs that appear complete or not at all.
  *
- * afile: one file, written under a temporary name in the same directory and
- * renamed over the final name when complete.
+ * afile: one file, written unnamed (O_TMPFILE) in the same directory, or
+ * under a temporary name where the file system cannot, and renamed over the
+ * final name when complete.
  * staged_dir: a whole directory tree (an ImageFolder import), built in a
  * temporary sibling directory and renamed into place when complete. */
 #ifndef SIMBAL_FSOUT_H
@@ -13,7 +14,8 @@
 struct afile {
 	FILE *fp;
 	char *path;
-	char *tmp;
+	char *tmp; /* the temporary name, once it has one */
+	bool unnamed; /* opened with O_TMPFILE: named only when complete */
 	int handle;
 	int fd;
 	int err; /* the errno of the first failed write, for the message */

@@ -16,8 +16,9 @@ command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed
 
 dir=$build/valgrind
 rm -rf "$dir"
-mkdir -p "$dir/bin" "$dir/logs"
-# Each program becomes a script that runs it under valgrind; the shell
+mkdir -p "$dir/bin" "$dir/real" "$dir/logs"
+# Each program becomes a script that runs a copy of it under valgrind (a
+# copy, so that a rebuild during the long run changes nothing); the shell
 # front-ends are copied, since they run the programs beside them.
 for prog in "$build"/bin/*; do
 	name=${prog##*/}
@@ -25,10 +26,11 @@ for prog in "$build"/bin/*; do
 		cp "$prog" "$dir/bin/$name"
 		continue
 	fi
+	cp "$prog" "$dir/real/$name"
 	cat >"$dir/bin/$name" <<SH
 #!/bin/sh
 exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
-	--log-file="$dir/logs/$name.%p.log" "$prog" "\$@"
+	--log-file="$dir/logs/$name.%p.log" "$dir/real/$name" "\$@"
 SH
 	chmod +x "$dir/bin/$name"
 done

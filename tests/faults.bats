@@ -253,6 +253,28 @@ make_noise_idx() {
 	[ "$(listing)" = "$before" ]
 }
 
+# ---- SIGKILL, which no handler sees ----
+
+@test "faults: SIGKILL while an output is open leaves no file, temporary or not" {
+	fake_gnuplot
+	mkfifo in
+	classcount --plot c.png <in &
+	local pid=$! open=
+	sleep 60 >in & # the writer that keeps the FIFO open
+	local writer=$!
+	# killed only once it holds the output open: a descriptor into this
+	# directory (the FIFO aside)
+	for _ in $(seq 100); do
+		open=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -F "$PWD/" | grep -vF "$PWD/in") && break
+		sleep 0.1
+	done
+	[ -n "$open" ]
+	kill -9 "$pid"
+	kill "$writer"
+	wait "$pid" || true
+	assert_equal "$(listing)" "fakebin file in "
+}
+
 # ---- two runs writing the same output at once ----
 
 @test "faults: imgrid and classcount: two runs on the same file, one whole output" {
