@@ -415,23 +415,7 @@ SH
 @test "ssimcls: -S over two hosts (ssh replaced) gives the same bytes" {
 	command -v parallel >/dev/null || skip "GNU parallel is not installed"
 	make_long_paths
-	# GNU parallel reaches a host by running "$PARALLEL_SSH HOST -- exec
-	# COMMAND...", ssh joining the words after the host into one command
-	# line for the remote shell.  The stand-in logs the host and runs that
-	# line here, from / (a remote shell starts elsewhere) and with a PATH
-	# and a SHELL of its own, as sshd gives a host with simbal installed
-	# (GNU parallel's remote worker runs the job with $SHELL: where it is
-	# unset, as it may be where the tests run, the job does nothing).
-	cat >fakessh <<SH
-#!/bin/sh
-host=\$1
-shift
-[ "\$1" = -- ] && shift
-echo "\$host \$2" >>"$PWD/hosts.log"
-cd / && PATH="$SIMBAL_BIN:/usr/bin:/bin" SHELL=/bin/sh exec sh -c "\$*"
-SH
-	chmod +x fakessh
-	export PARALLEL_SSH=$PWD/fakessh
+	fake_ssh
 	# A logging meanreduce (it runs here) keeps the SSIM stream.
 	make_stub_dir stub meanreduce
 	[ ! -e stub/meanreduce ]
@@ -444,18 +428,14 @@ SH
 	assert_success
 	assert_output "$(cat one.out)"
 	cmp one.stream stream.log
-	# Both hosts did some of the work: "exec perl ...", GNU parallel's
-	# worker, as against "exec parallel --number-of-threads".
-	grep -qx 'h1 perl' hosts.log
-	grep -qx 'h2 perl' hosts.log
+	assert_both_hosts_worked
 	# The same from a login file, and with -j.
 	printf 'h1\nh2\n' >logins
 	rm hosts.log
 	run ssimcls --sshloginfile logins -j 1 --groups big.tsv
 	assert_success
 	assert_output "$(cat one.out)"
-	grep -qx 'h1 perl' hosts.log
-	grep -qx 'h2 perl' hosts.log
+	assert_both_hosts_worked
 }
 
 @test "ssimcls: a missing manifest" {
