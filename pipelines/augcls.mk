@@ -23,7 +23,8 @@
 # KIMG     the generator's training length (default 400)
 # SEED     every seed (default 1)
 # CLSTRAIN further clstrain options (default --augment), the same for every
-#          classifier; GANTRAIN further gantrain options
+#          classifier; GANTRAIN further gantrain options; GANSAMPLE further
+#          gansample options (--truncation), for the images of every step
 # BIN      where the programs are (default: found on PATH)
 #
 # Targets: augcls (the default): $(OUT)/final.tsv, the balanced manifest,
@@ -51,6 +52,7 @@ KIMG ?= 400
 SEED ?= 1
 CLSTRAIN ?= --augment
 GANTRAIN ?=
+GANSAMPLE ?=
 BIN ?=
 
 aug_bin = $(if $(BIN),$(BIN)/,)
@@ -80,7 +82,10 @@ aug_cleanup = trap 'rm -rf $@.tmp*' EXIT HUP INT TERM;
 aug_cls_opts = --arch $(ARCH) --epochs $(EPOCHS) --seed $(SEED) $(CLSTRAIN)
 aug_params.gan = gantrain --kimg $(KIMG) --seed $(SEED) $(GANTRAIN)
 aug_params.cls = clstrain $(aug_cls_opts) --val $(VAL)
-aug_params.filter = thresh -a $(ALPHA) / quota --over $(OVER)
+# The images drawn and those kept.  GANSAMPLE, when set, is named after
+# the rest, so that an empty one leaves the file of a run made before it
+# existed as it was.
+aug_params.filter = thresh -a $(ALPHA) / quota --over $(OVER)$(if $(strip $(GANSAMPLE)), / gansample $(GANSAMPLE))
 aug_params.steps = STEPS $(STEPS) EPS $(EPS)
 aug_params.metric = ssimcls $(if $(HIER),-H $(HIER)) $(SSIM)
 aug_same = $(and $(findstring $(strip $1),$(strip $2)),$(findstring $(strip $2),$(strip $1)))
@@ -145,9 +150,9 @@ aug_append = awk 1
 # Drawn images as files: $(call aug_draw,DIR,QUOTA,SEED) makes
 # DIR/gen.tsv, their manifest, and DIR/gen/, the PNGs.
 define aug_draw
-$1/gen.tsv: $(OUT)/gan.ckpt $2
+$1/gen.tsv: $(OUT)/gan.ckpt $2 $(OUT)/filter.params
 	$$(aug_cleanup) rm -rf $1/gen && mkdir -p $1 && \
-	$$(aug_bin)gansample --seed $3 --quota $2 $(OUT)/gan.ckpt >$$@.tmp.pam && \
+	$$(aug_bin)gansample --seed $3 --quota $2 $(GANSAMPLE) $(OUT)/gan.ckpt >$$@.tmp.pam && \
 	$$(aug_bin)imgsplit $1/gen $$@.tmp.pam >$$@.tmp && mv $$@.tmp $$@
 endef
 

@@ -48,6 +48,12 @@ ran() {
 	[ "$(cut -f 1 out/steps.tsv | head -n 2 | paste -sd ' ')" = "c0 s1" ]
 	run aug OUT=out ALPHA=0.3
 	assert_output "make: Nothing to be done for 'augcls'."
+	# GANSAMPLE: the images drawn again with it, the generator kept
+	run aug OUT=out ALPHA=0.3 STEPS=1 GANSAMPLE="--truncation 0.5"
+	assert_success
+	[ "$(ran gantrain)" -eq 0 ]
+	gansample --seed 2 --quota out/draw.tsv --truncation 0.5 out/gan.ckpt | imgsplit expect >/dev/null
+	diff -r expect out/s1/gen
 }
 
 @test "augcls.mk: EPS and STEPS: a step is taken only while top-1 rises by more than EPS" {
