@@ -12,7 +12,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(imgcat imgsplit imgls imgpairs ssimpair meanreduce supgroup
 	ssimcls longtail idx2png classcount expfit quota thresh)
-command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed" >&2; exit 1; }
+# by its full name: a test may run a program with a PATH of its own
+valgrind=$(command -v valgrind) || { echo "valgrind.sh: valgrind is not installed" >&2; exit 1; }
 
 dir=$build/valgrind
 rm -rf "$dir"
@@ -29,7 +30,7 @@ for prog in "$build"/bin/*; do
 	cp "$prog" "$dir/real/$name"
 	cat >"$dir/bin/$name" <<SH
 #!/bin/sh
-exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
+exec "$valgrind" -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
 	--log-file="$dir/logs/$name.%p.log" "$dir/real/$name" "\$@"
 SH
 	chmod +x "$dir/bin/$name"

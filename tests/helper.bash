@@ -182,7 +182,7 @@ skip_if_address_space_tools() {
 	if grep -q __asan_init "$path"; then
 		skip "AddressSanitizer reserves more address space than the limit"
 	fi
-	if grep -q '^exec valgrind ' "$path"; then
+	if grep -q '^exec "[^"]*valgrind" ' "$path"; then
 		skip "valgrind reserves more address space than the limit"
 	fi
 }
