@@ -2,7 +2,8 @@
 # Installs the Debian packages simbal needs, and only those missing.
 # Run by `make deps` (and so by `make check` and `make demo`); `deps.sh fuzz`
 # (make fuzz) adds clang, its libFuzzer and OpenMP runtimes, `deps.sh
-# valgrind` (make valgrind) valgrind.
+# valgrind` (make valgrind) valgrind, `deps.sh bench` (make bench) the
+# peers it measures simbal against: PIL, scikit-image and PyTorch.
 set -eu
 pkgs="gcc make libc6-dev pkgconf libpng-dev zlib1g-dev libjpeg62-turbo-dev libopenblas-dev
 parallel rsync bats bats-assert bats-support mandoc gnuplot-nox netpbm
@@ -10,6 +11,7 @@ libjpeg-turbo-progs dataset-fashion-mnist"
 case ${1:-} in
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev libomp-dev" ;;
 valgrind) pkgs="$pkgs valgrind" ;;
+bench) pkgs="$pkgs python3-numpy python3-pil python3-skimage python3-torch" ;;
 esac
 missing=
 for p in $pkgs; do
