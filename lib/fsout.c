@@ -93,9 +93,16 @@ static FILE *afile_stream(struct afile *af, int fd)
  * sees, then leaves no temporary file behind.  It is named only when
  * complete (name_unnamed), through /proc, since linkat on the descriptor
  * itself needs a capability. */
+static bool unnamed_off;
+
+void afile_unnamed_disable(bool off)
+{
+	unnamed_off = off;
+}
+
 static int open_unnamed(const char *path)
 {
-	if (access("/proc/self/fd", X_OK) != 0)
+	if (unnamed_off || access("/proc/self/fd", X_OK) != 0)
 		return -1;
 	char *dcopy = xstrdup(path);
 	int fd = open(dirname(dcopy), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);

@@ -28,6 +28,9 @@ struct afile {
 FILE *afile_open(struct afile *af, const char *path);
 /* Flushes, closes and renames; dies on any error (nothing left behind). */
 void afile_commit(struct afile *af);
+/* Off: every afile is a named temporary file, as where the file system
+ * has no O_TMPFILE; for the tests of that way. */
+void afile_unnamed_disable(bool off);
 /* Dies as afile_open would if path could not be written (a directory, a
  * directory that does not exist or is not one, no permission), leaving
  * nothing behind: for programs that write their output only after long
