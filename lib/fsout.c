@@ -4,15 +4,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "cli.h"
 #include "mem.h"
+#include "rng.h"
 
 char *path_join(const char *dir, const char *name)
 {
@@ -88,11 +91,44 @@ static FILE *afile_stream(struct afile *af, int fd)
 	return fp;
 }
 
-/* An unnamed file (O_TMPFILE) in path's directory, or -1 where the file
- * system or kernel has none: a run killed by SIGKILL, which no handler
- * sees, then leaves no temporary file behind.  It is named only when
- * complete (name_unnamed), through /proc, since linkat on the descriptor
- * itself needs a capability. */
+/* Creating a temporary name and registering it for removal happen with
+ * the signals of cleanup held, so that no SIGINT between the two leaves
+ * the name behind. */
+static sigset_t hold_signals(void)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	return old;
+}
+
+static void release_signals(const sigset_t *old)
+{
+	int saved = errno;
+	sigprocmask(SIG_SETMASK, old, NULL);
+	errno = saved;
+}
+
+/* A new file of a temporary name beside af->path (mkstemp), registered for
+ * removal, with the mode a plain creat would give; -1 with errno on
+ * failure. */
+static int open_named(struct afile *af)
+{
+	af->tmp = temp_template(af->path);
+	sigset_t old = hold_signals();
+	int fd = mkstemp(af->tmp);
+	if (fd >= 0)
+		af->handle = cleanup_add(af->tmp, false);
+	release_signals(&old);
+	if (fd < 0)
+		return -1;
+	/* mkstemp makes the file 0600 */
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	return fd;
+}
+
 static bool unnamed_off;
 
 void afile_unnamed_disable(bool off)
@@ -100,13 +136,25 @@ void afile_unnamed_disable(bool off)
 	unnamed_off = off;
 }
 
+/* An unnamed file (O_TMPFILE) in path's directory, so that a run killed by
+ * SIGKILL, which no handler sees, leaves no temporary file behind; it is
+ * named only when complete (name_unnamed), through /proc, since linkat on
+ * the descriptor itself needs a capability.  -1 where the file system or
+ * kernel has none, and where the temporary name would be too long: that
+ * is refused now, by mkstemp, not after the work. */
 static int open_unnamed(const char *path)
 {
 	if (unnamed_off || access("/proc/self/fd", X_OK) != 0)
 		return -1;
-	char *dcopy = xstrdup(path);
-	int fd = open(dirname(dcopy), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	char *dcopy = xstrdup(path), *bcopy = xstrdup(path);
+	const char *dir = dirname(dcopy);
+	long name_max = pathconf(dir, _PC_NAME_MAX);
+	int fd = -1;
+	if (strlen(path) + 8 < PATH_MAX && name_max > 0 &&
+	    strlen(basename(bcopy)) + 8 <= (size_t)name_max)
+		fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
 	free(dcopy);
+	free(bcopy);
 	return fd;
 }
 
@@ -119,18 +167,20 @@ static void name_unnamed(struct afile *af)
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", af->fd);
 	af->tmp = temp_template(af->path);
 	char *suffix = af->tmp + strlen(af->tmp) - 6;
-	for (int tries = 0;; tries++) {
-		unsigned char r[6];
-		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-			die("%s: getrandom: %s", af->path, strerror(errno));
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct rng r;
+	rng_seed(&r, (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec, (uint64_t)getpid());
+	for (int tries = 0; af->handle < 0; tries++) {
 		for (int i = 0; i < 6; i++)
-			suffix[i] = chars[r[i] % (sizeof chars - 1)];
+			suffix[i] = chars[rng_below(&r, sizeof chars - 1)];
+		sigset_t old = hold_signals();
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, af->tmp, AT_SYMLINK_FOLLOW) == 0)
-			break;
-		if (errno != EEXIST || tries == 100)
+			af->handle = cleanup_add(af->tmp, false);
+		release_signals(&old);
+		if (af->handle < 0 && (errno != EEXIST || tries == 100))
 			die("%s: cannot create: %s", af->path, strerror(errno));
 	}
-	af->handle = cleanup_add(af->tmp, false);
 }
 
 FILE *afile_open(struct afile *af, const char *path)
@@ -139,11 +189,11 @@ FILE *afile_open(struct afile *af, const char *path)
 	bool exists = stat(path, &st) == 0;
 	if (exists && S_ISDIR(st.st_mode))
 		die("%s: is a directory", path);
+	af->tmp = NULL;
+	af->handle = -1;
+	af->unnamed = false;
 	if (exists && !S_ISREG(st.st_mode)) {
 		af->path = xstrdup(path);
-		af->tmp = NULL;
-		af->handle = -1;
-		af->unnamed = false;
 		int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 		if (fd < 0)
 			die("%s: %s", path, strerror(errno));
@@ -152,21 +202,10 @@ FILE *afile_open(struct afile *af, const char *path)
 	}
 	char *real = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : NULL;
 	af->path = real ? real : xstrdup(path);
-	af->tmp = NULL;
-	af->handle = -1;
 	int fd = open_unnamed(af->path);
 	af->unnamed = fd >= 0;
-	if (fd < 0) {
-		af->tmp = temp_template(af->path);
-		fd = mkstemp(af->tmp);
-		if (fd < 0)
-			die("%s: cannot create: %s", path, strerror(errno));
-		af->handle = cleanup_add(af->tmp, false);
-		/* mkstemp makes the file 0600; give it the mode a plain creat would. */
-		mode_t mask = umask(0);
-		umask(mask);
-		fchmod(fd, 0666 & ~mask);
-	}
+	if (fd < 0 && (fd = open_named(af)) < 0)
+		die("%s: cannot create: %s", path, strerror(errno));
 	af->fp = afile_stream(af, fd);
 	return af->fp;
 }
@@ -198,11 +237,14 @@ void afile_check(const char *path)
 	 * for its reader). */
 	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		return;
+	/* Named, so that a name the file system refuses is refused now. */
+	bool off = unnamed_off;
+	unnamed_off = true;
 	struct afile af;
 	afile_open(&af, path);
+	unnamed_off = off;
 	fclose(af.fp);
-	if (af.tmp)
-		unlink(af.tmp);
+	unlink(af.tmp);
 	cleanup_forget(af.handle);
 	free(af.tmp);
 	free(af.path);

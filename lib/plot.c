@@ -71,7 +71,7 @@ FILE *plot_begin(struct plot *p)
 {
 	/* A memory file rather than a pipe: gnuplot reads the whole script
 	 * from it while we only read its output, so neither side can block
-	 * the other, and no write can raise SIGPIPE. */
+	 * the other, and no write to gnuplot can raise SIGPIPE. */
 	int fd = memfd_create("gnuplot-script", MFD_CLOEXEC);
 	if (fd < 0 || !(p->gp = fdopen(fd, "w+")))
 		die("%s: %s", p->path, strerror(errno));

@@ -243,6 +243,21 @@ EOF
 	assert_equal "$stderr" "classcount: nodir/c.png: cannot create: No such file or directory"
 }
 
+@test "classcount: --plot under a name too long for a temporary beside it: refused before reading" {
+	fake_gnuplot
+	# 250 bytes: a valid name, but not with the 8 of the temporary name
+	local name
+	name=$(printf 'a%.0s' $(seq 246)).png
+	# input that would be another error, were it read
+	printf 'no tab\n' >bad.tsv
+	PATH="$PWD/fakebin:$PATH" run --separate-stderr classcount --plot "$name" bad.tsv
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "classcount: $name: cannot create: File name too long"
+	[ ! -e script.gp ]
+	[ "$(ls -A | grep -c '^\.')" -eq 0 ]
+}
+
 @test "classcount: --plot into a directory fails before reading or plotting" {
 	fake_gnuplot
 	make_manifest

@@ -255,24 +255,30 @@ make_noise_idx() {
 
 # ---- SIGKILL, which no handler sees ----
 
-@test "faults: SIGKILL while an output is open leaves no file, temporary or not" {
+@test "faults: SIGKILL while an output is open leaves the old file, no temporary one" {
 	fake_gnuplot
+	printf 'old\n' >c.png
 	mkfifo in
-	classcount --plot c.png <in &
-	local pid=$! open=
-	sleep 60 >in & # the writer that keeps the FIFO open
-	local writer=$!
+	# the writer that keeps the FIFO open, without bats's descriptor 3
+	sleep 60 >in 3>&- &
+	local writer=$! pid open=
+	classcount --plot c.png <in 3>&- &
+	pid=$!
 	# killed only once it holds the output open: a descriptor into this
 	# directory (the FIFO aside)
 	for _ in $(seq 100); do
 		open=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -F "$PWD/" | grep -vF "$PWD/in") && break
 		sleep 0.1
 	done
-	[ -n "$open" ]
-	kill -9 "$pid"
+	kill -9 "$pid" 2>/dev/null || true
 	kill "$writer"
 	wait "$pid" || true
-	assert_equal "$(listing)" "fakebin file in "
+	[ -n "$open" ]
+	# a file system without O_TMPFILE gets a named temporary file, which
+	# SIGKILL leaves: nothing this test can show there
+	[[ "$open" != *"/.c.png."* ]] || skip "no O_TMPFILE here: the output was a named temporary file"
+	assert_equal "$(listing)" "c.png fakebin file in "
+	assert_equal "$(cat c.png)" "old"
 }
 
 # ---- two runs writing the same output at once ----
