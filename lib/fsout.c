@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -267,42 +266,6 @@ static int dir_is_empty(const char *path)
 	return empty;
 }
 
-/* Whether name is one of staged_dir's temporary names for base:
- * ".BASE." and the 6 letters or digits of mkdtemp. */
-static bool is_staging_name(const char *name, const char *base)
-{
-	size_t n = strlen(base);
-	if (name[0] != '.' || strncmp(name + 1, base, n) != 0 || name[n + 1] != '.')
-		return false;
-	const char *x = name + n + 2;
-	return strlen(x) == 6 &&
-	       strspn(x, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == 6;
-}
-
-/* Removes the staging directories of base in dir that no run holds (each
- * run holds a lock on its own): those of runs killed by SIGKILL, which no
- * handler sees.  The caller holds dir's lock, under which runs create and
- * lock theirs, so that none is seen between the two. */
-static void sweep_stale(const char *dir, const char *base)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (!is_staging_name(e->d_name, base))
-			continue;
-		char *p = path_join(dir, e->d_name);
-		int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && remove_tree(p) == 0)
-			warn("%s: removed, the unfinished output of a run that was killed", p);
-		if (fd >= 0)
-			close(fd);
-		free(p);
-	}
-	closedir(d);
-}
-
 void staged_dir_begin(struct staged_dir *sd, const char *path)
 {
 	struct stat st;
@@ -321,25 +284,9 @@ void staged_dir_begin(struct staged_dir *sd, const char *path)
 	}
 	sd->path = xstrdup(path);
 	sd->tmp = temp_template(path);
-	char *dcopy = xstrdup(path), *bcopy = xstrdup(path);
-	const char *dir = dirname(dcopy);
-	int parent = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (parent >= 0 && flock(parent, LOCK_EX) == 0)
-		sweep_stale(dir, basename(bcopy));
-	free(dcopy);
-	free(bcopy);
-	sigset_t old = hold_signals();
-	if (!mkdtemp(sd->tmp)) {
-		release_signals(&old);
+	if (!mkdtemp(sd->tmp))
 		die("%s: cannot create a directory beside it: %s", path, strerror(errno));
-	}
 	sd->handle = cleanup_add(sd->tmp, true);
-	release_signals(&old);
-	sd->lock = open(sd->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sd->lock < 0 || flock(sd->lock, LOCK_EX) != 0)
-		die("%s: cannot lock: %s", sd->tmp, strerror(errno));
-	if (parent >= 0)
-		close(parent);
 	mode_t mask = umask(0);
 	umask(mask);
 	chmod(sd->tmp, 0777 & ~mask);
@@ -361,7 +308,6 @@ void staged_dir_commit(struct staged_dir *sd)
 	if (rename(sd->tmp, sd->path) != 0)
 		die("%s: cannot rename into place: %s", sd->path, strerror(errno));
 	cleanup_forget(sd->handle);
-	close(sd->lock);
 	free(sd->tmp);
 	free(sd->path);
 }

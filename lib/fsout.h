@@ -41,13 +41,10 @@ struct staged_dir {
 	char *path; /* the final directory */
 	char *tmp;  /* where the tree is built */
 	int handle;
-	int lock; /* tmp, locked (flock) while the tree is built */
 };
 
 /* path must not exist, or be an empty directory (not a symbolic link to
- * one: it could not be replaced); dies otherwise.  The staging
- * directories of path that no run holds, left by runs killed by SIGKILL,
- * are removed first, each with a warning. */
+ * one: it could not be replaced); dies otherwise. */
 void staged_dir_begin(struct staged_dir *sd, const char *path);
 /* Makes tmp/sub (one level, idempotent); returns its path (malloc'd). */
 char *staged_dir_subdir(struct staged_dir *sd, const char *sub);

@@ -281,38 +281,6 @@ make_noise_idx() {
 	assert_equal "$(cat c.png)" "old"
 }
 
-@test "faults: SIGKILL while a tree is built: the next run removes what it left, never a running one's" {
-	noise 8 8 >a.pgm
-	printf 'a.pgm\tc\n' >m.tsv
-	imgcat m.tsv >one.pam
-	mkfifo in
-	sleep 60 >in 3>&- &
-	local writer=$! pid staging=
-	imgsplit out in >/dev/null 3>&- &
-	pid=$!
-	for _ in $(seq 100); do
-		staging=$(ls -d .out.?????? 2>/dev/null) && break
-		sleep 0.1
-	done
-	[ -n "$staging" ]
-	# another run to the same name leaves a running one's staging alone
-	run --separate-stderr imgsplit out one.pam
-	assert_success
-	assert_equal "$stderr" ""
-	[ -d "$staging" ]
-	kill -9 "$pid"
-	kill "$writer"
-	wait "$pid" || true
-	[ -d "$staging" ]
-	# once its run is dead, the next run to that name removes it
-	rm -r out
-	run --separate-stderr imgsplit out one.pam
-	assert_success
-	assert_equal "$stderr" "imgsplit: warning: ./$staging: removed, the unfinished output of a run that was killed"
-	[ ! -e "$staging" ]
-	assert_equal "$(ls out/c)" "000000.png"
-}
-
 # ---- two runs writing the same output at once ----
 
 @test "faults: imgrid and classcount: two runs on the same file, one whole output" {
