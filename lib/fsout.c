@@ -144,7 +144,7 @@ void afile_unnamed_disable(bool off)
  * is refused now, by mkstemp, not after the work. */
 static int open_unnamed(const char *path)
 {
-	if (unnamed_off || access("/proc/self/fd", X_OK) != 0)
+	if (access("/proc/self/fd", X_OK) != 0)
 		return -1;
 	char *dcopy = xstrdup(path), *bcopy = xstrdup(path);
 	const char *dir = dirname(dcopy);
@@ -183,7 +183,8 @@ static void name_unnamed(struct afile *af)
 	}
 }
 
-FILE *afile_open(struct afile *af, const char *path)
+/* afile_open; an unnamed file only when allow_unnamed. */
+static FILE *open_afile(struct afile *af, const char *path, bool allow_unnamed)
 {
 	struct stat st;
 	bool exists = stat(path, &st) == 0;
@@ -202,12 +203,17 @@ FILE *afile_open(struct afile *af, const char *path)
 	}
 	char *real = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : NULL;
 	af->path = real ? real : xstrdup(path);
-	int fd = open_unnamed(af->path);
+	int fd = allow_unnamed ? open_unnamed(af->path) : -1;
 	af->unnamed = fd >= 0;
 	if (fd < 0 && (fd = open_named(af)) < 0)
 		die("%s: cannot create: %s", path, strerror(errno));
 	af->fp = afile_stream(af, fd);
 	return af->fp;
+}
+
+FILE *afile_open(struct afile *af, const char *path)
+{
+	return open_afile(af, path, !unnamed_off);
 }
 
 void afile_commit(struct afile *af)
@@ -238,11 +244,8 @@ void afile_check(const char *path)
 	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		return;
 	/* Named, so that a name the file system refuses is refused now. */
-	bool off = unnamed_off;
-	unnamed_off = true;
 	struct afile af;
-	afile_open(&af, path);
-	unnamed_off = off;
+	open_afile(&af, path, false);
 	fclose(af.fp);
 	unlink(af.tmp);
 	cleanup_forget(af.handle);
