@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 		die_usage("expected MODEL and TEST, got %d arguments", argc - optind);
 	/* refused before the evaluation, not after it */
 	if (confusion)
-		afile_check(confusion);
+		afile_check("--confusion", confusion);
 	nn_init(co.threads);
 	struct model m;
 	struct ckpt_meta meta;

@@ -436,9 +436,11 @@ int main(int argc, char **argv)
 			     .beta = 0.9999f, .seed = 1 };
 	parse_options(argc, argv, &o);
 	/* an output that cannot be written is refused before the training */
-	afile_check(o.output);
+	afile_check("--output", o.output);
 	if (o.best)
-		afile_check(o.best);
+		afile_check("--best", o.best);
+	if (o.log)
+		afile_check("--log", o.log);
 	nn_init(o.threads);
 	struct trainer t = { .o = &o, .best_top1 = -1 };
 	dataset_load(&t.train, o.train, 0, o.h, o.w, NULL, 0);

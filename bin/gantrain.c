@@ -733,8 +733,10 @@ int main(int argc, char **argv)
 		o.sheet = sheet;
 	}
 	/* outputs that cannot be written are refused before the training */
-	afile_check(o.output);
-	afile_check(o.sheet);
+	afile_check("--output", o.output);
+	afile_check("--sheet", o.sheet);
+	if (o.log)
+		afile_check("--log", o.log);
 	nn_init(o.threads);
 	struct trainer t = { .o = &o };
 	dataset_load(&t.data, o.train, 0, o.size, o.size, NULL, 0);

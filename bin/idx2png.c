@@ -190,6 +190,7 @@ int main(int argc, char **argv)
 	if (argc - optind != 3)
 		die_usage("expected IMAGES LABELS OUTDIR, got %d arguments", argc - optind);
 	const char *images = argv[optind], *labels = argv[optind + 1], *outdir = argv[optind + 2];
+	output_name_check("OUTDIR", outdir);
 	if (!manifest_safe(outdir))
 		die_usage("%s: a TAB or newline in OUTDIR cannot be written to a manifest", outdir);
 
@@ -213,6 +214,8 @@ int main(int argc, char **argv)
 	write_tree(&im, &sd);
 	staged_dir_commit(&sd);
 	print_manifest(&im, outdir);
+	stdout_flush(); /* the tree is removed again if its manifest is lost */
+	staged_dir_keep(&sd);
 	free(label_of);
 	for (int i = 0; i < NLABELS; i++)
 		free(names[i]);

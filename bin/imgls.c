@@ -54,7 +54,16 @@ static bool is_image(const char *path)
 static void check_name(const char *path)
 {
 	if (strpbrk(path, "\t\n"))
-		die("%s: name contains a TAB or newline; a manifest cannot hold it", path);
+		die("%s: name contains a TAB or newline; a manifest cannot hold it", visible(path));
+}
+
+/* A directory right below DIR: its name becomes the class of a manifest
+ * line, its last field. */
+static void check_class_name(const char *path, const char *name)
+{
+	const char *problem = class_name_problem(name);
+	if (problem)
+		die("%s: class name %s; a manifest cannot hold it", visible(path), problem);
 }
 
 /* A directory on the way down from DIR, to recognise a symbolic link that
@@ -91,6 +100,8 @@ static void visit(struct listing *L, char *path, const char *name, size_t cls,
 			L->loops++;
 		} else {
 			check_name(path);
+			if (cls == STRMAP_NONE)
+				check_class_name(path, name);
 			struct dir_id self = { st.st_dev, st.st_ino, parent };
 			/* The first level below DIR names the class. */
 			walk(L, path, cls != STRMAP_NONE ? cls : strmap_add(&L->classes, name), &self);

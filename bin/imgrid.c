@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fsout.h"
 #include "image.h"
 #include "pam.h"
 #include "sheet.h"
@@ -112,8 +113,8 @@ static const char *parse_options(int argc, char **argv, struct options *o)
 	}
 	if (argc - optind > 1)
 		die_usage("too many arguments: one input FILE at most");
-	if (o->out && !*o->out)
-		die_usage("--output: empty file name");
+	if (o->out)
+		output_name_check("--output", o->out);
 	return optind < argc ? argv[optind] : NULL;
 }
 

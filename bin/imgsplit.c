@@ -83,7 +83,7 @@ static void split_stream(struct split *s, struct pam_reader *pr)
 		if (!label)
 			die("%s: frame %ld: no '# label' (use --label)", pr->name, pr->frame);
 		if (class_name_problem(label))
-			die("%s: frame %ld: label '%s' %s", pr->name, pr->frame, label,
+			die("%s: frame %ld: label '%s' %s", pr->name, pr->frame, visible(label),
 			    class_name_problem(label));
 		write_frame(s, &im, label, pr->frame - 1);
 		img_free(&im);
@@ -128,8 +128,10 @@ int main(int argc, char **argv)
 	if (argc - optind < 1 || argc - optind > 2)
 		die_usage("expected DIR [FILE], got %d arguments", argc - optind);
 	if (s.default_label && class_name_problem(s.default_label))
-		die_usage("--label: '%s' %s", s.default_label, class_name_problem(s.default_label));
+		die_usage("--label: '%s' %s", visible(s.default_label),
+			  class_name_problem(s.default_label));
 	s.outdir = argv[optind];
+	output_name_check("DIR", s.outdir);
 	if (!manifest_safe(s.outdir))
 		die_usage("%s: a TAB or newline in DIR cannot be written to a manifest", s.outdir);
 	const char *input = argv[optind + 1];
@@ -141,6 +143,8 @@ int main(int argc, char **argv)
 	split_stream(&s, &pr);
 	staged_dir_commit(&s.sd);
 	copy_out(s.manifest);
+	stdout_flush(); /* the tree is removed again if its manifest is lost */
+	staged_dir_keep(&s.sd);
 	split_free(&s);
 	return 0;
 }

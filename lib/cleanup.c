@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 static struct pending {
 	char path[PATH_MAX];
 	bool used, is_dir;
+	bool recreate; /* an empty directory goes back where the tree was */
 } pending[MAX_PENDING];
 
 int cleanup_add(const char *path, bool is_dir)
@@ -32,6 +34,7 @@ int cleanup_add(const char *path, bool is_dir)
 		if (!pending[i].used) {
 			strcpy(pending[i].path, path);
 			pending[i].is_dir = is_dir;
+			pending[i].recreate = false;
 			pending[i].used = true;
 			return i;
 		}
@@ -44,6 +47,14 @@ void cleanup_forget(int handle)
 {
 	if (handle >= 0 && handle < MAX_PENDING)
 		pending[handle].used = false;
+}
+
+void cleanup_moved(int handle, const char *path, bool recreate)
+{
+	/* The path was accepted by cleanup_add in its temporary sibling's
+	 * longer form, so it fits. */
+	strcpy(pending[handle].path, path);
+	pending[handle].recreate = recreate;
 }
 
 /* Removes what dirfd holds, then closes it; our trees are shallow (a
@@ -94,9 +105,10 @@ void cleanup_run(void)
 		if (!pending[i].used)
 			continue;
 		pending[i].used = false;
-		if (pending[i].is_dir)
-			remove_tree(pending[i].path);
-		else
+		if (pending[i].is_dir) {
+			if (remove_tree(pending[i].path) == 0 && pending[i].recreate)
+				mkdir(pending[i].path, 0777);
+		} else
 			unlink(pending[i].path);
 	}
 	errno = saved;

@@ -14,6 +14,10 @@
 int cleanup_add(const char *path, bool is_dir);
 /* The path was renamed into place or removed already: keep it. */
 void cleanup_forget(int handle);
+/* The directory registered under handle was renamed to path: remove it
+ * there instead, and where it replaced an empty directory (recreate),
+ * leave an empty directory in its place.  Call with signals held. */
+void cleanup_moved(int handle, const char *path, bool recreate);
 /* Removes everything still registered. */
 void cleanup_run(void);
 void cleanup_install_signals(void);

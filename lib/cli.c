@@ -38,6 +38,13 @@ static void check_stdout(void)
 	}
 }
 
+void stdout_flush(void)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die("write error: %s", errno ? strerror(errno) : "unknown error");
+}
+
 void cli_init(int argc, char **argv)
 {
 	(void)argc;
@@ -119,6 +126,24 @@ void die_usage(const char *fmt, ...)
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
 	cleanup_run();
 	exit(EXIT_USAGE);
+}
+
+const char *visible(const char *s)
+{
+	static char buf[4 * 1024 + 4];
+	size_t at = 0;
+	for (; *s && at + 5 < sizeof buf; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *esc = c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : NULL;
+		if (esc)
+			at += (size_t)sprintf(buf + at, "%s", esc);
+		else if (c < 0x20 || c == 0x7f)
+			at += (size_t)sprintf(buf + at, "\\%03o", c);
+		else
+			buf[at++] = (char)c;
+	}
+	buf[at] = '\0';
+	return buf;
 }
 
 void warn(const char *fmt, ...)

@@ -183,9 +183,54 @@ static void name_unnamed(struct afile *af)
 	}
 }
 
+/* The contents of the symbolic link path (malloc'd), or NULL with errno. */
+static char *read_link(const char *path)
+{
+	for (size_t cap = 256;; cap *= 2) {
+		char *to = xmalloc(cap);
+		ssize_t n = readlink(path, to, cap);
+		if (n >= 0 && (size_t)n < cap) {
+			to[n] = '\0';
+			return to;
+		}
+		free(to);
+		if (n < 0)
+			return NULL;
+	}
+}
+
+/* Where writing through path lands (malloc'd): path itself, or the end of
+ * its chain of symbolic links, which need not exist yet: through a
+ * dangling link the file is created where the link points, as open(2)
+ * would, and the link stays.  (realpath refuses a dangling link.) */
+static char *link_end(const char *path)
+{
+	char *at = xstrdup(path);
+	for (int hops = 0; hops <= 40; hops++) { /* Linux's own limit */
+		struct stat st;
+		if (lstat(at, &st) != 0 || !S_ISLNK(st.st_mode))
+			return at;
+		char *to = read_link(at);
+		if (!to)
+			die("%s: %s", at, strerror(errno));
+		char *next = to;
+		if (to[0] != '/') {
+			char *dcopy = xstrdup(at);
+			next = path_join(dirname(dcopy), to);
+			free(dcopy);
+			free(to);
+		}
+		free(at);
+		at = next;
+	}
+	die("%s: %s", path, strerror(ELOOP));
+}
+
 /* afile_open; an unnamed file only when allow_unnamed. */
 static FILE *open_afile(struct afile *af, const char *path, bool allow_unnamed)
 {
+	if (!*path)
+		die("an empty file name cannot be written"); /* see output_name_check */
 	struct stat st;
 	bool exists = stat(path, &st) == 0;
 	if (exists && S_ISDIR(st.st_mode))
@@ -201,8 +246,7 @@ static FILE *open_afile(struct afile *af, const char *path, bool allow_unnamed)
 		af->fp = afile_stream(af, fd);
 		return af->fp;
 	}
-	char *real = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : NULL;
-	af->path = real ? real : xstrdup(path);
+	af->path = link_end(path);
 	int fd = allow_unnamed ? open_unnamed(af->path) : -1;
 	af->unnamed = fd >= 0;
 	if (fd < 0 && (fd = open_named(af)) < 0)
@@ -236,8 +280,15 @@ void afile_commit(struct afile *af)
 	af->fp = NULL;
 }
 
-void afile_check(const char *path)
+void output_name_check(const char *what, const char *path)
 {
+	if (!*path)
+		die_usage("%s: empty file name", what);
+}
+
+void afile_check(const char *what, const char *path)
+{
+	output_name_check(what, path);
 	struct stat st;
 	/* A device or FIFO is opened when written (opening a FIFO would wait
 	 * for its reader). */
@@ -305,11 +356,26 @@ char *staged_dir_subdir(struct staged_dir *sd, const char *sub)
 
 void staged_dir_commit(struct staged_dir *sd)
 {
+	sigset_t old = hold_signals();
 	/* An empty directory of that name was allowed; it is replaced. */
-	if (rmdir(sd->path) != 0 && errno != ENOENT)
+	bool replaced = rmdir(sd->path) == 0;
+	if (!replaced && errno != ENOENT) {
+		release_signals(&old);
 		die("%s: cannot replace: %s", sd->path, strerror(errno));
-	if (rename(sd->tmp, sd->path) != 0)
-		die("%s: cannot rename into place: %s", sd->path, strerror(errno));
+	}
+	if (rename(sd->tmp, sd->path) != 0) {
+		int why = errno;
+		if (replaced)
+			mkdir(sd->path, 0777);
+		release_signals(&old);
+		die("%s: cannot rename into place: %s", sd->path, strerror(why));
+	}
+	cleanup_moved(sd->handle, sd->path, replaced);
+	release_signals(&old);
+}
+
+void staged_dir_keep(struct staged_dir *sd)
+{
 	cleanup_forget(sd->handle);
 	free(sd->tmp);
 	free(sd->path);
@@ -325,6 +391,10 @@ const char *class_name_problem(const char *s)
 		return "contains '/'";
 	if (strpbrk(s, "\t\n"))
 		return "contains a TAB or newline";
+	/* what mkdir of the lines of a DOS text file makes; every manifest
+	 * reader refuses a line that ends so */
+	if (s[strlen(s) - 1] == '\r')
+		return "ends with a carriage return";
 	return NULL;
 }
 

@@ -22,7 +22,8 @@ struct afile {
 };
 
 /* Opens a temporary file beside path (beside the file a symbolic link
- * points to, so the link stays); dies with a clear error on failure.  A
+ * points to, so the link stays, also one that points to no file yet);
+ * dies with a clear error on failure.  A
  * path that names a device or a FIFO (/dev/stdout, a pipe) is written in
  * place, since there is nothing to rename. */
 FILE *afile_open(struct afile *af, const char *path);
@@ -31,11 +32,14 @@ void afile_commit(struct afile *af);
 /* Off: every afile is a named temporary file, as where the file system
  * has no O_TMPFILE; for the tests of that way. */
 void afile_unnamed_disable(bool off);
-/* Dies as afile_open would if path could not be written (a directory, a
- * directory that does not exist or is not one, no permission), leaving
- * nothing behind: for programs that write their output only after long
- * work, to refuse before it. */
-void afile_check(const char *path);
+/* An output named on the command line (what: the option or operand, for
+ * the message) must not be empty: bad usage, refused before any work. */
+void output_name_check(const char *what, const char *path);
+/* Dies as output_name_check does, then as afile_open would if path could
+ * not be written (a directory, a directory that does not exist or is not
+ * one, no permission), leaving nothing behind: for programs that write
+ * their output only after long work, to refuse before it. */
+void afile_check(const char *what, const char *path);
 
 struct staged_dir {
 	char *path; /* the final directory */
@@ -48,7 +52,11 @@ struct staged_dir {
 void staged_dir_begin(struct staged_dir *sd, const char *path);
 /* Makes tmp/sub (one level, idempotent); returns its path (malloc'd). */
 char *staged_dir_subdir(struct staged_dir *sd, const char *sub);
+/* Renames the tree into place; it is still removed on a failure (and an
+ * empty directory it replaced made again) until staged_dir_keep: a program
+ * keeps it once what describes it, the manifest, is written. */
 void staged_dir_commit(struct staged_dir *sd);
+void staged_dir_keep(struct staged_dir *sd);
 
 /* On a resumed run: keeps the lines of the log at path whose first field
  * (an epoch, a kimg) is at most upto, the file rewritten whole
@@ -56,7 +64,7 @@ void staged_dir_commit(struct staged_dir *sd);
 void log_trim(const char *path, double upto);
 
 /* Why s cannot be a class directory name (empty, starts with '.', has
- * '/', TAB or newline), or NULL when it can. */
+ * '/', TAB or newline, ends with a carriage return), or NULL when it can. */
 const char *class_name_problem(const char *s);
 /* Whether a path can be written as a manifest field (no TAB or newline). */
 bool manifest_safe(const char *path);

@@ -32,8 +32,7 @@ static void require_gnuplot(const char *option)
 
 void plot_open(struct plot *p, const char *option, const char *path)
 {
-	if (!*path)
-		die_usage("%s: empty file name", option);
+	output_name_check(option, path);
 	memset(p, 0, sizeof *p);
 	p->path = path;
 	require_gnuplot(option);

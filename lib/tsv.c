@@ -76,10 +76,23 @@ static void split(struct tsv_reader *r, char *line)
 	}
 }
 
+/* What some editors put at the start of a UTF-8 text file: it would
+ * otherwise become part of the first path. */
+static void skip_byte_order_mark(struct tsv_reader *r)
+{
+	static const char bom[] = "\xEF\xBB\xBF";
+	if (r->end - r->start < 3 || memcmp(r->buf + r->start, bom, 3) != 0)
+		return;
+	warn("%s:1: byte order mark (UTF-8 BOM) at the start ignored", r->name);
+	r->start += 3;
+}
+
 int tsv_next(struct tsv_reader *r)
 {
-	if (!r->buf)
+	if (!r->buf) {
 		fill(r);
+		skip_byte_order_mark(r);
+	}
 	char *line, *nl;
 	for (;;) {
 		line = r->buf + r->start;

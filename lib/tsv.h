@@ -2,9 +2,9 @@
  *
  * One record per line, fields separated by TAB.  The reader tracks the file
  * name and line number for error messages, accepts a missing final newline,
- * and rejects NUL bytes, lines ending in CR (DOS line endings) and lines
- * longer than max_line with a clear error
- * (exit 1).  Fields point into the reader's buffer (no copies) and are
+ * skips a UTF-8 byte order mark at the start with a warning, and rejects
+ * NUL bytes, lines ending in CR (DOS line endings) and lines longer than
+ * max_line with a clear error (exit 1).  Fields point into the reader's buffer (no copies) and are
  * NUL-terminated in place; they stay valid until the next tsv_next. */
 #ifndef SIMBAL_TSV_H
 #define SIMBAL_TSV_H

@@ -275,3 +275,15 @@ EOF
 	[ ! -e script.gp ]
 	assert_equal "$(ls -A out)" ""
 }
+
+@test "classcount: a UTF-8 byte order mark at the start is skipped with a warning" {
+	printf '\xef\xbb\xbfa.png\tcat\nb.png\tcat\nc.png\tdog\n' >bom.tsv
+	run --separate-stderr classcount bom.tsv
+	assert_success
+	assert_output "$(printf 'cat\t2\ndog\t1')"
+	assert_equal "$stderr" "classcount: warning: bom.tsv:1: byte order mark (UTF-8 BOM) at the start ignored"
+	# only at the start of the input: elsewhere it is part of the text
+	printf 'a.png\tcat\n\xef\xbb\xbfb.png\tcat\n' | classcount -f 1 >out.tsv 2>err
+	[ ! -s err ]
+	grep -q "$(printf '\xef\xbb\xbf')b.png" out.tsv
+}

@@ -198,9 +198,9 @@ make_noise_idx() {
 	run --separate-stderr clstrain "${TINY[@]}" -e 1 --val m.tsv --best nodir/b.ckpt -o m.ckpt none.tsv
 	assert_failure 1
 	[ "$stderr" = "clstrain: nodir/b.ckpt: cannot create: No such file or directory" ]
-	run --separate-stderr clstrain "${TINY[@]}" -e 1 --log file/log.tsv -o m.ckpt m.tsv
+	run --separate-stderr clstrain "${TINY[@]}" -e 1 --log file/log.tsv -o m.ckpt none.tsv
 	assert_failure 1
-	[ "$stderr" = "clstrain: file/log.tsv: Not a directory" ]
+	[ "$stderr" = "clstrain: file/log.tsv: cannot create: Not a directory" ]
 	[ "$(listing)" = "$before" ]
 }
 
@@ -247,9 +247,9 @@ make_noise_idx() {
 	run --separate-stderr gantrain "${G[@]}" --sheet nodir/s.png -o g.ckpt none.tsv
 	assert_failure 1
 	[ "$stderr" = "gantrain: nodir/s.png: cannot create: No such file or directory" ]
-	run --separate-stderr gantrain "${G[@]}" --log file/log.tsv -o g.ckpt m.tsv
+	run --separate-stderr gantrain "${G[@]}" --log file/log.tsv -o g.ckpt none.tsv
 	assert_failure 1
-	[ "$stderr" = "gantrain: file/log.tsv: Not a directory" ]
+	[ "$stderr" = "gantrain: file/log.tsv: cannot create: Not a directory" ]
 	[ "$(listing)" = "$before" ]
 }
 

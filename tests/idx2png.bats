@@ -466,6 +466,16 @@ assert_no_outdir() {
 	run --separate-stderr bash -c 'idx2png img.idx lab.idx O >/dev/full'
 	assert_failure 1
 	assert_regex "$stderr" '^idx2png: .*write error'
+	# the tree goes with its manifest, so that a re-run is not refused
+	assert_no_outdir
+	mkdir O
+	run bash -c 'idx2png img.idx lab.idx O >&-'
+	assert_failure 1
+	[ -d O ] && [ -z "$(ls -A O)" ]
+	assert_equal "$(ls -A | grep '^\.O')" ""
+	run idx2png img.idx lab.idx O
+	assert_success
+	assert_output "$(expected_manifest)"
 }
 
 @test "idx2png: Debian's Fashion-MNIST test set: 10 classes x 1000, same as imgls" {

@@ -184,6 +184,23 @@ mixed_manifest() {
 	assert_regex "$stderr" '^imgls: .*TAB'
 }
 
+@test "imgls: a class directory ending in a carriage return: exit 1, no manifest" {
+	# what mkdir of the lines of a DOS text file makes
+	make_tree T
+	mkdir "T/$(printf 'd\r')"
+	make_png "T/$(printf 'd\r')/1.png" 2 2
+	run --separate-stderr imgls T
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" 'imgls: T/d\r: class name ends with a carriage return; a manifest cannot hold it'
+	# deeper down, such a name is only part of a path, which readers take
+	rmdir "T/$(printf 'd\r')" 2>/dev/null || rm -r "T/$(printf 'd\r')"
+	mkdir "T/a/$(printf 'x\r')"
+	make_png "T/a/$(printf 'x\r')/1.png" 2 2
+	imgls T >m.tsv
+	classcount m.tsv
+}
+
 @test "imgls: a class directory with a TAB: exit 1" {
 	make_tree T
 	mkdir "T/c	d"

@@ -375,4 +375,36 @@ assert_no_dir() {
 	assert_failure 1
 	assert_equal "${#stderr_lines[@]}" 1
 	assert_regex "$stderr" '^imgsplit: .*write error'
+	# the tree goes with its manifest: a re-run is not refused
+	assert_no_dir
+	[ "$(ls -A | grep -c '^\.')" -eq 0 ]
+	run --separate-stderr bash -c 'imgsplit D s.pam >&-'
+	assert_failure 1
+	assert_no_dir
+	mkdir D
+	run bash -c 'imgsplit D s.pam >/dev/full'
+	assert_failure 1
+	[ -d D ] && [ -z "$(ls -A D)" ]
+	run imgsplit D s.pam
+	assert_success
+	assert_output "D/mine/000000.png	mine"
+}
+
+@test "imgsplit: an empty DIR name is bad usage, refused before reading" {
+	run --separate-stderr imgsplit '' /nonexistent.pam
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "imgsplit: DIR: empty file name"
+	[ -z "$(ls -A)" ]
+}
+
+@test "imgsplit: a label ending in a carriage return: exit 1, no DIR" {
+	make_png a.png 3 2
+	# imgcat's reader refuses such a line: the label is edited in
+	printf 'a.png\tB\n' >m.tsv
+	imgcat m.tsv | sed 's/^# label B$/# label B\r/' >s.pam
+	grep -qa "$(printf '# label B\r')" s.pam
+	run --separate-stderr imgsplit D s.pam
+	assert_failure 1
+	assert_equal "$stderr" "imgsplit: s.pam: frame 1: label 'B\\r' ends with a carriage return"
+	assert_no_dir
 }

@@ -84,3 +84,56 @@ setup() {
 	[ ! -e O ]
 	[ "$(ls -A | grep -c '^\.')" -eq 0 ]
 }
+
+@test "outputs: an empty output name is bad usage, refused before reading any input" {
+	rm -f m.tsv s.pam a.png
+	local cmd
+	while IFS= read -r cmd; do
+		run --separate-stderr bash -c "$cmd"
+		[ "$status" -eq 2 ] || fail "$cmd: exit $status: $stderr"
+		[[ "${stderr_lines[0]}" == *": empty file name" ]] || fail "$cmd: $stderr"
+		[ -z "$(ls -A)" ] || fail "$cmd: left $(ls -A)"
+	done <<'CMDS'
+clstrain -o '' none.tsv
+clstrain -o x.ckpt --best '' --val none.tsv none.tsv
+clstrain -o x.ckpt --log '' none.tsv
+gantrain -o '' none.tsv
+gantrain -o g.ckpt --sheet '' none.tsv
+gantrain -o g.ckpt --log '' none.tsv
+clseval --confusion '' none.ckpt none.tsv
+idx2png none.idx none.idx ''
+imgsplit '' none.pam
+imgrid -o '' none.pam
+classcount --plot '' none.tsv
+expfit --plot '' none.tsv
+CMDS
+}
+
+@test "outputs: through a dangling symbolic link the file is made where it points, the link stays" {
+	mkdir sub
+	ln -s sub/real.png link.png
+	run imgrid -o link.png s.pam
+	assert_success
+	[ -L link.png ]
+	[ "$(readlink link.png)" = sub/real.png ]
+	run bash -c 'pngtopam sub/real.png | pamfile'
+	assert_output --partial "10 by 8"
+	# a chain of links, the last dangling and relative to its own directory
+	ln -s ../sub/two.png sub/hop.png
+	ln -s sub/hop.png chain.png
+	imgrid -o chain.png s.pam
+	[ -L chain.png ] && [ -L sub/hop.png ] && [ -f sub/two.png ]
+	[ "$(ls -A | grep -c '^\.')" -eq 0 ]
+	[ "$(ls -A sub | grep -c '^\.')" -eq 0 ]
+	# a link to a directory that does not exist, and a loop: refused
+	ln -s nodir/x.png bad.png
+	run --separate-stderr imgrid -o bad.png s.pam
+	assert_failure 1
+	[ "$stderr" = "imgrid: bad.png: cannot create: No such file or directory" ]
+	ln -s loop1 loop2
+	ln -s loop2 loop1
+	run --separate-stderr imgrid -o loop1 s.pam
+	assert_failure 1
+	[ "$stderr" = "imgrid: loop1: Too many levels of symbolic links" ]
+	[ -L loop1 ] && [ -L loop2 ] && [ -L bad.png ]
+}
