@@ -19,7 +19,8 @@ seq 0 8 232 | tr '\n' ' ' >>"$tmp/gray.pgm"
 printf 'P3\n4 3\n255\n255 0 0 0 255 0 0 0 255 9 9 9\n1 2 3 4 5 6 7 8 9 10 11 12\n200 100 50 25 12 6 3 1 0 128 64 32\n' >"$tmp/rgb.ppm"
 
 # Images: PNG of each colour type, depth, palette, alpha and interlacing;
-# JPEG gray, colour and progressive; binary netpbm and PAM.
+# JPEG gray, colour, progressive and with restart markers; binary netpbm
+# and PAM.
 pnmtopng "$tmp/gray.pgm" >"$out/image/gray8.png"
 pnmtopng -interlace "$tmp/rgb.ppm" >"$out/image/rgb-interlaced.png"
 # (+1: values that 8 bits cannot hold, so that pnmtopng keeps 16.)
@@ -30,6 +31,8 @@ pnmtopng -force -alpha="$tmp/gray.pgm" "$tmp/gray.pgm" >"$out/image/gray-alpha.p
 cjpeg -quality 90 "$tmp/gray.pgm" >"$out/image/gray.jpg"
 cjpeg -quality 90 "$tmp/rgb.ppm" >"$out/image/rgb.jpg"
 cjpeg -progressive "$tmp/rgb.ppm" >"$out/image/progressive.jpg"
+# (a restart marker after each MCU)
+pamcat -lr "$tmp/gray.pgm" "$tmp/gray.pgm" "$tmp/gray.pgm" | cjpeg -restart 1b >"$out/image/restart.jpg"
 pnmtopnm <"$tmp/gray.pgm" >"$out/image/gray.pgm"
 pnmtopnm <"$tmp/rgb.ppm" >"$out/image/rgb.ppm"
 pamtopam <"$tmp/rgb.ppm" >"$out/image/rgb.pam"

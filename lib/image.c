@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "pam.h"
@@ -26,6 +27,22 @@ int img_check_size(long w, long h, char *err)
 		return -1;
 	}
 	return 0;
+}
+
+bool img_cannot_hold(FILE *fp, uint64_t unread, uint64_t need, long w, long h, char *err)
+{
+	struct stat st;
+	off_t at = ftello(fp);
+	if (at < 0 || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	uint64_t left = (st.st_size > at ? (uint64_t)(st.st_size - at) : 0) + unread;
+	if (left >= need)
+		return false;
+	snprintf(err, ERRLEN,
+		 "image of %ldx%ld pixels declared, more than its %llu bytes of data "
+		 "can hold (a truncated file, or a decompression bomb)",
+		 w, h, (unsigned long long)left);
+	return true;
 }
 
 int img_alloc(struct image *im, long w, long h, int c, int depth, char *err)

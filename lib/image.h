@@ -56,6 +56,13 @@ static inline void img_set(struct image *im, size_t i, unsigned v)
 int img_alloc(struct image *im, long w, long h, int c, int depth, char *err);
 void img_free(struct image *im);
 int img_check_size(long w, long h, char *err);
+/* Whether the rest of a regular file (the bytes after its read position,
+ * and the `unread` bytes a decoder holds in its buffer) is shorter than
+ * `need`, the fewest bytes that can code the W x H image its header
+ * declares: a truncated file, or a decompression bomb, which err then
+ * names.  Decoders ask before allocating the pixels.  A pipe or device is
+ * not measured (false). */
+bool img_cannot_hold(FILE *fp, uint64_t unread, uint64_t need, long w, long h, char *err);
 
 /* Decodes a PNG, JPEG or netpbm (PAM, PGM, PPM) file, chosen by its first
  * bytes, not its name. */

@@ -4,7 +4,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "image.h"
@@ -48,27 +47,13 @@ static void read_from_file(png_structp png, png_bytep data, size_t n)
 	png_error(png, ferror(fp) ? strerror(errno) : "truncated file");
 }
 
-/* Whether the rest of a regular file is too short to hold the pixels its
- * header declares, at deflate's best (1032 bytes out of 1 in), however
- * they are filtered: a truncated file, or a decompression bomb, refused
- * before the pixels are allocated.  A pipe is not measured. */
-static bool cannot_hold(FILE *fp, png_structp png, png_infop info, char *why)
+/* The fewest bytes that can code the pixels the header declares, at
+ * deflate's best (1032 bytes out of 1 in), however they are filtered, less
+ * 64 bytes of slack. */
+static uint64_t fewest_bytes(png_structp png, png_infop info)
 {
-	struct stat st;
-	off_t at = ftello(fp);
-	if (at < 0 || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
-		return false;
-	uint64_t left = st.st_size > at ? (uint64_t)(st.st_size - at) : 0;
-	uint64_t h = png_get_image_height(png, info);
-	uint64_t need = h * png_get_rowbytes(png, info);
-	if (need / 1032 <= left + 64)
-		return false;
-	snprintf(why, ERRLEN,
-		 "image of %lux%lu pixels declared, more than its %llu bytes of data "
-		 "can hold (a truncated file, or a decompression bomb)",
-		 (unsigned long)png_get_image_width(png, info), (unsigned long)h,
-		 (unsigned long long)left);
-	return true;
+	uint64_t best = (uint64_t)png_get_image_height(png, info) * png_get_rowbytes(png, info) / 1032;
+	return best > 64 ? best - 64 : 0;
 }
 
 int png_decode(FILE *fp, struct image *im, char *err)
@@ -98,7 +83,8 @@ int png_decode(FILE *fp, struct image *im, char *err)
 	int bit_depth = png_get_bit_depth(png, info);
 	int color = png_get_color_type(png, info);
 	char why[ERRLEN];
-	if (img_check_size((long)w, (long)h, why) || cannot_hold(fp, png, info, why)) {
+	if (img_check_size((long)w, (long)h, why) ||
+	    img_cannot_hold(fp, 0, fewest_bytes(png, info), (long)w, (long)h, why)) {
 		snprintf(err, ERRLEN, "%s", why);
 		png_destroy_read_struct(&png, &info, NULL);
 		return -1;

@@ -389,6 +389,41 @@ make_noise_idx() {
 	[ "$output" = "" ]
 }
 
+@test "faults: a JPEG declaring more pixels than its data can hold is refused before allocating them" {
+	# issue 16's two: a 28 x 28 baseline JPEG patched to declare 1000 x
+	# 1000, and a colour progressive one of about 1 KB declaring 16000 x
+	# 16000 (768 MB of pixels, and twice that of coefficients, to allocate)
+	pgmramp -diagonal 28 28 | cjpeg >grey.jpg
+	jpeg_declare grey.jpg 1000 1000
+	rgb3toppm <(noise 28 28) <(noise 28 28 2) <(noise 28 28) | cjpeg -progressive >bomb.jpg
+	jpeg_declare bomb.jpg 16000 16000
+	for f in grey bomb; do
+		printf '%s.jpg\tx\n' $f >m.tsv
+		run --separate-stderr small_memory imgcat m.tsv
+		assert_failure 1
+		[[ $stderr == "imgcat: m.tsv:1: $f.jpg: image of "*" pixels declared, more than its "*" bytes of data can hold (a truncated file, or a decompression bomb)" ]]
+		[ "$output" = "" ]
+	done
+	# what ssimpair scored 1 against itself
+	printf 'p\tgrey.jpg\tgrey.jpg\n' >p.tsv
+	run --separate-stderr small_memory ssimpair p.tsv
+	assert_failure 1
+	[[ $stderr == "ssimpair: p.tsv:1: grey.jpg: image of 1000x1000 pixels declared, more than its "*" bytes of data can hold (a truncated file, or a decompression bomb)" ]]
+	[ "$output" = "" ]
+	# The bound is what Huffman coding cannot go under, a bit a block: a
+	# progressive JPEG whose one scan codes the DC of its 32 x 32 blocks
+	# in 128 bytes (then EOI) decodes; declaring one row more is refused.
+	echo '0: 0 0 0 0;' >dc-only.scans
+	pgmmake 0.5 256 256 | cjpeg -grayscale | jpegtran -optimize -scans dc-only.scans >dc.jpg
+	printf 'dc.jpg\tx\n' >m.tsv
+	run cmp <(imgcat m.tsv | pamtopnm) <(djpeg -pnm dc.jpg)
+	assert_success
+	jpeg_declare dc.jpg 256 257
+	run --separate-stderr imgcat m.tsv
+	assert_failure 1
+	[ "$stderr" = "imgcat: m.tsv:1: dc.jpg: image of 256x257 pixels declared, more than its 130 bytes of data can hold (a truncated file, or a decompression bomb)" ]
+}
+
 @test "faults: an IDX header claiming 10^9 images is refused before allocating them" {
 	# 10^9 images of 28 x 28 and as many labels declared, a few bytes held
 	printf '\x00\x00\x08\x03\x3b\x9a\xca\x00\x00\x00\x00\x1c\x00\x00\x00\x1c' >img.idx

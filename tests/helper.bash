@@ -44,6 +44,34 @@ make_rgb_png() {
 	ppmrainbow -width="$w" -height="$h" red green blue 2>/dev/null | pnmtopng "$@" >"$out"
 }
 
+# The offset of JPEG $1's first marker segment of type $2 (a decimal byte:
+# 192 SOF0, 194 SOF2, 218 SOS), walking the segments from SOI; with $3, the
+# offset of the first marker $2 after byte $3 (an RSTn inside a scan, where
+# any other 0xff byte is followed by 0).
+jpeg_marker_at() {
+	od -An -v -tu1 "$1" | tr -s ' ' '\n' | grep . | awk -v m="$2" -v from="${3:--1}" '
+		{ b[n++] = $1 }
+		END {
+			if (from >= 0) {
+				for (i = from; i + 1 < n; i++)
+					if (b[i] == 255 && b[i + 1] == m) { print i; exit }
+				exit
+			}
+			for (i = 2; i + 3 < n && b[i] == 255; i += 2 + b[i + 2] * 256 + b[i + 3])
+				if (b[i + 1] == m) { print i; exit }
+		}'
+}
+
+# Patches the frame header (SOF0 or SOF2) of JPEG $1 to declare $2 x $3
+# pixels; the scans stay as they are.
+jpeg_declare() {
+	local f=$1 w=$2 h=$3 at
+	at=$(jpeg_marker_at "$f" 192)
+	[ -n "$at" ] || at=$(jpeg_marker_at "$f" 194)
+	printf "$(printf '\\x%02x' $((h >> 8)) $((h & 255)) $((w >> 8)) $((w & 255)))" |
+		dd of="$f" bs=1 seek=$((at + 5)) conv=notrunc 2>/dev/null
+}
+
 # A small ImageFolder tree under $1: classes a (3 images), b (2), c (1).
 make_tree() {
 	local d=$1

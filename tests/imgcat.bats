@@ -134,6 +134,26 @@ assert_decodes_like() {
 	assert_output "DEPTH 1"
 }
 
+@test "imgcat: JPEG of every kind decodes as djpeg decodes it" {
+	# sizes that fill no 8x8 block or MCU, and one of several MCUs
+	for size in 1x1 7x9 17x33 40x24; do
+		w=${size%x*} h=${size#*x}
+		pgmramp -lr "$w" "$h" >r.pgm
+		pgmramp -tb "$w" "$h" >g.pgm
+		pgmnoise -randomseed=1 "$w" "$h" >b.pgm
+		rgb3toppm r.pgm g.pgm b.pgm >c.ppm
+		# chroma 4:2:0 (the default), 4:2:2, 4:4:4; a restart marker
+		# after every MCU; optimized Huffman tables
+		for opts in "" -progressive -optimize "-restart 1b" "-progressive -restart 1b" \
+			"-sample 2x1" "-sample 1x1" "-progressive -sample 1x1"; do
+			cjpeg $opts c.ppm >c.jpg
+			assert_decodes_like c.jpg "djpeg -pnm c.jpg"
+			cjpeg -grayscale $opts b.pgm >b.jpg
+			assert_decodes_like b.jpg "djpeg -pnm b.jpg"
+		done
+	done
+}
+
 @test "imgcat: netpbm inputs (PAM, PGM, PPM, other maxvals rescaled)" {
 	pgmramp -diagonal 7 5 >g.pgm
 	ppmrainbow -width=7 -height=5 red blue 2>/dev/null >c.ppm
@@ -229,6 +249,50 @@ assert_decodes_like() {
 		[[ "$stderr" == "imgcat: m.tsv:1: $f: bad "* ]]
 		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 	done
+}
+
+# libjpeg warns, and fills in gray or zeros, where the data is corrupt.
+@test "imgcat: corrupt JPEG data is an error, not pixels guessed" {
+	pgmnoise -randomseed=1 64 64 | cjpeg >n.jpg
+	pgmnoise -randomseed=1 64 64 | cjpeg -progressive >p.jpg
+	# more blocks declared than the scan codes (not so many that the
+	# file cannot hold them), and fewer
+	cp n.jpg tall.jpg
+	jpeg_declare tall.jpg 64 256
+	cp p.jpg ptall.jpg
+	jpeg_declare ptall.jpg 64 256
+	cp n.jpg short.jpg
+	jpeg_declare short.jpg 64 32
+	# a restart marker out of sequence: RST5 where RST1 belongs
+	pgmnoise -randomseed=1 64 64 | cjpeg -restart 1 >rst.jpg
+	printf '\325' | dd of=rst.jpg bs=1 seek=$(($(jpeg_marker_at rst.jpg 209 0) + 1)) conv=notrunc 2>/dev/null
+	# 200 bytes of one bits (0xff, stuffed) amid the scan, which no Huffman
+	# code is: the decoder loses its way
+	cp n.jpg ones.jpg
+	printf '\377\000%.0s' $(seq 100) | dd of=ones.jpg bs=1 seek=1000 conv=notrunc 2>/dev/null
+	for f in tall ptall short rst ones; do
+		printf '%s.jpg\tx\n' $f >m.tsv
+		run --separate-stderr imgcat m.tsv
+		assert_failure 1
+		[ "$output" = "" ]
+		case $f in
+		tall | ptall) [ "$stderr" = "imgcat: m.tsv:1: $f.jpg: bad JPEG: Corrupt JPEG data: premature end of data segment" ] ;;
+		short) [[ $stderr == "imgcat: m.tsv:1: short.jpg: bad JPEG: Corrupt JPEG data: "*" extraneous bytes before marker 0xd9" ]] ;;
+		rst) [ "$stderr" = "imgcat: m.tsv:1: rst.jpg: bad JPEG: Corrupt JPEG data: found marker 0xd5 instead of RST1" ] ;;
+		ones) [[ $stderr == "imgcat: m.tsv:1: ones.jpg: bad JPEG: Corrupt JPEG data: "* ]] ;;
+		esac
+	done
+}
+
+@test "imgcat: arithmetic-coded JPEG is refused, its size cannot be bounded" {
+	pgmramp -diagonal 16 12 | cjpeg -arithmetic >a.jpg
+	printf 'a.jpg\tx\n' >m.tsv
+	run --separate-stderr imgcat m.tsv
+	assert_failure 1
+	[ "$stderr" = "imgcat: m.tsv:1: a.jpg: arithmetic-coded JPEG is not supported" ]
+	# what the man page suggests: jpegtran recodes it with Huffman codes
+	jpegtran a.jpg >h.jpg
+	assert_decodes_like h.jpg "djpeg -pnm a.jpg"
 }
 
 @test "imgcat: garbage PAM header" {
