@@ -23,8 +23,10 @@ done
 diagnose() {
 	mandoc -T lint -W warning "$1" 2>&1
 	groff -mandoc -ww -z -Tutf8 "$1" 2>&1
-	LC_ALL=C.UTF-8 man -l "$1" 2>&1 >/dev/null
-	LC_ALL=C man -l "$1" 2>&1 >/dev/null
+	# 80 columns whatever the terminal's: groff 1.22.4 loops forever on a
+	# page header wider than the line (simbal(7) below 46 columns)
+	{ MANWIDTH=80 LC_ALL=C.UTF-8 man -l "$1" >/dev/null; } 2>&1
+	{ MANWIDTH=80 LC_ALL=C man -l "$1" >/dev/null; } 2>&1
 	LC_ALL=C grep -n '[^	 -~]' "$1" | sed 's/^\([0-9]*\):.*/line \1: a character outside ASCII/'
 }
 

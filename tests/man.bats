@@ -50,6 +50,13 @@ EOF
 	assert_output "manlint: u.1: line 9: a character outside ASCII"
 }
 
+@test "man: expfit(1) as man shows it names both its references" {
+	run bash -c "MANWIDTH=80 man -l '$TOP/man/man1/expfit.1' 2>/dev/null | col -b"
+	assert_success
+	assert_output --partial "Chenqi Guo"
+	assert_output --partial "Donald W. Marquardt, \"An Algorithm for Least-Squares Estimation of"
+}
+
 @test "man: every program has a section 1 page, every section 1 page a program" {
 	local p
 	cd "$BATS_TEST_TMPDIR"
