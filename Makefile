@@ -134,9 +134,10 @@ fuzz:
 	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
 	@scripts/fuzz.sh build/libfuzzer $(FUZZ_SECONDS)
 
+# -Werror builds, and the man pages as mandoc, groff and man -l read them.
 lint:
 	$(MAKE) --no-print-directory BUILD=build/lint CFLAGS='-O2 -Werror' all unit fuzz-bins
-	mandoc -T lint -W warning $(MANPAGES)
+	scripts/manlint.sh $(MANPAGES)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -615,7 +615,7 @@ static void resume(struct trainer *t, struct options *o, const struct arch *a, l
 	char err[ERRLEN];
 	struct ckpt_part parts[] = { { "", &t->ema, NULL }, { "G.", &t->g, &t->og },
 				     { "D.", &t->d, &t->od } };
-	if (ckpt_load_parts(t->o->output, parts, 3, &meta, err))
+	if (ckpt_load_parts(t->o->output, MODEL_GENERATOR, parts, 3, &meta, err))
 		die("%s", err);
 	struct arch da = discriminator_arch(a);
 	if (!same_arch(&t->ema.arch, a) || !same_arch(&t->g.arch, a) || !same_arch(&t->d.arch, &da))

@@ -36,7 +36,8 @@ struct listing {
 	size_t n, cap;
 	size_t skipped; /* regular files that are not images */
 	size_t broken;  /* symbolic links that lead nowhere */
-	size_t loops;   /* symbolic links back to a directory above them */
+	size_t loops;   /* symbolic links back to a directory above them, or
+			 * through links back to themselves */
 	size_t stray;   /* images directly in DIR, outside any class */
 };
 
@@ -66,8 +67,8 @@ static void check_class_name(const char *path, const char *name)
 		die("%s: class name %s; a manifest cannot hold it", visible(path), problem);
 }
 
-/* A directory on the way down from DIR, to recognise a symbolic link that
- * leads back up (find -L does the same). */
+/* A directory on the way down from / through DIR, to recognise a
+ * symbolic link that leads back up (find -L does the same). */
 struct dir_id {
 	dev_t dev;
 	ino_t ino;
@@ -82,6 +83,38 @@ static bool is_ancestor(const struct dir_id *d, const struct stat *st)
 	return false;
 }
 
+/* The chain of top (st) and every directory above it up to /: a link to
+ * any of them leads back into the tree, a link to / included.  Stops where
+ * a directory above cannot be read (its .. cannot be looked up). */
+static struct dir_id *dir_and_above(const char *top, const struct stat *st)
+{
+	struct dir_id *self = xmalloc(sizeof *self), *last = self;
+	*self = (struct dir_id){ st->st_dev, st->st_ino, NULL };
+	char *path = path_join(top, "..");
+	struct stat up;
+	/* at /, .. is / itself */
+	while (stat(path, &up) == 0 && !(up.st_dev == last->dev && up.st_ino == last->ino)) {
+		struct dir_id *d = xmalloc(sizeof *d);
+		*d = (struct dir_id){ up.st_dev, up.st_ino, NULL };
+		last->up = d;
+		last = d;
+		char *next = path_join(path, "..");
+		free(path);
+		path = next;
+	}
+	free(path);
+	return self;
+}
+
+static void dir_ids_free(struct dir_id *d)
+{
+	while (d) {
+		struct dir_id *up = (struct dir_id *)d->up;
+		free(d);
+		d = up;
+	}
+}
+
 static void walk(struct listing *L, const char *dir, size_t cls, const struct dir_id *self);
 
 /* One directory entry; takes ownership of path.  cls: the class of
@@ -91,10 +124,15 @@ static void visit(struct listing *L, char *path, const char *name, size_t cls,
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
+		int error = errno;
 		struct stat link;
 		if (lstat(path, &link) != 0 || !S_ISLNK(link.st_mode))
-			die("%s: %s", path, strerror(errno));
-		L->broken++;
+			die("%s: %s", path, strerror(error));
+		/* ELOOP: links leading through links back to themselves */
+		if (error == ELOOP)
+			L->loops++;
+		else
+			L->broken++;
 	} else if (S_ISDIR(st.st_mode)) {
 		if (is_ancestor(parent, &st)) {
 			L->loops++;
@@ -168,16 +206,17 @@ int main(int argc, char **argv)
 		die("%s: not a directory", top);
 
 	struct listing L = { 0 };
-	struct dir_id root = { st.st_dev, st.st_ino, NULL };
-	walk(&L, top, STRMAP_NONE, &root);
+	struct dir_id *root = dir_and_above(top, &st);
+	walk(&L, top, STRMAP_NONE, root);
+	dir_ids_free(root);
 	if (L.skipped)
 		warn("skipped %zu non-image file%s (not PNG, JPEG or netpbm)", L.skipped,
 		     L.skipped == 1 ? "" : "s");
 	if (L.broken)
 		warn("skipped %zu broken symbolic link%s", L.broken, L.broken == 1 ? "" : "s");
 	if (L.loops)
-		warn("skipped %zu symbolic link%s back to a directory above", L.loops,
-		     L.loops == 1 ? "" : "s");
+		warn("skipped %zu symbolic link loop%s (a link back to a directory above it, or through links to itself)",
+		     L.loops, L.loops == 1 ? "" : "s");
 	if (L.stray)
 		warn("skipped %zu image%s directly in %s, outside any class directory", L.stray,
 		     L.stray == 1 ? "" : "s", top);

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct model m;
 	struct optim o;
 	struct ckpt_meta meta;
-	if (ckpt_load(path, &m, &o, &meta, err) == 0) {
+	if (ckpt_load(path, MODEL_CLASSIFIER, &m, &o, &meta, err) == 0) {
 		optim_free(&o);
 		model_free(&m);
 		ckpt_meta_free(&meta);

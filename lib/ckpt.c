@@ -228,11 +228,16 @@ static int read_all(const char *path, unsigned char **data, size_t *n, char *err
 	size_t cap = 0;
 	*data = NULL;
 	*n = 0;
-	/* Not a checkpoint: said before reading the rest (it may not end). */
+	/* Not a checkpoint: said before reading the rest (it may not end);
+	 * a directory opens, and fails here with EISDIR. */
 	char magic[8];
 	if (fread(magic, 1, 8, fp) != 8 || memcmp(magic, MAGIC, 8) != 0) {
+		int bad = ferror(fp), error = errno;
 		fclose(fp);
-		snprintf(err, ERRLEN, "%.400s: not a simbal checkpoint", path);
+		if (bad)
+			snprintf(err, ERRLEN, "%.400s: read error: %s", path, strerror(error));
+		else
+			snprintf(err, ERRLEN, "%.400s: not a simbal checkpoint", path);
 		return -1;
 	}
 	grow_array(data, &cap, 65536, 1);
@@ -245,10 +250,10 @@ static int read_all(const char *path, unsigned char **data, size_t *n, char *err
 		if (got == 0)
 			break;
 	}
-	int bad = ferror(fp);
+	int bad = ferror(fp), error = errno;
 	fclose(fp);
 	if (bad) {
-		snprintf(err, ERRLEN, "%.400s: read error", path);
+		snprintf(err, ERRLEN, "%.400s: read error: %s", path, strerror(error));
 		return -1;
 	}
 	return 0;
@@ -637,8 +642,35 @@ static int check_parts(const struct header *h, char *why)
 	return 0;
 }
 
-static int parse(const unsigned char *p, size_t size, struct ckpt_part *parts, int nparts,
-		 struct ckpt_meta *meta, struct header *h, char *why)
+/* What a checkpoint whose first model is of a kind is called, and which
+ * program writes it. */
+static const struct {
+	const char *noun, *writer;
+} kinds[] = {
+	[MODEL_CLASSIFIER] = { "classifier", "clstrain" },
+	[MODEL_GENERATOR] = { "GAN", "gantrain" },
+	[MODEL_DISCRIMINATOR] = { "discriminator", NULL },
+};
+
+/* A file of another kind than wanted is named as such: its parts and
+ * optimizer would otherwise be reported missing, which says less. */
+static int check_kind(const struct arch *first, enum model_kind want, char *why)
+{
+	if (!model_known(first->name))
+		return 0; /* model_build names it */
+	enum model_kind is = model_kind(first->name);
+	if (is == want)
+		return 0;
+	int n = snprintf(why, ERRLEN, "is a %s checkpoint, not a %s's", kinds[is].noun,
+			 kinds[want].noun);
+	if (kinds[is].writer)
+		snprintf(why + n, ERRLEN - (size_t)n, " (made by %s)", kinds[is].writer);
+	return -1;
+}
+
+static int parse(const unsigned char *p, size_t size, enum model_kind kind,
+		 struct ckpt_part *parts, int nparts, struct ckpt_meta *meta, struct header *h,
+		 char *why)
 {
 	struct cursor c = { .p = p, .n = size - 4 };
 	const unsigned char *magic = get(&c, 8);
@@ -655,7 +687,7 @@ static int parse(const unsigned char *p, size_t size, struct ckpt_part *parts, i
 	}
 	split_header(text, (size_t)hlen, h);
 	struct arch first;
-	if (check_parts(h, why) || read_arch(h, "", &first, why) ||
+	if (check_parts(h, why) || read_arch(h, "", &first, why) || check_kind(&first, kind, why) ||
 	    read_meta(h, first.classes, meta, why))
 		return -1;
 	size_t left = (c.n - c.at) / 4;
@@ -672,7 +704,7 @@ static int parse(const unsigned char *p, size_t size, struct ckpt_part *parts, i
 	return rc;
 }
 
-int ckpt_load_parts(const char *path, struct ckpt_part *parts, int nparts,
+int ckpt_load_parts(const char *path, enum model_kind kind, struct ckpt_part *parts, int nparts,
 		    struct ckpt_meta *meta, char *err)
 {
 	unsigned char *data;
@@ -698,7 +730,7 @@ int ckpt_load_parts(const char *path, struct ckpt_part *parts, int nparts,
 		if (stored != crc32_z(crc32(0, NULL, 0), data, size - 4))
 			snprintf(why, ERRLEN, "it is corrupted or truncated (its CRC does not match)");
 		else
-			rc = parse(data, size, parts, nparts, meta, &h, why);
+			rc = parse(data, size, kind, parts, nparts, meta, &h, why);
 	}
 	if (rc) {
 		snprintf(err, ERRLEN, "%.200s: %.300s", path, why);
@@ -716,11 +748,11 @@ int ckpt_load_parts(const char *path, struct ckpt_part *parts, int nparts,
 	return rc;
 }
 
-int ckpt_load(const char *path, struct model *m, struct optim *o, struct ckpt_meta *meta,
-	      char *err)
+int ckpt_load(const char *path, enum model_kind kind, struct model *m, struct optim *o,
+	      struct ckpt_meta *meta, char *err)
 {
 	struct ckpt_part part = { "", m, o };
-	return ckpt_load_parts(path, &part, 1, meta, err);
+	return ckpt_load_parts(path, kind, &part, 1, meta, err);
 }
 
 void ckpt_meta_free(struct ckpt_meta *meta)

@@ -39,16 +39,20 @@ void ckpt_save_parts(const char *path, const struct ckpt_part *parts, int nparts
 /* Reads the parts named (by prefix; the first one ""; CKPT_MAX_PARTS at
  * most) into models built
  * from their architectures (and optimizers where o is not NULL); the
- * file's other parts are passed over; -1 with err as ckpt_load. */
-int ckpt_load_parts(const char *path, struct ckpt_part *parts, int nparts,
+ * file's other parts are passed over; kind: the first part's; -1 with err
+ * as ckpt_load. */
+int ckpt_load_parts(const char *path, enum model_kind kind, struct ckpt_part *parts, int nparts,
 		    struct ckpt_meta *meta, char *err);
 
 /* Reads path into a model built from its architecture (and into o when o
  * is not NULL: its kind, hyper-parameters and state); -1 with err for a
- * file that is not a checkpoint, truncated, corrupted, or inconsistent.
+ * file that is not a checkpoint, truncated, corrupted, or inconsistent,
+ * or whose (first) model is not of kind: "is a classifier checkpoint, not
+ * a GAN's (made by clstrain)", said before its parts and tensors are
+ * checked.
  * meta's strings are allocated; ckpt_meta_free releases them. */
-int ckpt_load(const char *path, struct model *m, struct optim *o, struct ckpt_meta *meta,
-	      char *err);
+int ckpt_load(const char *path, enum model_kind kind, struct model *m, struct optim *o,
+	      struct ckpt_meta *meta, char *err);
 void ckpt_meta_free(struct ckpt_meta *meta);
 
 /* The c comma-separated finite numbers after "key<TAB>" at the start of a

@@ -199,10 +199,8 @@ void classifier_load(const char *path, struct model *m, struct optim *o, struct 
 		     struct norm *nm)
 {
 	char err[ERRLEN];
-	if (ckpt_load(path, m, o, meta, err))
+	if (ckpt_load(path, MODEL_CLASSIFIER, m, o, meta, err))
 		die("%s", err);
-	if (model_kind(m->arch.name) != MODEL_CLASSIFIER)
-		die("%s: a %s checkpoint, not a classifier's", path, m->arch.name);
 	if (norm_parse(meta->extra, m->arch.channels, nm))
 		die("%s: its header lacks the input normalisation", path);
 }

@@ -109,11 +109,8 @@ void gan_aug_backward(const struct gan_aug *a, int n, int c, int h, int w, const
 void gan_load_sampler(const char *path, struct model *g, struct ckpt_meta *meta, float *lambda)
 {
 	char err[ERRLEN];
-	if (ckpt_load(path, g, NULL, meta, err))
+	if (ckpt_load(path, MODEL_GENERATOR, g, NULL, meta, err))
 		die("%s", err);
-	if (model_kind(g->arch.name) != MODEL_GENERATOR)
-		die("%s: a %s checkpoint, not a generator's (gantrain writes those)", path,
-		    g->arch.name);
 	if (ckpt_extra_numbers(meta->extra, "lambda", 1, lambda) || !(*lambda >= 0 && *lambda <= 1))
 		die("%s: its header lacks the weight of the conditioning (lambda)", path);
 }

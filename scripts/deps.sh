@@ -6,7 +6,7 @@
 # peers it measures simbal against: PIL, scikit-image and PyTorch.
 set -eu
 pkgs="gcc make libc6-dev pkgconf libpng-dev zlib1g-dev libjpeg62-turbo-dev libopenblas-dev
-parallel rsync bats bats-assert bats-support mandoc gnuplot-nox netpbm
+parallel rsync bats bats-assert bats-support mandoc groff-base man-db gnuplot-nox netpbm
 libjpeg-turbo-progs dataset-fashion-mnist"
 case ${1:-} in
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev libomp-dev" ;;

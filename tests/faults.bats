@@ -442,3 +442,43 @@ make_noise_idx() {
 		[ "$(listing)" = "$before" ]
 	done
 }
+
+# ---- inputs that are not what the program reads ----
+
+# The command after MSG fails with exit 1 and MSG, its one line on stderr,
+# within a minute (no hang).
+refused_with() {
+	local msg=$1
+	shift
+	run --separate-stderr timeout 60 "$@"
+	assert_failure 1
+	[ "$stderr" = "$msg" ]
+}
+
+@test "faults: a directory, or a checkpoint of the other kind, is named as such by every checkpoint reader" {
+	make_cls_set 4
+	clstrain "${TINY[@]}" -e 1 -o cls.ckpt m.tsv
+	gantrain --size 12 --width-mult 0.5 --batch 16 --kimg 0.016 -q -o gan.ckpt m.tsv
+	mkdir dir.ckpt
+	local dir="dir.ckpt: read error: Is a directory"
+	local cls="cls.ckpt: is a classifier checkpoint, not a GAN's (made by clstrain)"
+	local gan="gan.ckpt: is a GAN checkpoint, not a classifier's (made by gantrain)"
+	local gt=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.032 -q)
+	for prog in clseval clsprob clsfeat; do
+		refused_with "$prog: $dir" "$prog" dir.ckpt m.tsv
+		refused_with "$prog: $gan" "$prog" gan.ckpt m.tsv
+	done
+	refused_with "fid: $dir" fid -m dir.ckpt m.tsv m.tsv
+	refused_with "fid: $gan" fid -m gan.ckpt m.tsv m.tsv
+	refused_with "gansample: $dir" gansample -c Bag dir.ckpt
+	refused_with "gansample: $cls" gansample -c Bag cls.ckpt
+	refused_with "gantrain: $dir" gantrain "${gt[@]}" --fid-model dir.ckpt --log l.tsv -o g.ckpt m.tsv
+	refused_with "gantrain: $gan" gantrain "${gt[@]}" --fid-model gan.ckpt --log l.tsv -o g.ckpt m.tsv
+	# --resume: -o is an output as well, checked as one first
+	refused_with "gantrain: dir.ckpt: is a directory" gantrain "${gt[@]}" --resume -o dir.ckpt m.tsv
+	refused_with "clstrain: dir.ckpt: is a directory" clstrain "${TINY[@]}" -e 2 --resume -o dir.ckpt m.tsv
+	cp gan.ckpt resume.ckpt
+	refused_with "clstrain: resume.ckpt: ${gan#gan.ckpt: }" clstrain "${TINY[@]}" -e 2 --resume -o resume.ckpt m.tsv
+	cmp gan.ckpt resume.ckpt
+	[ ! -e g.ckpt ] && [ ! -e l.tsv ]
+}

@@ -128,10 +128,10 @@ setup() {
 	clstrain "${TINY[@]}" -e 1 -o cls.ckpt m.tsv
 	run --separate-stderr gansample -c Bag cls.ckpt
 	assert_failure 1
-	[ "$stderr" = "gansample: cls.ckpt: a resnet20 checkpoint, not a generator's (gantrain writes those)" ]
+	[ "$stderr" = "gansample: cls.ckpt: is a classifier checkpoint, not a GAN's (made by clstrain)" ]
 	run --separate-stderr clsprob g.ckpt m.tsv
 	assert_failure 1
-	[ "$stderr" = "clsprob: g.ckpt: a cgan-g checkpoint, not a classifier's" ]
+	[ "$stderr" = "clsprob: g.ckpt: is a GAN checkpoint, not a classifier's (made by gantrain)" ]
 	run --separate-stderr gansample -c Bag missing.ckpt
 	assert_failure 1
 	[ "$stderr" = "gansample: missing.ckpt: No such file or directory" ]

@@ -169,7 +169,7 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	cp cls.ckpt x.ckpt
 	run --separate-stderr gantrain "${GTINY[@]}" --resume -o x.ckpt m.tsv
 	assert_failure 1
-	[ "$stderr" = "gantrain: x.ckpt: it holds no part G. (not a checkpoint of that kind)" ]
+	[ "$stderr" = "gantrain: x.ckpt: is a classifier checkpoint, not a GAN's (made by clstrain)" ]
 	cmp cls.ckpt x.ckpt
 	# A loss that is not a number stops the run: the last number of the
 	# checkpoint (Adam's second moment of the discriminator's last class

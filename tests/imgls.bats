@@ -229,6 +229,22 @@ mixed_manifest() {
 	run --separate-stderr imgls t
 	assert_success
 	assert_output "$(printf 't/a/1.png\ta')"
-	[ "${stderr_lines[0]}" = "imgls: warning: skipped 2 broken symbolic links" ]
-	[ "${stderr_lines[1]}" = "imgls: warning: skipped 2 symbolic links back to a directory above" ]
+	[ "${stderr_lines[0]}" = "imgls: warning: skipped 1 broken symbolic link" ]
+	[ "${stderr_lines[1]}" = "imgls: warning: skipped 3 symbolic link loops (a link back to a directory above it, or through links to itself)" ]
+}
+
+@test "imgls: a link to a directory above DIR, / say, is a loop: nothing outside DIR is walked" {
+	mkdir -p above/t/a
+	cd above
+	make_png t/a/1.png 4 3
+	make_png outside.png 4 3
+	ln -s / t/a/root
+	ln -s "$PWD" t/a/here
+	ln -s ../../.. t/a/up
+	ln -s one t/a/two
+	ln -s two t/a/one
+	run --separate-stderr timeout 60 imgls t
+	assert_success
+	assert_output "$(printf 't/a/1.png\ta')"
+	[ "$stderr" = "imgls: warning: skipped 5 symbolic link loops (a link back to a directory above it, or through links to itself)" ]
 }

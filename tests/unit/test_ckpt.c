@@ -51,7 +51,7 @@ static void reads_back_what_was_written(void)
 	struct ckpt_meta meta;
 	char err[ERRLEN];
 	make_checkpoint("a.ckpt", &m, &o);
-	if (ckpt_load(path_of("a.ckpt"), &back, &ob, &meta, err)) {
+	if (ckpt_load(path_of("a.ckpt"), MODEL_CLASSIFIER, &back, &ob, &meta, err)) {
 		unit_fail(__FILE__, __LINE__, err);
 		return;
 	}
@@ -67,7 +67,7 @@ static void reads_back_what_was_written(void)
 	optim_free(&ob);
 	model_free(&back);
 	/* Without the optimizer: the model alone. */
-	CHECK(ckpt_load(path_of("a.ckpt"), &back, NULL, &meta, err) == 0);
+	CHECK(ckpt_load(path_of("a.ckpt"), MODEL_CLASSIFIER, &back, NULL, &meta, err) == 0);
 	CHECK(memcmp(back.p, m.p, m.size * sizeof *m.p) == 0);
 	ckpt_meta_free(&meta);
 	model_free(&back);
@@ -109,7 +109,7 @@ static int refused(const char *name, const char *want)
 	struct optim o;
 	struct ckpt_meta meta;
 	char err[ERRLEN];
-	if (ckpt_load(path_of(name), &m, &o, &meta, err) == 0) {
+	if (ckpt_load(path_of(name), MODEL_CLASSIFIER, &m, &o, &meta, err) == 0) {
 		printf("# %s loaded\n", name);
 		return 1;
 	}
@@ -145,7 +145,7 @@ static void several_parts(void)
 	ckpt_save_parts(path_of("gan.ckpt"), parts, 3, &meta);
 	struct ckpt_part want[] = { { "", &back[0], NULL }, { "G.", &back[1], &oback[0] },
 				    { "D.", &back[2], &oback[1] } };
-	if (ckpt_load_parts(path_of("gan.ckpt"), want, 3, &meta, err)) {
+	if (ckpt_load_parts(path_of("gan.ckpt"), MODEL_GENERATOR, want, 3, &meta, err)) {
 		unit_fail(__FILE__, __LINE__, err);
 		return;
 	}
@@ -159,7 +159,7 @@ static void several_parts(void)
 	for (int i = 0; i < 3; i++)
 		model_free(&back[i]);
 	optim_free(&oback[0]), optim_free(&oback[1]);
-	CHECK(ckpt_load(path_of("gan.ckpt"), &back[0], NULL, &meta, err) == 0);
+	CHECK(ckpt_load(path_of("gan.ckpt"), MODEL_GENERATOR, &back[0], NULL, &meta, err) == 0);
 	CHECK(!memcmp(back[0].p, ema.p, ema.size * sizeof *ema.p));
 	ckpt_meta_free(&meta);
 	model_free(&back[0]);
@@ -168,8 +168,13 @@ static void several_parts(void)
 	struct optim o;
 	make_checkpoint("cls.ckpt", &m, &o);
 	struct ckpt_part d_only[] = { { "", &back[0], NULL }, { "D.", &back[1], NULL } };
-	CHECK(ckpt_load_parts(path_of("cls.ckpt"), d_only, 2, &meta, err) == -1);
+	CHECK(ckpt_load_parts(path_of("cls.ckpt"), MODEL_CLASSIFIER, d_only, 2, &meta, err) == -1);
 	CHECK(strstr(err, "holds no part D.") != NULL);
+	/* a checkpoint of the other kind is named as such, before its parts
+	 * or optimizer are found missing */
+	CHECK(ckpt_load_parts(path_of("cls.ckpt"), MODEL_GENERATOR, want, 3, &meta, err) == -1);
+	CHECK(strstr(err, "cls.ckpt: is a classifier checkpoint, not a GAN's (made by clstrain)") != NULL);
+	CHECK(refused("gan.ckpt", "gan.ckpt: is a GAN checkpoint, not a classifier's (made by gantrain)") == 0);
 	/* part lines that are no prefix X., or name one twice (the CRC made
 	 * to match): refused */
 	size_t n;
@@ -230,11 +235,12 @@ static void bad_files_are_refused(void)
 		memcpy(arch, "resnet20", 8);
 	}
 	CHECK(refused("missing.ckpt", "No such file") == 0);
+	CHECK(refused(".", "read error: Is a directory") == 0);
 	/* A checkpoint without optimizer state cannot resume. */
 	struct model m2;
 	struct ckpt_meta meta2;
 	char err[ERRLEN];
-	CHECK(ckpt_load(path_of("good.ckpt"), &m2, NULL, &meta2, err) == 0);
+	CHECK(ckpt_load(path_of("good.ckpt"), MODEL_CLASSIFIER, &m2, NULL, &meta2, err) == 0);
 	struct ckpt_meta plain = { .classes = classes };
 	ckpt_save(path_of("plain.ckpt"), &m2, NULL, &plain);
 	CHECK(refused("plain.ckpt", "no optimizer state") == 0);
