@@ -40,6 +40,17 @@ die() {
 	exit 1
 }
 
+# Runs "$@", its output ours: a write error (a full disk, a closed
+# standard output) is one line of augreport's own and exit 1, with the
+# reason the tool gave, rather than the tool's message and, for a shell
+# builtin, status 0.  Duplicating the standard output fails only when it
+# is closed: then the reason is EBADF's.
+emit() {
+	local err="Bad file descriptor"
+	{ err=$("$@" 2>&1 >&3 3>&-) && return; } 2>/dev/null 3>&1
+	die "write error: ${err##*: }"
+}
+
 per_class=8 html=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -47,8 +58,8 @@ while [ $# -gt 0 ]; do
 	--per-class) [ $# -ge 2 ] || die_usage "option '$1' needs a value"; per_class=$2; shift ;;
 	--html=*) html=${1#*=} ;;
 	--html) [ $# -ge 2 ] || die_usage "option '$1' needs a value"; html=$2; shift ;;
-	-h | --help) usage; exit 0 ;;
-	--version) echo "$prog (simbal) $version"; exit 0 ;;
+	-h | --help) emit usage; exit 0 ;;
+	--version) emit echo "$prog (simbal) $version"; exit 0 ;;
 	--) shift; break ;;
 	-?*) die_usage "unrecognized option '$1'" ;;
 	*) break ;;
@@ -60,6 +71,8 @@ done
 [ -z "$html" ] || [ -n "${html##*/}" ] || die_usage "--html: '$html' names no file"
 out=${1%/}
 [ -d "$out" ] || die "$out: no such directory"
+# A closed standard output is known before any drawing.
+{ :; } 2>/dev/null 3>&1 || die "write error: Bad file descriptor"
 for f in steps.tsv final.step final.tsv final.eval c0.eval metric.tsv; do
 	[ -s "$out/$f" ] || die "$out: no $f: not a finished augcls.mk run (make -f pipelines/augcls.mk OUT=$out)"
 done
@@ -126,6 +139,20 @@ tmp=$err
 	done
 } >"$tmp/report.tsv" || exit 1
 
+# Runs a program of simbal's, its messages augreport's: they name the
+# figures where they go, not the directory they are drawn in.
+tool() {
+	"$@" 2>"$tmp/tool.err"
+	local st=$?
+	STAGE=$stage FINAL=$out/report awk -v prog="$prog" -v tool="$1" '
+	substr($0, 1, length(tool) + 2) == tool ": " { $0 = prog substr($0, length(tool) + 1) }
+	n = index($0, ENVIRON["STAGE"] "/") {
+		$0 = substr($0, 1, n - 1) ENVIRON["FINAL"] substr($0, n + length(ENVIRON["STAGE"]))
+	}
+	{ print }' "$tmp/tool.err" >&2
+	return $st
+}
+
 # The figures, drawn aside first (in the report directory, so that they
 # are renamed in, not copied), then moved in: a failure to draw one leaves
 # the report directory as it was.
@@ -138,14 +165,14 @@ step=$(cat "$out/final.step") || die "$out: no final.step"
 kept=$out/$step/kept.tsv
 [ -f "$kept" ] || die "$kept: missing"
 head -n $(($(wc -l <"$out/final.tsv") - $(wc -l <"$kept"))) "$out/final.tsv" >"$tmp/orig.tsv"
-classcount --plot "$stage/hist-before.png" --title 'images per class, before' "$tmp/orig.tsv" >/dev/null ||
-	exit 1
-classcount --plot "$stage/hist-after.png" --title 'images per class, after GM-augCls' "$out/final.tsv" \
+tool classcount --plot "$stage/hist-before.png" --title 'images per class, before' "$tmp/orig.tsv" \
 	>/dev/null || exit 1
+tool classcount --plot "$stage/hist-after.png" --title 'images per class, after GM-augCls' \
+	"$out/final.tsv" >/dev/null || exit 1
 if [ -s "$kept" ]; then
-	imgcat "$kept" >"$tmp/kept.pam" &&
-		imgrid --per-label "$per_class" -n "$per_class" --captions -o "$stage/kept.png" "$tmp/kept.pam" ||
-		exit 1
+	tool imgcat "$kept" >"$tmp/kept.pam" &&
+		tool imgrid --per-label "$per_class" -n "$per_class" --captions -o "$stage/kept.png" \
+			"$tmp/kept.pam" || exit 1
 fi
 
 # The page: the table and the figures inline (base64), nothing fetched.
@@ -186,4 +213,4 @@ fi
 rm -f "$out/report/kept.png"
 mv "$stage"/*.png "$out/report/" || die "$out/report: cannot move the figures in"
 [ -z "$htmp" ] || mv "$htmp" "$hdest" || die "$html: cannot rename into place"
-cat "$tmp/report.tsv"
+emit cat -- "$tmp/report.tsv"

@@ -24,6 +24,8 @@ static const char usage[] =
 	"                        paper); a positive number\n"
 	"  -a, --all             every unordered pair: n(n-1)/2 lines for a group of n\n"
 	"  -s, --seed=S          seed of the draw (default 1)\n"
+	"  -l, --lines           put the input lines of the two images before their\n"
+	"                        paths: group<TAB>lineA<TAB>lineB<TAB>pathA<TAB>pathB\n"
 	"  -h, --help            show this help and exit\n"
 	"      --version         show the version and exit\n"
 	"\n"
@@ -35,14 +37,16 @@ static const char usage[] =
 
 struct options {
 	double k;
-	bool k_set, all;
+	bool k_set, all, lines;
 	uint64_t seed;
 };
 
-/* The members of a group: their distinct paths, in input order. */
+/* The members of a group: their distinct paths, in input order, and the
+ * input line where each first appears. */
 struct group {
 	const char **path; /* into the keys of members */
-	size_t n, cap;
+	long *path_line;
+	size_t n, cap, path_line_cap;
 	const char *file; /* where it first appears, for messages */
 	long line;
 };
@@ -59,8 +63,9 @@ struct groups {
 	size_t lines;
 };
 
-/* Adds path to group number k; false when the group already has it. */
-static bool add_path(struct groups *g, size_t k, const struct tsv_field *path)
+/* Adds path, read on line, to group number k; false when the group
+ * already has it. */
+static bool add_path(struct groups *g, size_t k, const struct tsv_field *path, long line)
 {
 	grow_array(&g->key, &g->key_cap, path->n + 24, 1);
 	int prefix = sprintf(g->key, "%zu\t", k);
@@ -70,6 +75,8 @@ static bool add_path(struct groups *g, size_t k, const struct tsv_field *path)
 		return false;
 	struct group *gr = &g->v[k];
 	grow_array(&gr->path, &gr->cap, gr->n + 1, sizeof *gr->path);
+	grow_array(&gr->path_line, &gr->path_line_cap, gr->n + 1, sizeof *gr->path_line);
+	gr->path_line[gr->n] = line;
 	gr->path[gr->n++] = g->members.key[m] + prefix;
 	return true;
 }
@@ -92,7 +99,7 @@ static void read_records(const char *path, struct groups *g)
 		if (g->v[k].n == UINT32_MAX)
 			die_at(r.name, r.line, "group '%s' has more than %" PRIu32 " images",
 			       r.f[0].s, UINT32_MAX);
-		if (!add_path(g, k, &r.f[1]))
+		if (!add_path(g, k, &r.f[1], r.line))
 			warn("%s:%ld: '%s' is already in group '%s': counted once", r.name, r.line,
 			     r.f[1].s, r.f[0].s);
 		g->lines++;
@@ -100,10 +107,13 @@ static void read_records(const char *path, struct groups *g)
 	tsv_close(&r);
 }
 
-static void put_pair(const char *group, const struct group *gr, size_t i, size_t j)
+static void put_pair(const struct options *o, const char *group, const struct group *gr,
+		     size_t i, size_t j)
 {
 	fputs(group, stdout);
 	putchar('\t');
+	if (o->lines)
+		printf("%ld\t%ld\t", gr->path_line[i], gr->path_line[j]);
 	fputs(gr->path[i], stdout);
 	putchar('\t');
 	fputs(gr->path[j], stdout);
@@ -126,22 +136,39 @@ static void random_pairs(const struct options *o, const struct groups *g, size_t
 		uint32_t i = rng_below(&r, n), j = rng_below(&r, n - 1);
 		if (j >= i)
 			j++;
-		put_pair(g->names.key[k], gr, i, j);
+		put_pair(o, g->names.key[k], gr, i, j);
 	}
 }
 
-static void all_pairs(const struct groups *g, size_t k)
+static void all_pairs(const struct options *o, const struct groups *g, size_t k)
 {
 	const struct group *gr = &g->v[k];
 	for (size_t i = 0; i < gr->n; i++)
 		for (size_t j = i + 1; j < gr->n; j++)
-			put_pair(g->names.key[k], gr, i, j);
+			put_pair(o, g->names.key[k], gr, i, j);
+}
+
+/* With no group of two images: whether every line was a group of its own
+ * while some "path" came in several of them, as the class of a manifest
+ * given without supgroup does. */
+static bool looks_like_manifest(const struct groups *g)
+{
+	if (g->names.n != g->lines)
+		return false;
+	struct strmap paths = { 0 };
+	for (size_t k = 0; k < g->names.n; k++)
+		strmap_add(&paths, g->v[k].path[0]);
+	bool repeated = paths.n < g->names.n;
+	strmap_free(&paths);
+	return repeated;
 }
 
 static void groups_free(struct groups *g)
 {
-	for (size_t k = 0; k < g->names.n; k++)
+	for (size_t k = 0; k < g->names.n; k++) {
 		free(g->v[k].path);
+		free(g->v[k].path_line);
+	}
 	free(g->v);
 	free(g->key);
 	strmap_free(&g->members);
@@ -154,11 +181,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "factor", required_argument, 0, 'k' },
 		{ "all", no_argument, 0, 'a' },
 		{ "seed", required_argument, 0, 's' },
+		{ "lines", no_argument, 0, 'l' },
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "k:as:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "k:as:lh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
 			o->k = cli_double("-k", optarg, 0, K_MAX);
@@ -171,6 +199,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 's':
 			o->seed = cli_u64("--seed", optarg);
+			break;
+		case 'l':
+			o->lines = true;
 			break;
 		default:
 			if (!cli_std_option(opt, usage))
@@ -197,6 +228,10 @@ int main(int argc, char **argv)
 	size_t usable = 0;
 	for (size_t k = 0; k < g.names.n; k++)
 		usable += g.v[k].n >= 2;
+	if (usable == 0 && looks_like_manifest(&g))
+		die("%s: every line is a group of its own, and field 2 repeats as a class would: "
+		    "a manifest (path<TAB>class) needs its groups put in front by supgroup "
+		    "(supgroup --self MANIFEST | imgpairs)", last);
 	if (usable == 0)
 		die("%s: no group has two images or more", last);
 	for (size_t k = 0; k < g.names.n; k++) {
@@ -206,7 +241,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (o.all)
-			all_pairs(&g, k);
+			all_pairs(&o, &g, k);
 		else
 			random_pairs(&o, &g, k);
 	}

@@ -56,6 +56,22 @@ die_usage() {
 	exit 2
 }
 
+die() {
+	printf '%s: %s\n' "$prog" "$1" >&2
+	exit 1
+}
+
+# Runs "$@", its output ours: a write error (a full disk, a closed
+# standard output) is one line of ssimcls's own and exit 1, with the
+# reason the tool gave, rather than the tool's message and, for a shell
+# builtin, status 0.  Duplicating the standard output fails only when it
+# is closed: then the reason is EBADF's.
+emit() {
+	local err="Bad file descriptor"
+	{ err=$("$@" 2>&1 >&3 3>&-) && return; } 2>/dev/null 3>&1
+	die "write error: ${err##*: }"
+}
+
 hier= k=2 k_given= all= seed=1 size= gray= groups= jobs= logins= loginfile=
 from_means= measuring=
 while [ $# -gt 0 ]; do
@@ -98,8 +114,8 @@ while [ $# -gt 0 ]; do
 	-j | --jobs) needs_value "$@" && jobs=$val ;;
 	-S | --sshlogin) needs_value "$@" && logins=$val ;;
 	--sshloginfile) needs_value "$@" && loginfile=$val ;;
-	-h | --help) usage; exit 0 ;;
-	--version) echo "$prog (simbal) $version"; exit 0 ;;
+	-h | --help) emit usage; exit 0 ;;
+	--version) emit echo "$prog (simbal) $version"; exit 0 ;;
 	--) shift; break ;;
 	-?*) die_usage "unrecognized option '$1'" ;;
 	*) break ;;
@@ -122,26 +138,41 @@ fi
 [ -z "$jobs" ] || [[ $jobs =~ ^[1-9][0-9]*$ ]] || die_usage "--jobs: '$jobs' is not a positive integer"
 [ "$hier" = - ] && [ "$1" = - ] &&
 	die_usage "HIER and MANIFEST cannot both be the standard input"
+
+# The options the programs of the chain are given, checked by them before
+# the chain runs, on no input (the ranges are theirs, not copies): a bad
+# value is a usage error of ssimcls's, not of a program the user did not
+# call.
+pairs_opts=(--seed "$seed")
+if [ -n "$all" ]; then pairs_opts+=("$all"); else pairs_opts+=(-k "$k"); fi
+ssim_opts=()
+[ -n "$size" ] && ssim_opts+=(--size "$size")
+[ -n "$gray" ] && ssim_opts+=("$gray")
+check_values() {
+	local err
+	err=$("$@" </dev/null 2>&1 >/dev/null)
+	[ $? -ne 2 ] || die_usage "$(head -n 1 <<<"${err#*: }")"
+}
+if [ -z "$from_means" ]; then
+	check_values imgpairs "${pairs_opts[@]}"
+	[ ${#ssim_opts[@]} -eq 0 ] || check_values ssimpair "${ssim_opts[@]}"
+fi
+# A closed standard output is known before any work (a full disk only
+# once written to).
+{ :; } 2>/dev/null 3>&1 || die "write error: Bad file descriptor"
 if [ -n "$jobs$logins$loginfile" ] &&
 	! parallel --version 2>/dev/null | head -n 1 | grep -q '^GNU parallel'; then
-	echo "$prog: -j and -S need GNU parallel (Debian package parallel)" >&2
-	exit 1
+	die "-j and -S need GNU parallel (Debian package parallel)"
 fi
 for f in "$@"; do
 	[ "$f" = - ] || [ -r "$f" ] && continue
-	if [ -e "$f" ]; then
-		echo "$prog: $f: Permission denied" >&2
-	else
-		echo "$prog: $f: No such file or directory" >&2
-	fi
-	exit 1
+	[ -e "$f" ] && die "$f: Permission denied"
+	die "$f: No such file or directory"
 done
 
 # mktemp's own message names it, not ssimcls: its reason, after the last ': '.
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ssimcls.XXXXXX" 2>&1) || {
-	echo "$prog: ${TMPDIR:-/tmp}: cannot make a temporary directory: ${tmp##*: }" >&2
-	exit 1
-}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ssimcls.XXXXXX" 2>&1) ||
+	die "${TMPDIR:-/tmp}: cannot make a temporary directory: ${tmp##*: }"
 trap 'rm -rf "$tmp"' EXIT
 tab=$'\t'
 
@@ -189,7 +220,8 @@ report() {
 	# The super-class with the largest mean; ties to the first in name order.
 	best=$(sort -t "$tab" -k1,1 "$2" |
 		awk -F'\t' 'NR == 1 || $2 > max { max = $2; line = $0 } END { print line }')
-	gain=$(expfit --paper --predict "$(cut -f2 <<<"$best")" | cut -f2) || return
+	gain=$(expfit --paper --predict "$(cut -f2 <<<"$best")" 2>"$tmp/err.gain" | cut -f2)
+	[ "${PIPESTATUS[0]}" -eq 0 ] || { show_errors 4 <"$tmp/err.gain" >&2; return 1; }
 	printf '%s\n' "$best" | awk -F'\t' -v OFS='\t' -v gain="$gain" \
 		-v threshold="$THRESHOLD_SUPSUBCLS" 'NR == FNR { m2 = $2; m5 = $5; next } {
 		print "mergecls", m2; print "mergecls_se", m5
@@ -205,7 +237,8 @@ report() {
 if [ -n "$from_means" ]; then
 	flat=$(rereadable "$1" flat) && per_group=$(rereadable "$2" groups) || exit 1
 	check_means "$flat" "$(shown "$1")" one && check_means "$per_group" "$(shown "$2")" || exit 1
-	report "$flat" "$per_group"
+	report "$flat" "$per_group" >"$tmp/report" || exit 1
+	emit cat -- "$tmp/report"
 	exit
 fi
 
@@ -213,13 +246,12 @@ fi
 # for the whole stream (--round-robin), so that each keeps its cache of
 # decoded images.  The lines are numbered on the way out and put back in
 # order on the way back, so that meanreduce sums the same numbers in the
-# same order, and the answer does not depend on -j or -S.
-ssim_opts=()
-[ -n "$size" ] && ssim_opts+=(--size "$size")
-[ -n "$gray" ] && ssim_opts+=("$gray")
+# same order, and the answer does not depend on -j or -S.  A pair's line,
+# TAGgroup<TAB>lineA<TAB>lineB<TAB>pathA<TAB>pathB, carries the manifest
+# lines of its images (imgpairs --lines), which ssimpair's messages give.
 ssim() {
 	if [ -z "$jobs$logins$loginfile" ]; then
-		ssimpair "${ssim_opts[@]}"
+		ssimpair --lines 2,3 "${ssim_opts[@]}"
 		return
 	fi
 	local p=(parallel --pipe --round-robin --block 256k --halt now,fail=1 -j "${jobs:-100%}")
@@ -229,7 +261,7 @@ ssim() {
 	# reaches (-j 8 on a small set, or more slots on the hosts than
 	# blocks); ssimpair calls empty input an error, so a job that gets no
 	# line ends quietly instead.  sh -c, for whatever shell a host logs in.
-	local job='IFS= read -r l || [ -n "$l" ] || exit 0; { printf "%s\n" "$l"; exec cat; } | exec ssimpair'
+	local job='IFS= read -r l || [ -n "$l" ] || exit 0; { printf "%s\n" "$l"; exec cat; } | exec ssimpair --lines 3,4'
 	[ ${#ssim_opts[@]} -eq 0 ] || job+=" ${ssim_opts[*]}"
 	awk -v OFS='\t' '{ print NR, $0 }' | "${p[@]}" "sh -c '$job'" |
 		sort -t "$tab" -k1,1n | cut -f2-
@@ -251,40 +283,48 @@ fi
 # pipe closed under them: 141, SIGPIPE).  Each stage's messages go to a
 # file of its own, and only those of the stages up to the first that
 # failed are shown (warnings before it, then its error), with its status.
-pairs_opts=(--seed "$seed")
-if [ -n "$all" ]; then pairs_opts+=("$all"); else pairs_opts+=(-k "$k"); fi
-# The messages of stage N as the user should read them.  GNU parallel
-# follows a failed job's own message with two lines of its own (that it
-# failed, and the command): the message is enough.  supgroup may read a
-# copy of the manifest, and imgpairs reads supgroup's lines, one for each
-# of the manifest, from the pipe "(stdin)": both name the manifest given.
+#
+# The messages of stage N (0 supgroup, 1 imgpairs, 2 ssimpair, 3
+# meanreduce, 4 expfit) as the user of ssimcls should read them: its own,
+# about the files and lines given.  GNU parallel follows a failed job's
+# own message with two lines of its own (that it failed, and the
+# command): the message is enough.  supgroup may read a copy of the
+# manifest; imgpairs reads supgroup's lines, one for each of the
+# manifest, and ssimpair pairs that carry the lines of their images, from
+# the pipe "(stdin)": all name the manifest given.
 show_errors() {
 	local from= parallel=
 	case $1 in
 	0) [ "$manifest" = "$manifest_name" ] || from=$manifest ;;
 	1) from='(stdin)' ;;
-	2) [ -z "$jobs$logins$loginfile" ] || parallel=1 ;;
+	2)
+		from='(stdin)'
+		[ -z "$jobs$logins$loginfile" ] || parallel=1
+		;;
 	esac
-	FROM=$from TO=$manifest_name COPY=$hier_copy ORIG=$hier_name awk -v parallel="$parallel" '
+	FROM=$from TO=${manifest_name:-} COPY=${hier_copy:-} ORIG=${hier_name:-} awk -v prog="$prog" \
+		-v parallel="$parallel" '
+	BEGIN { split("supgroup imgpairs ssimpair meanreduce expfit", p); for (i in p) chain[p[i]] }
 	parallel && /^parallel: This job failed:$/ { skip = 1; next }
 	skip { skip = 0; next }
-	ENVIRON["FROM"] != "" { rename(ENVIRON["FROM"], ENVIRON["TO"]) }
+	(n = index($0, ": ")) && substr($0, 1, n - 1) in chain { rename(n + 2) }
 	ENVIRON["COPY"] != "" && (n = index($0, ENVIRON["COPY"])) {
 		$0 = substr($0, 1, n - 1) ENVIRON["ORIG"] substr($0, n + length(ENVIRON["COPY"]))
 	}
 	{ print }
-	# "prog: [warning: ]FROM:..." becomes "prog: [warning: ]TO:...".
-	function rename(from, to,   n, head, rest) {
-		if (!(n = index($0, ": ")))
-			return
-		head = substr($0, 1, n + 1)
-		rest = substr($0, n + 2)
+	# "PROG: [warning: ]FROM:..." becomes "ssimcls: [warning: ]TO:...",
+	# the rest of the message starting at AT.
+	function rename(at,   head, rest, from) {
+		head = prog ": "
+		rest = substr($0, at)
 		if (substr(rest, 1, 9) == "warning: ") {
 			head = head "warning: "
 			rest = substr(rest, 10)
 		}
-		if (substr(rest, 1, length(from) + 1) == from ":")
-			$0 = head to substr(rest, length(from) + 1)
+		from = ENVIRON["FROM"]
+		if (from != "" && substr(rest, 1, length(from) + 1) == from ":")
+			rest = ENVIRON["TO"] substr(rest, length(from) + 1)
+		$0 = head rest
 	}'
 }
 # Shows the messages of the stages of the chain, in order, each given as
@@ -308,7 +348,7 @@ tagged_pairs() {
 	local tag=$1
 	shift
 	supgroup "$@" "$manifest" 2>"$tmp/err.0.$tag" |
-		imgpairs "${pairs_opts[@]}" 2>"$tmp/err.1.$tag" | awk -v t="$tag" '{ print t $0 }'
+		imgpairs --lines "${pairs_opts[@]}" 2>"$tmp/err.1.$tag" | awk -v t="$tag" '{ print t $0 }'
 	echo "${PIPESTATUS[0]} ${PIPESTATUS[1]}" >"$tmp/st.$tag"
 }
 
@@ -336,4 +376,5 @@ verdict "0:$group_st0:$tmp/err.0.G" "1:$group_st1:$tmp/err.1.G" \
 	"2:${sts[1]}:$tmp/err.2" "3:${sts[2]}:$tmp/err.3" || exit $?
 awk '/^G/ { print substr($0, 2) }' "$tmp/means" >"$tmp/groups.mean"
 awk '/^F/ { print substr($0, 2) }' "$tmp/means" >"$tmp/flat.mean"
-report "$tmp/flat.mean" "$tmp/groups.mean"
+report "$tmp/flat.mean" "$tmp/groups.mean" >"$tmp/report" || exit 1
+emit cat -- "$tmp/report"

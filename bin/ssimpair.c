@@ -1,6 +1,8 @@
 /* ssimpair: append the SSIM of the two images named on each line. */
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
+#include <stdnoreturn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +19,8 @@ static const char usage[] =
 	"the pair (Wang et al. 2004) as a new last field, the line otherwise\n"
 	"untouched.  Defaults as published: 11x11 Gaussian window of sigma 1.5,\n"
 	"K1 0.01, K2 0.03, L = 2^bits - 1, mean over the valid region, population\n"
-	"statistics; colour images: the mean of the channels' SSIMs.\n"
+	"statistics; colour images: the mean of the channels' SSIMs.  An 8-bit and a\n"
+	"16-bit image are compared on the 16-bit scale (8-bit samples times 257).\n"
 	"\n"
 	"  -f, --fields=A,B      the fields holding the two paths (default: the\n"
 	"                        last two)\n"
@@ -28,7 +31,11 @@ static const char usage[] =
 	"      --uniform         uniform window (default size 7)\n"
 	"      --k1=K, --k2=K    stabilising constants, above 0 and at most 1\n"
 	"                        (default 0.01, 0.03)\n"
-	"      --data-range=L    L of the constants (default 2^bits - 1)\n"
+	"      --data-range=L    L of the constants (default 2^bits - 1); samples of\n"
+	"                        8 and 16 bits are then compared as stored\n"
+	"  -l, --lines=A,B       fields A and B hold the lines the two images come\n"
+	"                        from (imgpairs --lines): an error about an image\n"
+	"                        names its line instead of the line read\n"
 	"      --sample-covariance  variances over N-1 instead of N\n"
 	"      --cache-mb=N      memory for decoded images (default 512)\n"
 	"      --max-pixels=N    refuse images larger than N pixels (default 2^28)\n"
@@ -41,6 +48,7 @@ enum { OPT_SIGMA = CLI_FIRST_LOCAL, OPT_UNIFORM, OPT_K1, OPT_K2, OPT_RANGE, OPT_
 
 struct options {
 	long field_a, field_b; /* 1-based; 0: the last two */
+	long line_a, line_b;   /* 1-based; 0: no --lines */
 	int channels;          /* 1 with --gray, else 0 (as decoded) */
 	int w, h;              /* 0: as decoded */
 	size_t cache_bytes;
@@ -156,23 +164,53 @@ static void cache_free(struct cache *c)
 	strmap_free(&c->paths);
 }
 
+/* The line that field n (0-based) of r gives, for --lines. */
+static long line_field(const struct tsv_reader *r, size_t n)
+{
+	char *end;
+	long v = strtol(r->f[n].s, &end, 10);
+	if (!isdigit((unsigned char)r->f[n].s[0]) || *end || v < 1)
+		die_at(r->name, r->line, "field %zu: '%s' is not a line number (--lines)", n + 1,
+		       r->f[n].s);
+	return v;
+}
+
+/* Dies with err, about the image of field fa (which 0), of fb (1) or
+ * the pair (2): naming the line read, or with --lines the line the
+ * image comes from, and for the pair both images and the other's line. */
+static noreturn void pair_failed(const struct options *o, const struct tsv_reader *r, size_t fa,
+				 size_t fb, int which, const char *err)
+{
+	if (!o->line_a)
+		die_at(r->name, r->line, "%s", err);
+	long la = line_field(r, (size_t)o->line_a - 1), lb = line_field(r, (size_t)o->line_b - 1);
+	if (which < 2)
+		die_at(r->name, which ? lb : la, "%s", err);
+	die_at(r->name, la, "%s and %s (line %ld): %s", r->f[fa].s, r->f[fb].s, lb, err);
+}
+
 static void pair_lines(const char *path, const struct options *o, struct ssim *s,
 		       struct cache *c, size_t *lines)
 {
 	struct tsv_reader r;
 	tsv_open(&r, path);
 	char err[ERRLEN];
+	size_t need = o->field_a ? (size_t)(o->field_a > o->field_b ? o->field_a : o->field_b) : 2;
+	if ((size_t)o->line_a > need || (size_t)o->line_b > need)
+		need = (size_t)(o->line_a > o->line_b ? o->line_a : o->line_b);
 	while (tsv_next(&r)) {
-		size_t need = o->field_a ? (size_t)(o->field_a > o->field_b ? o->field_a : o->field_b) : 2;
 		tsv_want_fields(&r, need, 0);
 		size_t fa = o->field_a ? (size_t)o->field_a - 1 : r.nf - 2;
 		size_t fb = o->field_a ? (size_t)o->field_b - 1 : r.nf - 1;
 		size_t a = cache_get(c, o, s, r.f[fa].s, err), b = NONE;
-		if (a != NONE)
-			b = cache_get(c, o, s, r.f[fb].s, err);
+		if (a == NONE)
+			pair_failed(o, &r, fa, fb, 0, err);
+		b = cache_get(c, o, s, r.f[fb].s, err);
+		if (b == NONE)
+			pair_failed(o, &r, fa, fb, 1, err);
 		double v;
-		if (a == NONE || b == NONE || ssim_pair(s, &c->e[a].im, &c->e[b].im, &v, err))
-			die_at(r.name, r.line, "%s", err);
+		if (ssim_pair(s, &c->e[a].im, &c->e[b].im, &v, err))
+			pair_failed(o, &r, fa, fb, 2, err);
 		tsv_write_record(&r, stdout, false);
 		printf("\t%.9g\n", v);
 		(*lines)++;
@@ -180,27 +218,29 @@ static void pair_lines(const char *path, const struct options *o, struct ssim *s
 	tsv_close(&r);
 }
 
-static void parse_fields(const char *arg, struct options *o)
+/* Two different field numbers, "A,B", of option opt. */
+static void parse_fields(const char *opt, const char *arg, long *field_a, long *field_b)
 {
 	char *comma = strchr(arg, ',');
 	if (!comma)
-		die_usage("--fields: '%s' is not A,B", arg);
+		die_usage("%s: '%s' is not A,B", opt, arg);
 	char a[32];
 	size_t n = (size_t)(comma - arg);
 	if (n == 0 || n >= sizeof a)
-		die_usage("--fields: '%s' is not A,B", arg);
+		die_usage("%s: '%s' is not A,B", opt, arg);
 	memcpy(a, arg, n);
 	a[n] = 0;
-	o->field_a = cli_long("--fields", a, 1, 1000000);
-	o->field_b = cli_long("--fields", comma + 1, 1, 1000000);
-	if (o->field_a == o->field_b)
-		die_usage("--fields: the two fields must differ");
+	*field_a = cli_long(opt, a, 1, 1000000);
+	*field_b = cli_long(opt, comma + 1, 1, 1000000);
+	if (*field_a == *field_b)
+		die_usage("%s: the two fields must differ", opt);
 }
 
 static void parse_options(int argc, char **argv, struct options *o, struct ssim_params *p)
 {
 	static const struct option longopts[] = {
 		{ "fields", required_argument, 0, 'f' },
+		{ "lines", required_argument, 0, 'l' },
 		{ "gray", no_argument, 0, 'g' },
 		{ "size", required_argument, 0, 's' },
 		{ "window", required_argument, 0, 'w' },
@@ -216,10 +256,13 @@ static void parse_options(int argc, char **argv, struct options *o, struct ssim_
 		{ 0, 0, 0, 0 },
 	};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "f:gs:w:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:l:gs:w:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			parse_fields(optarg, o);
+			parse_fields("--fields", optarg, &o->field_a, &o->field_b);
+			break;
+		case 'l':
+			parse_fields("--lines", optarg, &o->line_a, &o->line_b);
 			break;
 		case 'g':
 			o->channels = 1;

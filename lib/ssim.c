@@ -77,6 +77,8 @@ void ssim_free(struct ssim *s)
 {
 	free(s->scratch);
 	s->scratch = NULL;
+	free(s->wide);
+	s->wide = NULL;
 }
 
 static float *scratch(struct ssim *s, size_t n)
@@ -446,6 +448,21 @@ int ssim_fits(const struct ssim *s, const struct image *im, char *err)
 	return -1;
 }
 
+/* The 8-bit image im on the 16-bit scale, in the struct's buffer: each
+ * sample times 257, 0 to 0 and 255 to 65535, exactly as the same picture
+ * stored in 16 bits.  With L = 65535 the SSIM of a pair on that scale is
+ * the one of the pair on the 8-bit scale with L = 255 (SSIM does not
+ * change when the samples and L are scaled alike). */
+static void widen(struct ssim *s, const struct image *im, struct image *wide)
+{
+	size_t n = img_samples(im);
+	grow_array(&s->wide, &s->wide_cap, n, sizeof *s->wide);
+	const uint8_t *px = im->px;
+	for (size_t i = 0; i < n; i++)
+		s->wide[i] = (uint16_t)(px[i] * 257u);
+	*wide = (struct image){ .w = im->w, .h = im->h, .c = im->c, .depth = 16, .px = s->wide };
+}
+
 int ssim_pair(struct ssim *s, const struct image *a, const struct image *b, double *mssim,
 	      char *err)
 {
@@ -459,9 +476,13 @@ int ssim_pair(struct ssim *s, const struct image *a, const struct image *b, doub
 		return -1;
 	}
 	if (a->depth != b->depth && !s->p.range) {
-		snprintf(err, ERRLEN, "bit depths differ (%d and %d); give --data-range", a->depth,
-			 b->depth);
-		return -1;
+		struct image wide;
+		if (a->depth == 8) {
+			widen(s, a, &wide);
+			return ssim_pair(s, &wide, b, mssim, err);
+		}
+		widen(s, b, &wide);
+		return ssim_pair(s, a, &wide, mssim, err);
 	}
 	if (ssim_fits(s, a, err))
 		return -1;

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "image.h"
 
@@ -41,6 +42,8 @@ struct ssim {
 	bool avx512;
 	float *scratch;             /* rows of the maps; see ssim.c */
 	size_t scratch_cap;
+	uint16_t *wide;             /* an 8-bit image of a mixed pair, widened */
+	size_t wide_cap;
 };
 
 /* Checks the parameters and makes the window; -1 with err on bad ones. */
@@ -50,9 +53,10 @@ void ssim_free(struct ssim *s);
 /* 0 when the window fits in im; -1 with err when it does not. */
 int ssim_fits(const struct ssim *s, const struct image *im, char *err);
 
-/* Mean SSIM of two images of the same size, channels and depth (or of
- * different depths when the data range is given); -1 with err when they
- * cannot be compared. */
+/* Mean SSIM of two images of the same size and channels; -1 with err when
+ * they cannot be compared.  Of an 8-bit and a 16-bit image, on the 16-bit
+ * scale (the 8-bit samples times 257, L 65535), unless the data range is
+ * given: then the samples are compared as stored. */
 int ssim_pair(struct ssim *s, const struct image *a, const struct image *b, double *mssim,
 	      char *err);
 

@@ -27,6 +27,12 @@
 #          gansample options (--truncation), for the images of every step
 # BIN      where the programs are (default: found on PATH)
 #
+# Every number is checked before anything runs; so is every path (DATA,
+# VAL, HIER, OUT, BIN): make cannot take one with white space, nor with
+# any of : ; & | < > ' " ` \ * ? [ ] % # ( ) , (link to it under a plain
+# name).  The image paths inside the manifests may hold any of them.
+# Tools run in the C locale, whatever LC_ALL or LANG say.
+#
 # Targets: augcls (the default): $(OUT)/final.tsv, the balanced manifest,
 # $(OUT)/final.eval, its classifier's clseval, and $(OUT)/metric.tsv,
 # ssimcls of DATA.  baselines: the same
@@ -56,14 +62,21 @@ GANSAMPLE ?=
 BIN ?=
 
 aug_bin = $(if $(BIN),$(BIN)/,)
+aug_mk := $(abspath $(lastword $(MAKEFILE_LIST)))
+include $(dir $(aug_mk))common.mk
 
-# A bad ALPHA, EPS or STEPS stops make before any training, not at the
-# stage that uses it after hours.
-aug_check = $(if $(filter 1,$(shell awk -v v='$1' 'BEGIN { print ($2) }')),,$(error $3))
-$(call aug_check,$(ALPHA),v == v + 0 && v > 0 && v <= 1,ALPHA=$(ALPHA): the threshold must be above 0 and at most 1)
-$(call aug_check,$(EPS),v == v + 0,EPS=$(EPS): not a number)
-$(call aug_check,$(STEPS),v ~ /^[1-9][0-9]*$$/,STEPS=$(STEPS): not a whole number of steps from 1)
-aug_steps := $(shell seq 1 $(STEPS))
+# A bad number or path stops make before any training, not at the stage
+# that uses it after hours.  The ranges are those of the programs; the
+# samples of step s are drawn with seed SEED + s (gansample takes 32 bits).
+$(call pipe_check_paths,DATA VAL HIER OUT BIN)
+$(call pipe_check_number,ALPHA,v > 0 && v <= 1,the threshold must be above 0 and at most 1)
+$(call pipe_check_number,EPS,1,not a number)
+$(call pipe_check_number,STEPS,v ~ /^[0-9]+$$/ && v >= 1 && v <= 100,not a whole number of steps from 1 to 100)
+$(call pipe_check_number,OVER,v >= 1 && v <= 1000,not a number from 1 to 1000 (images drawn per image wanted))
+$(call pipe_check_number,KIMG,v >= 0.001 && v <= 1e9,not a number from 0.001 to 1e9 (thousands of images))
+$(call pipe_check_number,EPOCHS,v ~ /^[0-9]+$$/ && v >= 1 && v <= 1000000,not a whole number from 1 to 1000000)
+$(call pipe_check_number,SEED,v ~ /^[0-9]+$$/ && v + $(STEPS) <= 4294967295,not a whole number from 0 to 4294967295 - STEPS)
+aug_steps := $(shell $(pipe_c) seq 1 $(STEPS))
 
 .PHONY: augcls baselines
 augcls: $(OUT)/final.tsv $(OUT)/final.eval $(OUT)/metric.tsv
@@ -89,7 +102,6 @@ aug_params.filter = thresh -a $(ALPHA) / quota --over $(OVER)$(if $(strip $(GANS
 aug_params.steps = STEPS $(STEPS) EPS $(EPS)
 aug_params.metric = ssimcls $(if $(HIER),-H $(HIER)) $(SSIM)
 aug_same = $(and $(findstring $(strip $1),$(strip $2)),$(findstring $(strip $2),$(strip $1)))
-aug_quote = '$(subst ','\'',$1)'
 
 $(foreach s,gan cls filter steps metric,$(eval $(OUT)/$s.params: \
 	$(if $(call aug_same,$(file <$(OUT)/$s.params),$(aug_params.$s)),,aug_force)))
@@ -100,7 +112,7 @@ aug_force:
 $(OUT)/%.params:
 	@test -n "$(DATA)" -a -n "$(VAL)" || { echo "augcls.mk: set DATA=train.tsv VAL=val.tsv" >&2; exit 2; }
 	@mkdir -p $(@D)
-	@$(aug_cleanup) printf '%s\n' $(call aug_quote,$(strip $(aug_params.$*))) >$@.tmp && mv $@.tmp $@
+	@$(aug_cleanup) printf '%s\n' $(call pipe_quote,$(strip $(aug_params.$*))) >$@.tmp && mv $@.tmp $@
 
 # A training's start: from its partial checkpoint $1, left by a run
 # stopped before, if no prerequisite is newer (the same data, the same
@@ -159,10 +171,10 @@ endef
 # Step s: images drawn with seed SEED + s, scored by the classifier of the
 # step before (c0 for s1), kept up to the quota, appended to DATA, and the
 # classifier trained on that.
-aug_prev = $(if $(filter 1,$1),$(OUT)/c0,$(OUT)/s$(shell expr $1 - 1)/cls)
+aug_prev = $(if $(filter 1,$1),$(OUT)/c0,$(OUT)/s$(shell $(pipe_c) expr $1 - 1)/cls)
 
 define aug_step
-$(eval $(call aug_draw,$(OUT)/s$1,$(OUT)/draw.tsv,$(shell expr $(SEED) + $1)))
+$(eval $(call aug_draw,$(OUT)/s$1,$(OUT)/draw.tsv,$(shell $(pipe_c) expr $(SEED) + $1)))
 
 $(OUT)/s$1/scored.tsv: $(OUT)/s$1/gen.tsv $(call aug_prev,$1).ckpt
 	$$(aug_cleanup) $$(aug_bin)clsprob $(call aug_prev,$1).ckpt $$< >$$@.tmp && mv $$@.tmp $$@
@@ -186,7 +198,6 @@ $(foreach s,$(aug_steps),$(eval $(call aug_step,$s)))
 # EPS (step s + 1 only once step s is scored: a make of its own for each);
 # steps.tsv says each step's top-1.  The final set is that of the step of
 # best top-1 (the first among equals), named in final.step.
-aug_mk := $(abspath $(lastword $(MAKEFILE_LIST)))
 aug_top1 = awk -F'\t' '$$1 == "top1" { print $$2 }'
 
 $(OUT)/steps.tsv: $(OUT)/c0.eval $(OUT)/steps.params $(OUT)/filter.params $(OUT)/cls.params \
@@ -216,7 +227,7 @@ $(OUT)/final.eval: $(OUT)/final.step
 $(OUT)/base/orig.eval: $(OUT)/c0.eval
 	$(aug_cleanup) mkdir -p $(@D) && cp $< $@.tmp && mv $@.tmp $@
 
-$(eval $(call aug_draw,$(OUT)/base/noselect,$(OUT)/keep.tsv,$(shell expr $(SEED) + 1)))
+$(eval $(call aug_draw,$(OUT)/base/noselect,$(OUT)/keep.tsv,$(shell $(pipe_c) expr $(SEED) + 1)))
 
 $(OUT)/base/noselect/train.tsv: $(OUT)/base/noselect/gen.tsv $(DATA)
 	$(aug_cleanup) $(aug_append) $(DATA) $< >$@.tmp && mv $@.tmp $@

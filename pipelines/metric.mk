@@ -16,6 +16,12 @@
 # $(OUT)/{flat,groups}.{pairs,ssim,mean}.  A changed DATA, HIER, K, SEED
 # or SSIM redoes the stages it concerns, as a newer DATA or HIER does:
 # $(OUT)/*.params hold what the stages were made with.
+#
+# K, SEED and JOBS are checked before anything runs; so are the paths
+# (DATA, HIER, OUT, BIN): make cannot take one with white space, nor with
+# any of : ; & | < > ' " ` \ * ? [ ] % # ( ) , (link to it under a plain
+# name).  The image paths inside the manifest may hold any of them.
+# Tools run in the C locale, whatever LC_ALL or LANG say.
 
 DATA ?=
 HIER ?=
@@ -27,6 +33,14 @@ JOBS ?= 1
 BIN ?=
 
 metric_bin = $(if $(BIN),$(BIN)/,)
+include $(dir $(lastword $(MAKEFILE_LIST)))common.mk
+
+# The ranges of imgpairs's -k and --seed.
+$(call pipe_check_paths,DATA HIER OUT BIN)
+$(call pipe_check_number,K,v > 0 && v <= 1e6,not a number above 0 and at most 1e6 (pairs per image))
+metric_u64 := v ~ /^(0|[1-9][0-9]*)$$/ && (length(v) < 20 || length(v) == 20 && v <= "18446744073709551615")
+$(call pipe_check_number,SEED,$(metric_u64),not a whole number from 0 to 18446744073709551615)
+$(call pipe_check_number,JOBS,v ~ /^[1-9][0-9]*$$/,not a whole number from 1)
 
 .PHONY: metric
 metric: $(OUT)/metric.tsv
@@ -47,7 +61,6 @@ metric_params.flat.pairs = supgroup $(metric_group.flat) $(DATA) | imgpairs -k $
 metric_params.groups.pairs = supgroup $(metric_group.groups) $(DATA) | imgpairs -k $(K) --seed $(SEED)
 metric_params.ssim = ssimpair $(SSIM)
 metric_same = $(and $(findstring $(strip $1),$(strip $2)),$(findstring $(strip $2),$(strip $1)))
-metric_quote = '$(subst ','\'',$1)'
 
 $(foreach s,flat.pairs groups.pairs ssim,$(eval $(OUT)/$s.params: \
 	$(if $(call metric_same,$(file <$(OUT)/$s.params),$(metric_params.$s)),,metric_force)))
@@ -59,7 +72,7 @@ metric_force:
 $(OUT)/%.params:
 	@test -n "$(DATA)" || { echo "metric.mk: set DATA=manifest.tsv" >&2; exit 2; }
 	@mkdir -p $(@D)
-	@$(metric_cleanup) printf '%s\n' $(call metric_quote,$(strip $(metric_params.$*))) >$@.tmp && mv $@.tmp $@
+	@$(metric_cleanup) printf '%s\n' $(call pipe_quote,$(strip $(metric_params.$*))) >$@.tmp && mv $@.tmp $@
 
 # supgroup writes a file of its own rather than a pipe into imgpairs: a
 # class missing from HIER halfway through would otherwise leave imgpairs a

@@ -17,7 +17,14 @@
 # on these points: the paper's Table 6) and $(OUT)/curve.png (Figure 7:
 # the points, the fitted curve and Eq. 4's).
 # expfit fits gains above 0 only (the curve is never negative): fit.tsv
-# says how many points were left out.
+# says how many points were left out.  With fewer than three gains above 0
+# there is no curve to fit: make says so and stops after points.tsv.
+#
+# STUDY, OUT, BIN and the paths and names in STUDY are checked before
+# anything runs: make cannot take one with white space, nor with any of
+# : ; & | < > ' " ` \ * ? [ ] % # ( ) , (link to it under a plain name).
+# The image paths inside the manifests may hold any of them.  Tools run in
+# the C locale, whatever LC_ALL or LANG say.
 
 STUDY ?=
 OUT ?= study
@@ -25,8 +32,30 @@ BIN ?=
 
 study_bin = $(if $(BIN),$(BIN)/,)
 study_dir := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
-study_field = $(shell awk -F'\t' -v n='$1' '$$1 == n { print $$$2 }' $(STUDY))
-study_names := $(if $(STUDY),$(shell cut -f 1 $(STUDY)))
+include $(study_dir)common.mk
+
+# The first problem of the STUDY file, as file:line: message: each line a
+# name (a directory of OUT, given once), a training and a validation
+# manifest and maybe a hierarchy, each a word make can take.
+study_lint = $(shell $(pipe_c) STUDY_UNSAFE=$(call pipe_quote,$(subst $(pipe_space),,$(pipe_unsafe))) \
+	STUDY_RULE=$(call pipe_quote,$(pipe_path_rule)) awk -F'\t' 'function bad(msg) { print FILENAME ":" FNR ": " msg; exit } \
+	function unsafe(s,  i) { \
+		for (i = 1; i <= length(ENVIRON["STUDY_UNSAFE"]); i++) \
+			if (index(s, substr(ENVIRON["STUDY_UNSAFE"], i, 1))) return 1; \
+		return s ~ /[ \r\f\v]/ } \
+	NF == 0 { next } \
+	NF < 3 || NF > 4 { bad("expected name<TAB>train<TAB>val[<TAB>hier], found " NF " field(s)") } \
+	$$1 == "" || $$1 == "." || $$1 == ".." || $$1 ~ /\// { bad("name \"" $$1 "\": not a directory name") } \
+	seen[$$1]++ { bad("name \"" $$1 "\" given twice") } \
+	{ for (f = 1; f <= NF; f++) if (unsafe($$f)) bad("field " f ": \"" $$f "\": " ENVIRON["STUDY_RULE"]) }' $(STUDY))
+$(call pipe_check_paths,STUDY OUT BIN)
+ifneq ($(STUDY),)
+$(if $(wildcard $(STUDY)),,$(error STUDY=$(STUDY): no such file))
+study_problem := $(study_lint)
+$(if $(study_problem),$(error $(study_problem)))
+endif
+study_field = $(shell $(pipe_c) awk -F'\t' -v n='$1' '$$1 == n { print $$$2 }' $(STUDY))
+study_names := $(if $(STUDY),$(shell $(pipe_c) cut -f 1 $(STUDY)))
 
 .PHONY: study study_force
 study: $(OUT)/points.tsv $(OUT)/fit.tsv $(OUT)/curve.png
@@ -58,9 +87,16 @@ $(OUT)/points.tsv: $(STUDY) $(foreach n,$(study_names),$(OUT)/$n/point.tsv)
 	@test -n "$(STUDY)" || { echo "study.mk: set STUDY=study.tsv" >&2; exit 2; }
 	$(study_cleanup) cat $(foreach n,$(study_names),$(OUT)/$n/point.tsv) >$@.tmp && mv $@.tmp $@
 
-# x<TAB>y of the points with a gain above 0, which the curve can fit.
+# x<TAB>y of the points with a gain above 0, which the curve can fit;
+# fewer than three cannot be fitted, and nothing after them is made.
 $(OUT)/positive.tsv: $(OUT)/points.tsv
-	$(study_cleanup) awk -F'\t' -v OFS='\t' '$$3 > 0 { print $$2, $$3 }' $< >$@.tmp && mv $@.tmp $@
+	$(study_cleanup) awk -F'\t' -v OFS='\t' '$$3 > 0 { print $$2, $$3 }' $< >$@.tmp && \
+	n=$$(wc -l <$@.tmp) && all=$$(wc -l <$<) && \
+	if [ "$$n" -lt 3 ]; then \
+		echo "study.mk: no fit: $$n of the $$all datasets gained (a gain above 0 in $<)," \
+			"and the curve, never negative, is fitted to those: it needs 3" >&2; \
+		exit 1; \
+	fi && mv $@.tmp $@
 
 $(OUT)/fit.tsv: $(OUT)/positive.tsv $(OUT)/points.tsv
 	$(study_cleanup) $(study_bin)expfit $< >$@.tmp.fit && $(study_bin)expfit --paper $< >$@.tmp.paper && \

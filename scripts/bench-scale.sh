@@ -8,6 +8,9 @@
 # 512 MB at most by default).  Both -j give the same answer, or the
 # benchmark fails.
 set -euo pipefail
+# Numbers with a point whatever the locale: awk reads and prints the
+# seconds and rates below, and would use a comma under some locales.
+export LC_ALL=C
 build=$(cd "${1:-build}" && pwd)
 PATH="$build/bin:$PATH"
 n=${SCALE_IMAGES:-200000}

@@ -6,6 +6,9 @@
 # (python3-pil, python3-skimage) and PyTorch (python3-torch); a row shows
 # "-" when one is not installed.
 set -euo pipefail
+# Numbers with a point whatever the locale: awk reads and prints the
+# seconds and rates below, and would use a comma under some locales.
+export LC_ALL=C
 build=$(cd "${1:-build}" && pwd)
 PATH="$build/bin:$PATH"
 data=/usr/share/datasets/fashion-mnist

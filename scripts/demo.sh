@@ -4,6 +4,9 @@
 # sheet, then how alike its classes are and what the paper's curve
 # predicts generative re-balancing would gain.
 set -eu
+# Numbers are read and printed with a point, whatever the user's locale:
+# under a comma-decimal one, awk reads the 0.45 of metric.tsv as 0.
+export LC_ALL=C
 build=${1:-build}
 PATH="$(cd "$build/bin" && pwd):$PATH"
 out=$build/demo

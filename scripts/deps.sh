@@ -3,11 +3,12 @@
 # Run by `make deps` (and so by `make check` and `make demo`); `deps.sh fuzz`
 # (make fuzz) adds clang, its libFuzzer and OpenMP runtimes, `deps.sh
 # valgrind` (make valgrind) valgrind, `deps.sh bench` (make bench) the
-# peers it measures simbal against: PIL, scikit-image and PyTorch.
+# peers it measures simbal against: PIL, scikit-image and PyTorch.  locales:
+# the sources from which tests/locale.bats compiles a de_DE locale.
 set -eu
 pkgs="gcc make libc6-dev pkgconf libpng-dev zlib1g-dev libjpeg62-turbo-dev libopenblas-dev
 parallel rsync bats bats-assert bats-support mandoc groff-base man-db gnuplot-nox netpbm
-libjpeg-turbo-progs dataset-fashion-mnist"
+libjpeg-turbo-progs dataset-fashion-mnist locales"
 case ${1:-} in
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev libomp-dev" ;;
 valgrind) pkgs="$pkgs valgrind" ;;

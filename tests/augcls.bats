@@ -196,5 +196,22 @@ ran() {
 	run aug OUT=out EPS=small
 	assert_failure 2
 	assert_output --partial "EPS=small: not a number"
+	# every number, before any training
+	for v in OVER=-1 OVER=0.5 OVER=x KIMG=0 KIMG=-1 EPOCHS=0 EPOCHS=1.5 SEED=-1 SEED=x \
+		SEED=4294967294 STEPS=101 EPS=0x1 EPS=1e; do
+		run aug OUT=out "$v"
+		assert_failure 2
+		assert_output --partial "*** $v: not a"
+		[ "$(ran gantrain)" -eq 0 ] && [ "$(ran clstrain)" -eq 0 ]
+	done
+	# and every path
+	mkdir 'my data'
+	cp m.tsv 'my data/'
+	for v in 'DATA=my data/m.tsv' 'VAL=my data/m.tsv' 'OUT=my out' 'HIER=a&b' 'BIN=x#y'; do
+		run aug OUT=out "$v"
+		assert_failure 2
+		assert_output --partial "*** $v: make cannot take a path with white space or any of"
+		[ ! -e 'my out' ]
+	done
 	[ ! -e out ]
 }

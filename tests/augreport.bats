@@ -125,7 +125,7 @@ setup() {
 	# figure fails, none is moved in, nothing is left beside them
 	run --separate-stderr bash -c "trap '' XFSZ; ulimit -f 1; augreport --html page.html out"
 	assert_failure 1
-	[[ $stderr =~ ^"classcount: out/report/.augreport."[^/]+"/hist-before.png: write error: File too large"$ ]]
+	[ "$stderr" = "augreport: out/report/hist-before.png: write error: File too large" ]
 	[ -z "$output" ]
 	diff -r before out/report
 	[ "$(ls -A out/report | grep -c '^\.')" -eq 0 ]
@@ -142,6 +142,21 @@ setup() {
 	assert_failure 1
 	[ "$stderr" = "augreport: out/report: cannot create: File exists" ]
 	[ -z "$output" ]
+}
+
+@test "augreport: its output to a full disk or a closed stdout: one line of its own, exit 1" {
+	# a closed standard output is seen before any figure is drawn
+	run --separate-stderr bash -c "augreport out >&-"
+	assert_failure 1
+	[ ! -e out/report ]
+	for args in out --help --version; do
+		run --separate-stderr bash -c "augreport $args >/dev/full"
+		[ "$status" -eq 1 ] || { echo "$args: $status"; false; }
+		[ "$stderr" = "augreport: write error: No space left on device" ] || { echo "$args: $stderr"; false; }
+		run --separate-stderr bash -c "augreport $args >&-"
+		[ "$status" -eq 1 ] || { echo "$args >&-: $status"; false; }
+		[ "$stderr" = "augreport: write error: Bad file descriptor" ] || { echo "$args: $stderr"; false; }
+	done
 }
 
 @test "augreport: --html through a symbolic link, or to /dev/stdout" {

@@ -482,3 +482,22 @@ refused_with() {
 	cmp gan.ckpt resume.ckpt
 	[ ! -e g.ckpt ] && [ ! -e l.tsv ]
 }
+
+@test "faults: every program's --help and --version to a full disk or a closed stdout: one line, exit 1" {
+	local p n=0
+	for p in "$SIMBAL_BIN"/*; do
+		[ -x "$p" ] || continue
+		p=${p##*/}
+		n=$((n + 1))
+		for opt in --help --version; do
+			run --separate-stderr bash -c "$p $opt >/dev/full"
+			[ "$status" -eq 1 ] || { echo "$p $opt >/dev/full: status $status"; false; }
+			[ "$stderr" = "$p: write error: No space left on device" ] || { echo "$p: $stderr"; false; }
+			run --separate-stderr bash -c "$p $opt >&-"
+			[ "$status" -eq 1 ] || { echo "$p $opt >&-: status $status"; false; }
+			[ "$stderr" = "$p: write error: Bad file descriptor" ] || { echo "$p: $stderr"; false; }
+		done
+	done
+	# the C programs and the shell front-ends
+	[ "$n" -ge 23 ]
+}

@@ -9,6 +9,7 @@ bats_require_minimum_version 1.5.0
 setup() {
 	mkdir -p "$BATS_TEST_TMPDIR/w"
 	cd "$BATS_TEST_TMPDIR/w"
+	TAB=$'\t'
 	# Groups interleaved: g has 4 images, h 3, s 1.
 	printf '%s\t%s\n' g a.png g b.png h x.png g c.png h y.png s z.png h w.png g d.png >q.tsv
 }
@@ -48,6 +49,21 @@ per_group() {
 		g d.png c.png g a.png d.png g a.png d.png g a.png b.png \
 		h y.png x.png h y.png w.png h x.png w.png h w.png y.png \
 		h w.png y.png h y.png w.png)"
+}
+
+@test "imgpairs: --lines: the same pairs, each image's input line before the paths" {
+	# a path repeated: its first line
+	printf 'g\ta.png\n' >>q.tsv
+	run --separate-stderr imgpairs --lines --seed 3 q.tsv
+	assert_success
+	[ "$(cut -f 1,4,5 <<<"$output")" = "$(imgpairs --seed 3 q.tsv 2>/dev/null)" ]
+	# each line number is the line of that group and path in the input
+	awk -F'\t' 'NR == FNR { if (!(($1, $2) in at)) at[$1, $2] = FNR; next }
+		at[$1, $4] != $2 || at[$1, $5] != $3 { print "wrong: " $0; bad = 1 }
+		END { exit bad }' q.tsv - <<<"$output"
+	grep -q "^g${TAB}1${TAB}" <<<"$output"
+	run --separate-stderr imgpairs -l --all q.tsv
+	assert_line --index 0 "g${TAB}1${TAB}2${TAB}a.png${TAB}b.png"
 }
 
 @test "imgpairs: the pairs, exactly, with another seed and K" {
@@ -264,6 +280,16 @@ imgpairs: warning: m.tsv:4: group 'two' has a single image: skipped"
 	run --separate-stderr imgpairs --all <m.tsv
 	assert_failure 1
 	assert_equal "$stderr" "imgpairs: (stdin): no group has two images or more"
+}
+
+@test "imgpairs: a manifest without its group field: says supgroup is missing" {
+	printf '%s\t%s\n' a/1.png a a/2.png a b/1.png b >m.tsv
+	run --separate-stderr imgpairs m.tsv
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "imgpairs: m.tsv: every line is a group of its own, and field 2 repeats as a class would: a manifest (path<TAB>class) needs its groups put in front by supgroup (supgroup --self MANIFEST | imgpairs)"
+	run bash -c 'supgroup --self m.tsv | imgpairs'
+	assert_success
 }
 
 @test "imgpairs: empty input is an error" {

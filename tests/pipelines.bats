@@ -214,6 +214,32 @@ ran() {
 	[ ! -e out/metric.tsv ]
 }
 
+@test "metric.mk: a bad K, SEED or JOBS, a path make cannot take: stopped before any stage" {
+	make_small
+	for v in K=0 K=x K=2e6 SEED=-1 SEED=1.5 SEED=18446744073709551616 JOBS=0 JOBS=x; do
+		run metric DATA=m.tsv OUT=out "$v"
+		assert_failure 2
+		assert_output --partial "*** $v: not a"
+		[ ! -e out ]
+	done
+	run metric DATA=m.tsv OUT=out SEED=18446744073709551615 K=0.5 out/flat.pairs
+	assert_success
+	# white space and the characters make or the shell reads as syntax
+	mkdir 'my data'
+	cp m.tsv 'my data/m.tsv'
+	for v in 'DATA=my data/m.tsv' 'OUT=my out' 'HIER=h;x.tsv' 'OUT=a:b' 'BIN=b(in)' "OUT=it's"; do
+		run metric DATA=m.tsv "$v"
+		assert_failure 2
+		assert_output --partial "*** $v: make cannot take a path with white space or any of"
+		assert_output --partial "link to it (ln -s) under a plain name"
+		[ ! -e "my out" ] && [ ! -e a:b ] && [ ! -e "it's" ]
+	done
+	# under a plain name, the same data
+	ln -s 'my data' plain
+	run metric DATA=plain/m.tsv OUT=out2
+	assert_success
+}
+
 @test "metric.mk: a class missing from HIER stops make; no stage looks complete" {
 	make_small
 	grep -v '^Sneaker' hier.tsv >partial.tsv

@@ -452,29 +452,29 @@ SH
 	fi
 }
 
-@test "ssimcls: a class missing from the hierarchy: supgroup's one line, nothing else" {
+@test "ssimcls: a class missing from the hierarchy: one line, naming the manifest's line" {
 	make_small
 	grep -v '^Dress' hier.tsv >partial.tsv
 	line=$(grep -n "${TAB}Dress\$" m.tsv | head -n 1 | cut -d: -f1)
 	run --separate-stderr ssimcls -H partial.tsv m.tsv
 	assert_failure 1
 	[ "$output" = "" ]
-	[ "$stderr" = "supgroup: m.tsv:$line: class 'Dress' is not in partial.tsv" ]
+	[ "$stderr" = "ssimcls: m.tsv:$line: class 'Dress' is not in partial.tsv" ]
 	# The manifest read from a pipe is named as given, not as the copy
 	# that supgroup reads.
 	run --separate-stderr ssimcls -H partial.tsv - <m.tsv
 	assert_failure 1
-	[ "$stderr" = "supgroup: (stdin):$line: class 'Dress' is not in partial.tsv" ]
+	[ "$stderr" = "ssimcls: (stdin):$line: class 'Dress' is not in partial.tsv" ]
 	run --separate-stderr ssimcls -H partial.tsv <(cat m.tsv)
 	assert_failure 1
-	[[ $stderr =~ ^"supgroup: /dev/fd/"[0-9]+":$line: class 'Dress' is not in partial.tsv"$ ]]
+	[[ $stderr =~ ^"ssimcls: /dev/fd/"[0-9]+":$line: class 'Dress' is not in partial.tsv"$ ]]
 	# A hierarchy that is not there.
 	run --separate-stderr ssimcls -H nope.tsv m.tsv
 	assert_failure 1
-	[ "$stderr" = "supgroup: nope.tsv: No such file or directory" ]
+	[ "$stderr" = "ssimcls: nope.tsv: No such file or directory" ]
 }
 
-@test "ssimcls: a class of one image: imgpairs's messages name the manifest, not its pipe" {
+@test "ssimcls: a class of one image: the messages name the manifest, not its pipe" {
 	make_small
 	mkdir data/Solo
 	cp "$(head -n 1 m.tsv | cut -f1)" data/Solo/
@@ -483,46 +483,94 @@ SH
 	[ "$n" -gt 1 ]
 	run --separate-stderr ssimcls solo.tsv
 	assert_success
-	[ "$stderr" = "imgpairs: warning: solo.tsv:$n: group 'Solo' has a single image: skipped" ]
+	[ "$stderr" = "ssimcls: warning: solo.tsv:$n: group 'Solo' has a single image: skipped" ]
 	run --separate-stderr ssimcls -H hier.tsv --groups solo.tsv
 	assert_failure 1
-	[ "$stderr" = "supgroup: solo.tsv:$n: class 'Solo' is not in hier.tsv" ]
+	[ "$stderr" = "ssimcls: solo.tsv:$n: class 'Solo' is not in hier.tsv" ]
 	run --separate-stderr ssimcls - <solo.tsv
 	assert_success
-	[ "$stderr" = "imgpairs: warning: (stdin):$n: group 'Solo' has a single image: skipped" ]
+	[ "$stderr" = "ssimcls: warning: (stdin):$n: group 'Solo' has a single image: skipped" ]
 	# Only classes of one image: nothing to measure.
 	head -n 1 m.tsv >one.tsv
 	run --separate-stderr ssimcls one.tsv
 	assert_failure 1
 	[ "$output" = "" ]
-	[ "$stderr" = "imgpairs: one.tsv: no group has two images or more" ]
+	[ "$stderr" = "ssimcls: one.tsv: no group has two images or more" ]
 	run --separate-stderr ssimcls <(cat one.tsv)
 	assert_failure 1
-	[[ $stderr =~ ^"imgpairs: /dev/fd/"[0-9]+": no group has two images or more"$ ]]
+	[[ $stderr =~ ^"ssimcls: /dev/fd/"[0-9]+": no group has two images or more"$ ]]
 }
 
-@test "ssimcls: an unreadable image: ssimpair's one line, also through parallel" {
+@test "ssimcls: an unreadable image: one line naming the manifest's line, also through parallel" {
 	make_small
 	echo text >data/Bag/bad.png
 	# A class of two images, one missing: every pair of it has it.
 	cp "$(head -n 1 m.tsv | cut -f1)" solo.png
 	{ cat m.tsv; printf 'gone.png\tSolo\nsolo.png\tSolo\n'; } >bad.tsv
+	n=$(grep -n '^gone.png' bad.tsv | cut -d: -f1)
 	run --separate-stderr ssimcls bad.tsv
 	assert_failure 1
 	[ "$output" = "" ]
-	[[ $stderr =~ ^"ssimpair: (stdin):"[0-9]+": gone.png: No such file or directory"$ ]]
+	[ "$stderr" = "ssimcls: bad.tsv:$n: gone.png: No such file or directory" ]
+	run --separate-stderr ssimcls - <bad.tsv
+	assert_failure 1
+	[ "$stderr" = "ssimcls: (stdin):$n: gone.png: No such file or directory" ]
 	if command -v parallel >/dev/null; then
 		run --separate-stderr ssimcls -j 2 bad.tsv
 		assert_failure 1
 		[ "$output" = "" ]
-		[[ $stderr =~ ^"ssimpair: (stdin):"[0-9]+": gone.png: No such file or directory"$ ]]
+		[ "$stderr" = "ssimcls: bad.tsv:$n: gone.png: No such file or directory" ]
 	fi
-	# Not an image at all (imgls would skip it: listed by hand), in a
-	# class of two again.
-	{ cat m.tsv; printf 'data/Bag/bad.png\tSolo\nsolo.png\tSolo\n'; } >m2.tsv
+	# Not an image at all (imgls would skip it: listed by hand) on line 2,
+	# in a class of two again.
+	{ printf 'solo.png\tSolo\ndata/Bag/bad.png\tSolo\n'; cat m.tsv; } >m2.tsv
 	run --separate-stderr ssimcls m2.tsv
 	assert_failure 1
-	[[ $stderr =~ ^"ssimpair: (stdin):"[0-9]+": data/Bag/bad.png: not a PNG, JPEG or netpbm image"$ ]]
+	[ "$stderr" = "ssimcls: m2.tsv:2: data/Bag/bad.png: not a PNG, JPEG or netpbm image" ]
+}
+
+@test "ssimcls: images that cannot be compared: both named, with their lines" {
+	make_small
+	pgmramp -lr 30 28 | pnmtopng >wide.png
+	{ cat m.tsv; printf 'wide.png\tTrouser\n'; } >sizes.tsv
+	n=$(wc -l <sizes.tsv)
+	run --separate-stderr ssimcls sizes.tsv
+	assert_failure 1
+	[[ $stderr =~ ^"ssimcls: sizes.tsv:"([0-9]+)": "([^ ]+)" and "([^ ]+)" (line "([0-9]+)"): sizes differ ("[0-9x]+" and "[0-9x]+"); use --size WxH"$ ]]
+	# the lines named are those of the two paths named
+	[ "$(sed -n "${BASH_REMATCH[1]}p" sizes.tsv | cut -f1)" = "${BASH_REMATCH[2]}" ]
+	[ "$(sed -n "${BASH_REMATCH[4]}p" sizes.tsv | cut -f1)" = "${BASH_REMATCH[3]}" ]
+	grep -q "wide.png" <<<"$stderr"
+	# what it says to use works
+	run ssimcls --size 28x28 sizes.tsv
+	assert_success
+}
+
+@test "ssimcls: a set of 8- and 16-bit images is measured, each picture as it looks" {
+	make_small
+	# every image of the set again, in 16 bits: the same pictures
+	mkdir data16
+	while IFS=$TAB read -r p c; do
+		pngtopam "$p" | pamdepth 65535 | pnmtopng -force >"data16/${p//\//_}"
+		printf '%s\t%s\n' "data16/${p//\//_}" "$c"
+	done <m.tsv >m16.tsv
+	pngtopam "$(head -n 1 m16.tsv | cut -f1)" | pamfile | grep -q "maxval 65535"
+	ssimcls -H hier.tsv m.tsv >eight.tsv
+	ssimcls -H hier.tsv m16.tsv >sixteen.tsv
+	# half the images in 8 bits, half in 16
+	awk 'NR % 2' m.tsv >mixed.tsv
+	awk 'NR % 2 == 0' m16.tsv >>mixed.tsv
+	run --separate-stderr ssimcls -H hier.tsv mixed.tsv
+	assert_success
+	[ "$stderr" = "" ]
+	# SSIM does not change with the scale of the samples when L scales
+	# with it: the means agree with the 8-bit set's to single precision
+	for k in mergecls supsubcls; do
+		a=$(awk -F'\t' -v k=$k '$1 == k { print $2 }' eight.tsv)
+		b=$(awk -F'\t' -v k=$k '$1 == k { print $2 }' sixteen.tsv)
+		[ "$(awk -v a="$a" -v b="$b" 'BEGIN { print (a - b < 1e-5 && b - a < 1e-5) }')" = 1 ]
+	done
+	[ "$(grep argmax eight.tsv)" = "$(grep argmax <<<"$output")" ]
 }
 
 @test "ssimcls: a TMPDIR it cannot write in: one line of its own" {
@@ -536,7 +584,8 @@ SH
 @test "ssimcls: bad usage" {
 	make_small
 	for o in "-k abc" "-k -1" "-k" "--seed -1" "--seed x" "--seed=" "-j 0" "-j x" "--jobs=-2" \
-		"--no-such-option" "--groups=yes" "-x"; do
+		"--no-such-option" "--groups=yes" "-x" "-k 0" "-k 0.0" "-k 2000000" "--size 0x5" \
+		"--size 70000x5" "--seed 18446744073709551616" "--all --seed 99999999999999999999"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr ssimcls $o m.tsv
 		[ "$status" -eq 2 ] || { echo "$o: status $status"; false; }
@@ -549,6 +598,17 @@ SH
 	[ "$(head -n 1 <<<"$stderr")" = "ssimcls: --seed: '-1' is not a non-negative integer" ]
 	run --separate-stderr ssimcls -j 0 m.tsv
 	[ "$(head -n 1 <<<"$stderr")" = "ssimcls: --jobs: '0' is not a positive integer" ]
+	# the ranges of the programs of the chain, checked before it runs, as
+	# ssimcls's
+	run --separate-stderr ssimcls -k 0 m.tsv
+	[ "$stderr" = "ssimcls: -k: must be greater than 0
+Try 'ssimcls --help' for more information." ]
+	run --separate-stderr ssimcls -k 2000000 m.tsv
+	[ "$(head -n 1 <<<"$stderr")" = "ssimcls: -k: 2e+06 is out of range [0, 1e+06]" ]
+	run --separate-stderr ssimcls -s 0x5 m.tsv
+	[ "$(head -n 1 <<<"$stderr")" = "ssimcls: --size: 0 is out of range [1, 65535]" ]
+	run --separate-stderr ssimcls --seed 18446744073709551616 m.tsv
+	[ "$(head -n 1 <<<"$stderr")" = "ssimcls: --seed: '18446744073709551616' is not a non-negative integer" ]
 	run --separate-stderr ssimcls
 	assert_failure 2
 	[ "$(head -n 1 <<<"$stderr")" = "ssimcls: expected one MANIFEST, got 0" ]
@@ -565,6 +625,28 @@ SH
 	run --separate-stderr ssimcls --hier= m.tsv
 	assert_failure 2
 	[ "$(head -n 1 <<<"$stderr")" = "ssimcls: option '--hier' needs a file name" ]
+}
+
+@test "ssimcls: write errors: one line of its own, exit 1" {
+	make_small
+	for args in "m.tsv" "--help" "--version" \
+		"--from-means $BATS_TEST_TMPDIR/flat $BATS_TEST_TMPDIR/groups"; do
+		printf 'all\t0.5\t10\t0.1\t0.03\n' >"$BATS_TEST_TMPDIR/flat"
+		printf 'a\t0.5\t10\t0.1\t0.03\n' >"$BATS_TEST_TMPDIR/groups"
+		run --separate-stderr bash -c "ssimcls $args >/dev/full"
+		[ "$status" -eq 1 ] || { echo "$args: $status"; false; }
+		[ "$stderr" = "ssimcls: write error: No space left on device" ] || { echo "$args: $stderr"; false; }
+		run --separate-stderr bash -c "ssimcls $args >&-"
+		[ "$status" -eq 1 ] || { echo "$args >&-: $status"; false; }
+		[ "$stderr" = "ssimcls: write error: Bad file descriptor" ] || { echo "$args: $stderr"; false; }
+	done
+	# a closed standard output is seen before any SSIM is computed
+	make_stub_dir stub ssimpair
+	printf '#!/bin/sh\necho run >>"%s"\nexec "%s" "$@"\n' "$PWD/runs.log" "$SIMBAL_BIN/ssimpair" >stub/ssimpair
+	chmod +x stub/ssimpair
+	run --separate-stderr bash -c "stub/ssimcls m.tsv >&-"
+	assert_failure 1
+	[ ! -e runs.log ]
 }
 
 @test "ssimcls: -j and -S without GNU parallel on PATH" {

@@ -9,6 +9,7 @@ FIX="$BATS_TEST_DIRNAME/fixtures/ssim"
 setup() {
 	mkdir -p "$BATS_TEST_TMPDIR/w"
 	cd "$BATS_TEST_TMPDIR/w"
+	TAB=$'\t'
 }
 
 @test "ssimpair: standard options" {
@@ -110,13 +111,24 @@ gray13() {
 	assert_success
 }
 
-@test "ssimpair: 8-bit against 16-bit needs --data-range" {
-	printf 'g\t%s\t%s\n' "$FIX/gray1.png" "$FIX/wide1.png" >p.tsv
+@test "ssimpair: 8-bit against 16-bit: on the 16-bit scale; with --data-range as stored" {
+	# gray1 in 16 bits: each sample times 257, 255 to 65535
+	pngtopam "$FIX/gray1.png" | pamdepth 65535 | pnmtopng -force >gray1w.png
+	pngtopam gray1w.png | pamfile | grep -q 'maxval 65535'
+	printf 'g\t%s\t%s\n' "$FIX/gray1.png" "$FIX/wide1.png" "$FIX/wide1.png" "$FIX/gray1.png" \
+		"$FIX/gray1.png" gray1w.png >p.tsv
+	printf 'g\t%s\t%s\n' gray1w.png "$FIX/wide1.png" "$FIX/wide1.png" gray1w.png \
+		gray1w.png gray1w.png >w.tsv
 	run --separate-stderr ssimpair p.tsv
-	assert_failure 1
-	[ "$stderr" = "ssimpair: p.tsv:1: bit depths differ (8 and 16); give --data-range" ]
+	assert_success
+	[ "$stderr" = "" ]
+	# the same SSIMs as of the picture stored in 16 bits (1 against itself)
+	[ "$(cut -f 4 <<<"$output" | paste -sd ' ')" = "$(ssimpair w.tsv | cut -f 4 | paste -sd ' ')" ]
+	[ "$(sed -n 3p <<<"$output" | cut -f 4)" = 1 ]
+	# given L, the samples as stored: the 8-bit picture is all but black
 	run ssimpair --data-range 65535 p.tsv
 	assert_success
+	[ "$(awk -F'\t' 'NR == 3 { print ($4 < 0.1) }' <<<"$output")" = 1 ]
 }
 
 @test "ssimpair: an image smaller than the window" {
@@ -140,6 +152,41 @@ gray13() {
 	run --separate-stderr ssimpair q.tsv
 	assert_failure 1
 	[ "$stderr" = "ssimpair: q.tsv:1: t.png: not a PNG, JPEG or netpbm image" ]
+}
+
+@test "ssimpair: --lines: an error about an image names the line it comes from" {
+	make_png a.png 16 16
+	make_png b.png 16 16
+	make_png c.png 20 16
+	printf 'g\t3\t5\ta.png\tb.png\ng\t7\t9\ta.png\tgone.png\n' >p.tsv
+	run --separate-stderr ssimpair --lines 2,3 p.tsv
+	assert_failure 1
+	[ "$stderr" = "ssimpair: p.tsv:9: gone.png: No such file or directory" ]
+	printf 'g\t7\t9\tgone.png\ta.png\n' >p.tsv
+	run --separate-stderr ssimpair -l 2,3 <p.tsv
+	[ "$stderr" = "ssimpair: (stdin):7: gone.png: No such file or directory" ]
+	# a pair that cannot be compared: both images, the first's line, the
+	# other's after it
+	printf 'g\t3\t5\ta.png\tb.png\ng\t7\t12\ta.png\tc.png\n' >p.tsv
+	run --separate-stderr ssimpair --lines=2,3 p.tsv
+	assert_failure 1
+	[ "$stderr" = "ssimpair: p.tsv:7: a.png and c.png (line 12): sizes differ (16x16 and 20x16); use --size WxH" ]
+	# the fields kept, and read only when needed
+	printf 'g\t3\tx\ta.png\tb.png\n' >p.tsv
+	run ssimpair --lines 2,3 p.tsv
+	assert_success
+	assert_output "g${TAB}3${TAB}x${TAB}a.png${TAB}b.png${TAB}1"
+	printf 'g\t3\tx\ta.png\tc.png\n' >p.tsv
+	run --separate-stderr ssimpair --lines 2,3 p.tsv
+	[ "$stderr" = "ssimpair: p.tsv:1: field 3: 'x' is not a line number (--lines)" ]
+	printf 'a.png\tb.png\n' >p.tsv
+	run --separate-stderr ssimpair --lines 3,4 -f 1,2 p.tsv
+	[ "$stderr" = "ssimpair: p.tsv:1: expected at least 4 TAB-separated fields, found 2" ]
+	for o in "--lines 2" "--lines 2,2" "--lines 0,1" "-l x,y"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr ssimpair $o p.tsv
+		[ "$status" -eq 2 ] || { echo "$o: $status"; false; }
+	done
 }
 
 @test "ssimpair: a line with one field, and empty input" {

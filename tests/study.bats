@@ -71,3 +71,52 @@ eval_of() {
 	assert_failure 2
 	assert_output --partial "study.mk: set STUDY=study.tsv"
 }
+
+@test "study.mk: fewer than three gains above 0: the points, and why there is no fit" {
+	split_set tops T-shirt-top:10 Pullover:5 Coat:3
+	printf 'tops\ttops.tsv\ttops.val.tsv\n' >study.tsv
+	study out/points.tsv >/dev/null
+	eval_of 0.8 >out/tops/c0.eval
+	eval_of 0.88 >out/tops/s1/cls.eval
+	run study
+	assert_failure
+	assert_line "study.mk: no fit: 1 of the 1 datasets gained (a gain above 0 in out/points.tsv), and the curve, never negative, is fitted to those: it needs 3"
+	[ "$(cut -f 1,3 out/points.tsv)" = "tops${TAB}10" ]
+	[ ! -e out/positive.tsv ] && [ ! -e out/fit.tsv ] && [ ! -e out/curve.png ]
+	[ -z "$(find out -name '*.tmp*')" ]
+	refute_output --partial expfit
+	# a loss: none gained
+	eval_of 0.8 >out/tops/c0.eval
+	eval_of 0.7 >out/tops/s1/cls.eval
+	run study
+	assert_failure
+	assert_line --partial "study.mk: no fit: 0 of the 1 datasets gained"
+	[ "$(cut -f 1,3 out/points.tsv)" = "tops${TAB}-12.5" ]
+}
+
+@test "study.mk: a STUDY line make cannot take is refused before any run" {
+	split_set tops T-shirt-top:4 Pullover:3
+	mkdir 'my sets'
+	cp tops.tsv 'my sets/'
+	bad() {
+		printf "$1" >study.tsv
+		run study
+		assert_failure 2
+		assert_output --partial "*** study.tsv:$2"
+		[ ! -e out ]
+	}
+	bad 'tops\ttops.tsv\ttops.val.tsv\nmy tops\ttops.tsv\ttops.val.tsv\n' '2: field 1: "my tops": make cannot take a path with white space or any of'
+	bad 'tops\tmy sets/tops.tsv\ttops.val.tsv\n' '1: field 2: "my sets/tops.tsv": make cannot take a path'
+	bad 'tops\ttops.tsv\ttops.val.tsv\th;x.tsv\n' '1: field 4: "h;x.tsv": make cannot take a path'
+	bad 'tops\ttops.tsv\n' '1: expected name<TAB>train<TAB>val[<TAB>hier], found 2 field(s)'
+	bad 'a/b\ttops.tsv\ttops.val.tsv\n' '1: name "a/b": not a directory name'
+	bad 'tops\ttops.tsv\ttops.val.tsv\n\ntops\ttops.tsv\ttops.val.tsv\n' '3: name "tops" given twice'
+	run study STUDY=nope.tsv
+	assert_failure 2
+	assert_output --partial "*** STUDY=nope.tsv: no such file"
+	printf 'tops\ttops.tsv\ttops.val.tsv\n' >study.tsv
+	run study OUT='my out'
+	assert_failure 2
+	assert_output --partial "*** OUT=my out: make cannot take a path with white space"
+	[ ! -e 'my out' ]
+}
