@@ -51,13 +51,13 @@ emit() {
 	die "write error: ${err##*: }"
 }
 
-per_class=8 html=
+per_class=8 html= html_given=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--per-class=*) per_class=${1#*=} ;;
 	--per-class) [ $# -ge 2 ] || die_usage "option '$1' needs a value"; per_class=$2; shift ;;
-	--html=*) html=${1#*=} ;;
-	--html) [ $# -ge 2 ] || die_usage "option '$1' needs a value"; html=$2; shift ;;
+	--html=*) html=${1#*=} html_given=1 ;;
+	--html) [ $# -ge 2 ] || die_usage "option '$1' needs a value"; html=$2 html_given=1; shift ;;
 	-h | --help) emit usage; exit 0 ;;
 	--version) emit echo "$prog (simbal) $version"; exit 0 ;;
 	--) shift; break ;;
@@ -68,7 +68,9 @@ while [ $# -gt 0 ]; do
 done
 [ $# -eq 1 ] || die_usage "expected one OUT directory, got $#"
 [[ $per_class =~ ^[1-9][0-9]{0,3}$ ]] || die_usage "--per-class: '$per_class' is not a count from 1 to 9999"
+[ -z "$html_given" ] || [ -n "$html" ] || die_usage "--html: empty file name"
 [ -z "$html" ] || [ -n "${html##*/}" ] || die_usage "--html: '$html' names no file"
+[ -n "$1" ] || die_usage "OUT: empty file name"
 out=${1%/}
 [ -d "$out" ] || die "$out: no such directory"
 # A closed standard output is known before any drawing.

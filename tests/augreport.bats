@@ -175,3 +175,17 @@ setup() {
 	[ -L /dev/stdout ] || [ -c /dev/stdout ]
 	[ "$(ls -A | grep -c '^\.')" -eq 0 ]
 }
+
+@test "augreport: an empty OUT or --html name is bad usage, nothing written" {
+	mkdir w && cd w
+	run --separate-stderr augreport --html '' none
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "augreport: --html: empty file name"
+	run --separate-stderr augreport --html= none
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "augreport: --html: empty file name"
+	run --separate-stderr augreport ''
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "augreport: OUT: empty file name"
+	[ -z "$(ls -A)" ]
+}
