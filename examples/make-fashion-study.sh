@@ -1,5 +1,5 @@
 #!/bin/sh
-# Makes, in DIR, the data of the GM-augCls runs of README: Fashion-MNIST
+# Makes, in DIR, the data of the GM-augCls runs of doc/results.md: Fashion-MNIST
 # from Debian's dataset-fashion-mnist as PNGs (trn.tsv, test.tsv), its
 # long-tailed cut lt.tsv (ratio 100, classes in label order), three
 # long-tailed subsets of classes unlike in their similarity (tops,
