@@ -113,8 +113,9 @@ static const char *parse_options(int argc, char **argv, struct options *o)
 	}
 	if (argc - optind > 1)
 		die_usage("too many arguments: one input FILE at most");
+	/* refused before the stream is read, which may be long */
 	if (o->out)
-		output_name_check("--output", o->out);
+		afile_check("--output", o->out);
 	return optind < argc ? argv[optind] : NULL;
 }
 

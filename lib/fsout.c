@@ -235,6 +235,10 @@ static FILE *open_afile(struct afile *af, const char *path, bool allow_unnamed)
 	bool exists = stat(path, &st) == 0;
 	if (exists && S_ISDIR(st.st_mode))
 		die("%s: is a directory", path);
+	/* The temporary file would be made beside "x" and only its rename to
+	 * "x/" fail, after the work. */
+	if (path[strlen(path) - 1] == '/')
+		die("%s: a file name cannot end with '/'", path);
 	af->tmp = NULL;
 	af->handle = -1;
 	af->unnamed = false;

@@ -37,7 +37,7 @@ void afile_unnamed_disable(bool off);
 void output_name_check(const char *what, const char *path);
 /* Dies as output_name_check does, then as afile_open would if path could
  * not be written (a directory, a directory that does not exist or is not
- * one, no permission), leaving nothing behind: for programs that write
+ * one, a name ending in '/', no permission), leaving nothing behind: for programs that write
  * their output only after long work, to refuse before it. */
 void afile_check(const char *what, const char *path);
 

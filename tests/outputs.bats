@@ -137,3 +137,28 @@ CMDS
 	[ "$stderr" = "imgrid: loop1: Too many levels of symbolic links" ]
 	[ -L loop1 ] && [ -L loop2 ] && [ -L bad.png ]
 }
+
+@test "outputs: a name ending in '/', or in a directory that does not exist, is refused before reading any input" {
+	rm -f m.tsv s.pam a.png
+	local cmd
+	while IFS= read -r cmd; do
+		run --separate-stderr bash -c "$cmd"
+		[ "$status" -eq 1 ] || fail "$cmd: exit $status: $stderr"
+		[[ "$stderr" == *": x/: a file name cannot end with '/'" ||
+			"$stderr" == *": no/x: cannot create: No such file or directory" ]] ||
+			fail "$cmd: $stderr"
+		[ -z "$(ls -A)" ] || fail "$cmd: left $(ls -A)"
+	done <<'CMDS'
+clstrain -o x/ none.tsv
+clstrain -o x.ckpt --best x/ --val none.tsv none.tsv
+clstrain -o x.ckpt --log x/ none.tsv
+gantrain -o x/ none.tsv
+gantrain -o g.ckpt --sheet x/ none.tsv
+gantrain -o g.ckpt --log x/ none.tsv
+clseval --confusion x/ none.ckpt none.tsv
+imgrid -o x/ none.pam
+imgrid -o no/x none.pam
+classcount --plot x/ none.tsv
+expfit --plot x/ none.tsv
+CMDS
+}
