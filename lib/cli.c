@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
 #include <math.h>
@@ -45,9 +46,26 @@ void stdout_flush(void)
 		die("write error: %s", errno ? strerror(errno) : "unknown error");
 }
 
+/* A program started with descriptor 0, 1 or 2 closed would give that
+ * number to the first file it opens, and its messages or output would go
+ * into that file (a warning into a PNG).  Each closed one is held by
+ * /dev/null, opened the wrong way round so that using it still fails as a
+ * closed one does (EBADF: "write error" for a closed stdout). */
+static void hold_std_descriptors(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* the lowest free number: fd, as those below it are open */
+		if (open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) != fd)
+			_exit(EXIT_DATA);
+	}
+}
+
 void cli_init(int argc, char **argv)
 {
 	(void)argc;
+	hold_std_descriptors();
 	const char *slash = strrchr(argv[0], '/');
 	progname = slash ? slash + 1 : argv[0];
 	argv[0] = (char *)progname; /* getopt's own messages use it */

@@ -162,3 +162,15 @@ classcount --plot x/ none.tsv
 expfit --plot x/ none.tsv
 CMDS
 }
+
+@test "outputs: a closed standard output is no error for a program that writes nothing to it" {
+	run bash -c 'imgrid -o out.png s.pam >&-'
+	assert_success
+	assert_output ""
+	run bash -c 'pngtopam out.png | pamfile'
+	assert_output --partial "10 by 8"
+	# one that writes to it fails, as before
+	run bash -c 'imgcat m.tsv >&-'
+	assert_failure 1
+	assert_output "imgcat: write error: Bad file descriptor"
+}
