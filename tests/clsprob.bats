@@ -121,3 +121,19 @@ setup() {
 	run clsprob
 	assert_usage_error
 }
+
+@test "clsprob, clseval, fid: an input that cannot be read is a read error, not empty input" {
+	mkdir dir
+	run --separate-stderr clsprob model.ckpt dir
+	assert_failure 1
+	assert_equal "$stderr" "clsprob: dir: read error: Is a directory"
+	run --separate-stderr bash -c 'clsprob model.ckpt <&-'
+	assert_failure 1
+	assert_equal "$stderr" "clsprob: (stdin): read error: Bad file descriptor"
+	run --separate-stderr clseval model.ckpt dir
+	assert_failure 1
+	assert_equal "$stderr" "clseval: dir: read error: Is a directory"
+	run --separate-stderr fid -m model.ckpt dir m.tsv
+	assert_failure 1
+	assert_equal "$stderr" "fid: dir: read error: Is a directory"
+}
