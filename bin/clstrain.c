@@ -441,6 +441,12 @@ int main(int argc, char **argv)
 		afile_check("--best", o.best);
 	if (o.log)
 		afile_check("--log", o.log);
+	files_distinct((struct named_file[]){ { "--output", o.output, true },
+					      { "--best", o.best, true },
+					      { "--log", o.log, true },
+					      { "TRAIN", o.train, false },
+					      { "--val", o.val, false } },
+		       5);
 	nn_init(o.threads);
 	struct trainer t = { .o = &o, .best_top1 = -1 };
 	dataset_load(&t.train, o.train, 0, o.h, o.w, NULL, 0);

@@ -737,6 +737,12 @@ int main(int argc, char **argv)
 	afile_check("--sheet", o.sheet);
 	if (o.log)
 		afile_check("--log", o.log);
+	files_distinct((struct named_file[]){ { "--output", o.output, true },
+					      { "--sheet", o.sheet, true },
+					      { "--log", o.log, true },
+					      { "TRAIN", o.train, false },
+					      { "--fid-model", o.fid_model, false } },
+		       5);
 	nn_init(o.threads);
 	struct trainer t = { .o = &o };
 	dataset_load(&t.data, o.train, 0, o.size, o.size, NULL, 0);

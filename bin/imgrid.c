@@ -114,9 +114,14 @@ static const char *parse_options(int argc, char **argv, struct options *o)
 	if (argc - optind > 1)
 		die_usage("too many arguments: one input FILE at most");
 	/* refused before the stream is read, which may be long */
-	if (o->out)
+	const char *in = optind < argc ? argv[optind] : NULL;
+	if (o->out) {
 		afile_check("--output", o->out);
-	return optind < argc ? argv[optind] : NULL;
+		files_distinct((struct named_file[]){ { "--output", o->out, true },
+						      { "FILE", in, false } },
+			       2);
+	}
+	return in;
 }
 
 int main(int argc, char **argv)

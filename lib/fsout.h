@@ -41,6 +41,18 @@ void output_name_check(const char *what, const char *path);
  * their output only after long work, to refuse before it. */
 void afile_check(const char *what, const char *path);
 
+/* A file named on the command line, for files_distinct. */
+struct named_file {
+	const char *what; /* the option or operand, for the message */
+	const char *path; /* NULL, "-" (stdin): not a file, skipped */
+	bool output;
+};
+/* Dies (bad usage) when an output is the same file as another output,
+ * which would silently replace it, or as an input, which it would destroy.
+ * Devices and FIFOs (/dev/stdout) may be named twice.  For after
+ * afile_check, which refuses what cannot be written at all. */
+void files_distinct(const struct named_file *f, size_t n);
+
 struct staged_dir {
 	char *path; /* the final directory */
 	char *tmp;  /* where the tree is built */

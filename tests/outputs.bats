@@ -174,3 +174,32 @@ CMDS
 	assert_failure 1
 	assert_output "imgcat: write error: Bad file descriptor"
 }
+
+@test "outputs: an output naming another output, or an input, is bad usage, refused before any work" {
+	cp m.tsv keep.tsv
+	ln -s m.tsv link.tsv
+	local cmd
+	while IFS= read -r cmd; do
+		run --separate-stderr bash -c "$cmd"
+		[ "$status" -eq 2 ] || fail "$cmd: exit $status: $stderr"
+		[[ "${stderr_lines[0]}" == *" are the same file, "*": "*" would replace the "* ]] ||
+			fail "$cmd: $stderr"
+		cmp m.tsv keep.tsv || fail "$cmd: changed m.tsv"
+		[ "$(ls -A | tr '\n' ' ')" = "a.png keep.tsv link.tsv m.tsv s.pam " ] ||
+			fail "$cmd: left $(ls -A)"
+	done <<'CMDS'
+clstrain -o x.ckpt --log x.ckpt m.tsv
+clstrain -o x.ckpt --log ./x.ckpt m.tsv
+clstrain -o x.ckpt --val m.tsv --best x.ckpt m.tsv
+clstrain -o m.tsv m.tsv
+clstrain -o link.tsv m.tsv
+clstrain -o x.ckpt --log m.tsv --val link.tsv keep.tsv
+gantrain -o g --sheet g m.tsv
+gantrain -o g --log g.png m.tsv
+gantrain -o g --log m.tsv m.tsv
+clseval --confusion m.tsv none.ckpt m.tsv
+imgrid -o s.pam s.pam
+classcount --plot m.tsv keep.tsv link.tsv
+expfit --plot m.tsv m.tsv
+CMDS
+}
