@@ -103,17 +103,47 @@ bool cli_std_option(int opt, const char *usage)
 	return false;
 }
 
+/* s on stderr as visible shows it, however long. */
+static void put_visible(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\r' || c == '\t' || c == '\n')
+			fprintf(stderr, "\\%c", c == '\r' ? 'r' : c == '\t' ? 't' : 'n');
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\%03o", c);
+		else
+			putc(c, stderr);
+	}
+}
+
+/* The text of a message, control characters escaped: a name with a
+ * newline or carriage return (a file's, a class's) must not break the
+ * one line a message is. */
+__attribute__((format(printf, 1, 0))) static void put_message(const char *fmt, va_list ap)
+{
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs(fmt, stderr);
+		return;
+	}
+	put_visible(msg);
+	free(msg);
+}
+
 __attribute__((format(printf, 4, 0))) static noreturn void vdie(int status, const char *file, long line,
 								     const char *fmt, va_list ap)
 {
 	dying = true;
 	fflush(stdout);
 	fprintf(stderr, "%s: ", progname);
-	if (file && line > 0)
-		fprintf(stderr, "%s:%ld: ", file, line);
-	else if (file)
-		fprintf(stderr, "%s: ", file);
-	vfprintf(stderr, fmt, ap);
+	if (file) {
+		put_visible(file);
+		if (line > 0)
+			fprintf(stderr, ":%ld", line);
+		fputs(": ", stderr);
+	}
+	put_message(fmt, ap);
 	fputc('\n', stderr);
 	cleanup_run();
 	exit(status);
@@ -139,7 +169,7 @@ void die_usage(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
+	put_message(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
 	cleanup_run();
@@ -169,7 +199,7 @@ void warn(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	fprintf(stderr, "%s: warning: ", progname);
-	vfprintf(stderr, fmt, ap);
+	put_message(fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
 }

@@ -112,7 +112,7 @@ setup() {
 	run --separate-stderr clsprob model.ckpt tab.pam
 	assert_failure 1
 	assert_output ""
-	[ "$stderr" = "clsprob: tab.pam: frame 1: a label or id with a TAB 'a	b'" ]
+	[ "$stderr" = "clsprob: tab.pam: frame 1: a label or id with a TAB 'a\tb'" ]
 	run --separate-stderr bash -c 'clsprob model.ckpt m.tsv >/dev/full'
 	assert_failure 1
 	# (after the warning that the images were resized)

@@ -146,6 +146,9 @@ setup() {
 	assert_usage_error
 	run gansample --quota q.tsv -n 3 g.ckpt
 	assert_usage_error
+	run --separate-stderr gansample -c "$(printf 'Ba\ng')" g.ckpt
+	assert_failure 1
+	assert_equal "$stderr" "gansample: g.ckpt: no class 'Ba\\ng' in its generator"
 	run gansample -c Bag --truncation 0.01 g.ckpt
 	assert_usage_error
 	# too small for a float: checked as given, not as the 0 (none) it becomes
