@@ -179,6 +179,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	if (optind + 1 != argc)
 		die_usage("expected one TRAIN manifest, got %d", argc - optind);
 	o->train = argv[optind];
+	if (o->val && !strcmp(o->val, "-") && !strcmp(o->train, "-"))
+		die_usage("--val and TRAIN cannot both be the standard input");
 	if (o->best && !o->val)
 		die_usage("--best needs --val");
 	if (!lr_given && o->optim.kind != OPTIM_SGD)

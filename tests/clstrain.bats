@@ -156,4 +156,9 @@ setup() {
 	assert_usage_error
 	run clstrain -o x.ckpt --optimizer rmsprop m.tsv
 	assert_usage_error
+	# one standard input cannot be read twice: before, "(stdin): empty
+	# manifest", without saying which
+	run clstrain -o x.ckpt --val - - <m.tsv
+	assert_usage_error
+	assert_line --index 0 "clstrain: --val and TRAIN cannot both be the standard input"
 }
