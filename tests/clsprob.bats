@@ -120,6 +120,12 @@ setup() {
 	[ "${#stderr_lines[@]}" -eq 2 ]
 	run clsprob
 	assert_usage_error
+	# --classes reads no FILE: one given is refused, not ignored
+	run clsprob --classes model.ckpt m.tsv
+	assert_usage_error
+	assert_line --index 0 "clsprob: --classes takes MODEL alone, no FILE or --all"
+	run clsprob --classes --all model.ckpt
+	assert_usage_error
 }
 
 @test "clsprob, clseval, fid: an input that cannot be read is a read error, not empty input" {
