@@ -287,17 +287,14 @@ double cli_double(const char *opt, const char *s, double min, double max)
 
 void cli_size(const char *opt, const char *s, int *w, int *h)
 {
-	char *x = strchr(s, 'x');
-	if (!x)
+	/* digits, 'x', digits; a bad part is named with the whole ("5x5x5"
+	 * is not WIDTHxHEIGHT, rather than "'5x5' is not an integer") */
+	static const char digits[] = "0123456789";
+	size_t nw = strspn(s, digits);
+	if (nw == 0 || s[nw] != 'x' || s[nw + 1] == '\0' || s[nw + 1 + strspn(s + nw + 1, digits)])
 		die_usage("%s: '%s' is not WIDTHxHEIGHT", opt, s);
-	char wbuf[32];
-	size_t n = (size_t)(x - s);
-	if (n == 0 || n >= sizeof wbuf)
-		die_usage("%s: '%s' is not WIDTHxHEIGHT", opt, s);
-	memcpy(wbuf, s, n);
-	wbuf[n] = 0;
-	*w = (int)cli_long(opt, wbuf, 1, 65535);
-	*h = (int)cli_long(opt, x + 1, 1, 65535);
+	*w = (int)cli_long(opt, strndupa(s, nw), 1, 65535);
+	*h = (int)cli_long(opt, s + nw + 1, 1, 65535);
 }
 
 const char *input_name(const char *path)
