@@ -481,6 +481,10 @@ int main(int argc, char **argv)
 			    o.output);
 		check_same_data(&t, &o.arch, &meta);
 		start = (int)meta.epoch;
+		/* nothing would be done, and MODEL not be what was asked for */
+		if (start > o.epochs)
+			die("%s: has done %d epochs, more than --epochs %d", o.output, start,
+			    o.epochs);
 		const char *best = strstr(meta.extra, "best_top1\t");
 		if (best)
 			t.best_top1 = atof(best + strlen("best_top1\t"));
