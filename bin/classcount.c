@@ -154,6 +154,10 @@ int main(int argc, char **argv)
 	struct plot p = { 0 };
 	if (o.plot)
 		plot_open(&p, "--plot", o.plot);
+	for (int i = optind; o.plot && i < argc; i++)
+		files_distinct((struct named_file[]){ { "--plot", o.plot, true },
+						      { "MANIFEST", argv[i], false } },
+			       2);
 	struct classes c = { 0 };
 	if (optind == argc)
 		counts_add_manifest(&c.counts, NULL, o.field);

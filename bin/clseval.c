@@ -100,8 +100,13 @@ int main(int argc, char **argv)
 	if (optind + 2 != argc)
 		die_usage("expected MODEL and TEST, got %d arguments", argc - optind);
 	/* refused before the evaluation, not after it */
-	if (confusion)
+	if (confusion) {
 		afile_check("--confusion", confusion);
+		files_distinct((struct named_file[]){ { "--confusion", confusion, true },
+						      { "MODEL", argv[optind], false },
+						      { "TEST", argv[optind + 1], false } },
+			       3);
+	}
 	nn_init(co.threads);
 	struct model m;
 	struct ckpt_meta meta;

@@ -78,6 +78,9 @@ int main(int argc, char **argv)
 	}
 	if (optind == argc || argc - optind > 2)
 		die_usage("expected MODEL and at most one FILE");
+	/* what would be classified is not: say so rather than ignore it */
+	if (list && (argc - optind == 2 || all))
+		die_usage("--classes takes MODEL alone, no FILE or --all");
 	nn_init(co.threads);
 	struct model m;
 	struct ckpt_meta meta;

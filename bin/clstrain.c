@@ -179,6 +179,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	if (optind + 1 != argc)
 		die_usage("expected one TRAIN manifest, got %d", argc - optind);
 	o->train = argv[optind];
+	if (o->val && !strcmp(o->val, "-") && !strcmp(o->train, "-"))
+		die_usage("--val and TRAIN cannot both be the standard input");
 	if (o->best && !o->val)
 		die_usage("--best needs --val");
 	if (!lr_given && o->optim.kind != OPTIM_SGD)
@@ -441,6 +443,12 @@ int main(int argc, char **argv)
 		afile_check("--best", o.best);
 	if (o.log)
 		afile_check("--log", o.log);
+	files_distinct((struct named_file[]){ { "--output", o.output, true },
+					      { "--best", o.best, true },
+					      { "--log", o.log, true },
+					      { "TRAIN", o.train, false },
+					      { "--val", o.val, false } },
+		       5);
 	nn_init(o.threads);
 	struct trainer t = { .o = &o, .best_top1 = -1 };
 	dataset_load(&t.train, o.train, 0, o.h, o.w, NULL, 0);
@@ -473,6 +481,10 @@ int main(int argc, char **argv)
 			    o.output);
 		check_same_data(&t, &o.arch, &meta);
 		start = (int)meta.epoch;
+		/* nothing would be done, and MODEL not be what was asked for */
+		if (start > o.epochs)
+			die("%s: has done %d epochs, more than --epochs %d", o.output, start,
+			    o.epochs);
 		const char *best = strstr(meta.extra, "best_top1\t");
 		if (best)
 			t.best_top1 = atof(best + strlen("best_top1\t"));

@@ -345,6 +345,10 @@ int main(int argc, char **argv)
 	struct plot pl = { 0 };
 	if (o.plot)
 		plot_open(&pl, "--plot", o.plot);
+	for (int i = optind; o.plot && i < argc; i++)
+		files_distinct((struct named_file[]){ { "--plot", o.plot, true },
+						      { "FILE", argv[i], false } },
+			       2);
 
 	struct points p = { 0 };
 	/* The input, in messages about all of it. */

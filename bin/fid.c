@@ -29,8 +29,8 @@ static const char usage[] =
 	"      --features        A and B hold feature vectors\n"
 	"  -d, --dim=D           their length (with --features)\n"
 	"      --subsets=N       KID's subsets (default 100)\n"
-	"      --subset-size=N   vectors of each set in a subset (default 1000,\n"
-	"                        or the smaller set's size)\n"
+	"      --subset-size=N   vectors of each set in a subset (default 1000;\n"
+	"                        the smaller set's size at most)\n"
 	"      --seed=N          seed of KID's subsets (default 1)\n"
 	CLASSIFY_USAGE
 	"  -h, --help            show this help and exit\n"

@@ -50,6 +50,16 @@ struct options {
 	int batch, threads;
 };
 
+/* --truncation's T, checked as given: 1e-300 would become the float 0,
+ * which means no truncation at all. */
+static float truncation_value(const char *arg)
+{
+	double t = cli_double("--truncation", arg, 0, 100);
+	if (t > 0 && t < 0.1)
+		die_usage("--truncation: %g leaves next to no latents (0.1 at least, or 0)", t);
+	return (float)t;
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -80,7 +90,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_SEED: o->seed = (unsigned long)cli_long("--seed", optarg, 0, 4294967295L); break;
 		case OPT_TRUNCATION:
-			o->truncation = (float)cli_double("--truncation", optarg, 0, 100);
+			o->truncation = truncation_value(optarg);
 			break;
 		case 'b': o->batch = (int)cli_long("--batch", optarg, 1, 65536); break;
 		case 'j': o->threads = (int)cli_long("--threads", optarg, 1, 1024); break;
@@ -98,9 +108,6 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("-n goes with --class; --quota gives its own counts");
 	if (first && o->quota)
 		die_usage("--first goes with --class, not --quota");
-	if (o->truncation > 0 && o->truncation < 0.1f)
-		die_usage("--truncation: %g leaves next to no latents (0.1 at least, or 0)",
-			  o->truncation);
 }
 
 /* How many images of each class of k: -n of --class, or the quota

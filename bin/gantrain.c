@@ -669,10 +669,16 @@ static void buffers(struct trainer *t)
 	t->pair_labels = xmalloc(2 * n * sizeof *t->pair_labels);
 }
 
+/* The steps of a whole run, of o->batch images each. */
+static long total_steps(const struct options *o)
+{
+	return (long)ceil(o->kimg * 1000 / o->batch);
+}
+
 static void train(struct trainer *t, long first, FILE *log)
 {
 	const struct options *o = t->o;
-	long total = (long)ceil(o->kimg * 1000 / o->batch);
+	long total = total_steps(o);
 	long snap = (long)llround(o->snap * 1000 / o->batch);
 	snap = snap < 1 ? 1 : snap;
 	bool show = !o->quiet && isatty(2);
@@ -737,6 +743,12 @@ int main(int argc, char **argv)
 	afile_check("--sheet", o.sheet);
 	if (o.log)
 		afile_check("--log", o.log);
+	files_distinct((struct named_file[]){ { "--output", o.output, true },
+					      { "--sheet", o.sheet, true },
+					      { "--log", o.log, true },
+					      { "TRAIN", o.train, false },
+					      { "--fid-model", o.fid_model, false } },
+		       5);
 	nn_init(o.threads);
 	struct trainer t = { .o = &o };
 	dataset_load(&t.data, o.train, 0, o.size, o.size, NULL, 0);
@@ -761,6 +773,10 @@ int main(int argc, char **argv)
 		resume(&t, &o, &a, &images);
 	else
 		start(&t, &a);
+	/* nothing would be done, and G not be what was asked for */
+	if (images / o.batch > total_steps(&o))
+		die("%s: has been trained on %.9g kimg, more than --kimg %.9g", o.output,
+		    (double)images / 1000, o.kimg);
 	buffers(&t);
 	index_classes(&t);
 	if (o.fid_model)

@@ -70,10 +70,10 @@ int main(int argc, char **argv)
 			cli_size("--size", optarg, &o.w, &o.h);
 			break;
 		case 'g':
-			o.channels = 1;
-			break;
 		case 'c':
-			o.channels = 3;
+			if (o.channels && o.channels != (opt == 'g' ? 1 : 3))
+				die_usage("--gray and --rgb exclude each other");
+			o.channels = opt == 'g' ? 1 : 3;
 			break;
 		default:
 			if (!cli_std_option(opt, usage))

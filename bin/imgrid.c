@@ -113,9 +113,15 @@ static const char *parse_options(int argc, char **argv, struct options *o)
 	}
 	if (argc - optind > 1)
 		die_usage("too many arguments: one input FILE at most");
-	if (o->out)
-		output_name_check("--output", o->out);
-	return optind < argc ? argv[optind] : NULL;
+	/* refused before the stream is read, which may be long */
+	const char *in = optind < argc ? argv[optind] : NULL;
+	if (o->out) {
+		afile_check("--output", o->out);
+		files_distinct((struct named_file[]){ { "--output", o->out, true },
+						      { "FILE", in, false } },
+			       2);
+	}
+	return in;
 }
 
 int main(int argc, char **argv)

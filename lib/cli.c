@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
 #include <math.h>
@@ -45,9 +46,26 @@ void stdout_flush(void)
 		die("write error: %s", errno ? strerror(errno) : "unknown error");
 }
 
+/* A program started with descriptor 0, 1 or 2 closed would give that
+ * number to the first file it opens, and its messages or output would go
+ * into that file (a warning into a PNG).  Each closed one is held by
+ * /dev/null, opened the wrong way round so that using it still fails as a
+ * closed one does (EBADF: "write error" for a closed stdout). */
+static void hold_std_descriptors(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* the lowest free number: fd, as those below it are open */
+		if (open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) != fd)
+			_exit(EXIT_DATA);
+	}
+}
+
 void cli_init(int argc, char **argv)
 {
 	(void)argc;
+	hold_std_descriptors();
 	const char *slash = strrchr(argv[0], '/');
 	progname = slash ? slash + 1 : argv[0];
 	argv[0] = (char *)progname; /* getopt's own messages use it */
@@ -85,17 +103,47 @@ bool cli_std_option(int opt, const char *usage)
 	return false;
 }
 
+/* s on stderr as visible shows it, however long. */
+static void put_visible(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\r' || c == '\t' || c == '\n')
+			fprintf(stderr, "\\%c", c == '\r' ? 'r' : c == '\t' ? 't' : 'n');
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\%03o", c);
+		else
+			putc(c, stderr);
+	}
+}
+
+/* The text of a message, control characters escaped: a name with a
+ * newline or carriage return (a file's, a class's) must not break the
+ * one line a message is. */
+__attribute__((format(printf, 1, 0))) static void put_message(const char *fmt, va_list ap)
+{
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs(fmt, stderr);
+		return;
+	}
+	put_visible(msg);
+	free(msg);
+}
+
 __attribute__((format(printf, 4, 0))) static noreturn void vdie(int status, const char *file, long line,
 								     const char *fmt, va_list ap)
 {
 	dying = true;
 	fflush(stdout);
 	fprintf(stderr, "%s: ", progname);
-	if (file && line > 0)
-		fprintf(stderr, "%s:%ld: ", file, line);
-	else if (file)
-		fprintf(stderr, "%s: ", file);
-	vfprintf(stderr, fmt, ap);
+	if (file) {
+		put_visible(file);
+		if (line > 0)
+			fprintf(stderr, ":%ld", line);
+		fputs(": ", stderr);
+	}
+	put_message(fmt, ap);
 	fputc('\n', stderr);
 	cleanup_run();
 	exit(status);
@@ -121,7 +169,7 @@ void die_usage(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
+	put_message(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
 	cleanup_run();
@@ -151,7 +199,7 @@ void warn(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	fprintf(stderr, "%s: warning: ", progname);
-	vfprintf(stderr, fmt, ap);
+	put_message(fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
 }
@@ -239,17 +287,14 @@ double cli_double(const char *opt, const char *s, double min, double max)
 
 void cli_size(const char *opt, const char *s, int *w, int *h)
 {
-	char *x = strchr(s, 'x');
-	if (!x)
+	/* digits, 'x', digits; a bad part is named with the whole ("5x5x5"
+	 * is not WIDTHxHEIGHT, rather than "'5x5' is not an integer") */
+	static const char digits[] = "0123456789";
+	size_t nw = strspn(s, digits);
+	if (nw == 0 || s[nw] != 'x' || s[nw + 1] == '\0' || s[nw + 1 + strspn(s + nw + 1, digits)])
 		die_usage("%s: '%s' is not WIDTHxHEIGHT", opt, s);
-	char wbuf[32];
-	size_t n = (size_t)(x - s);
-	if (n == 0 || n >= sizeof wbuf)
-		die_usage("%s: '%s' is not WIDTHxHEIGHT", opt, s);
-	memcpy(wbuf, s, n);
-	wbuf[n] = 0;
-	*w = (int)cli_long(opt, wbuf, 1, 65535);
-	*h = (int)cli_long(opt, x + 1, 1, 65535);
+	*w = (int)cli_long(opt, strndupa(s, nw), 1, 65535);
+	*h = (int)cli_long(opt, s + nw + 1, 1, 65535);
 }
 
 const char *input_name(const char *path)

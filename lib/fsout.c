@@ -235,6 +235,10 @@ static FILE *open_afile(struct afile *af, const char *path, bool allow_unnamed)
 	bool exists = stat(path, &st) == 0;
 	if (exists && S_ISDIR(st.st_mode))
 		die("%s: is a directory", path);
+	/* The temporary file would be made beside "x" and only its rename to
+	 * "x/" fail, after the work. */
+	if (path[strlen(path) - 1] == '/')
+		die("%s: a file name cannot end with '/'", path);
 	af->tmp = NULL;
 	af->handle = -1;
 	af->unnamed = false;
@@ -302,6 +306,56 @@ void afile_check(const char *what, const char *path)
 	cleanup_forget(af.handle);
 	free(af.tmp);
 	free(af.path);
+}
+
+/* Where a file named path is (malloc'd): the end of its chain of
+ * symbolic links, in a directory without '.', '..' or links, so that two
+ * names of one file compare equal; NULL where its directory does not
+ * resolve. */
+static char *file_identity(const char *path)
+{
+	char *end = link_end(path), *dcopy = xstrdup(end), *bcopy = xstrdup(end);
+	char *dir = realpath(dirname(dcopy), NULL);
+	char *id = dir ? path_join(dir, basename(bcopy)) : NULL;
+	free(dir);
+	free(dcopy);
+	free(bcopy);
+	free(end);
+	return id;
+}
+
+/* Whether paths a and b are one regular file, or would be one when made. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+	if ((ea && !S_ISREG(sa.st_mode)) || (eb && !S_ISREG(sb.st_mode)))
+		return false;
+	if (ea && eb)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (ea != eb)
+		return false;
+	char *ia = file_identity(a), *ib = file_identity(b);
+	bool same = ia && ib && strcmp(ia, ib) == 0;
+	free(ia);
+	free(ib);
+	return same;
+}
+
+void files_distinct(const struct named_file *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			const struct named_file *a = &f[i], *b = &f[j];
+			if (!(a->output || b->output) || !a->path || !b->path ||
+			    !strcmp(a->path, "-") || !strcmp(b->path, "-"))
+				continue;
+			if (same_file(a->path, b->path))
+				die_usage("%s and %s are the same file, %s: %s", a->what, b->what,
+					  visible(b->path),
+					  a->output && b->output ? "one output would replace the other"
+								 : "the output would replace the input");
+		}
 }
 
 static int dir_is_empty(const char *path)

@@ -37,9 +37,21 @@ void afile_unnamed_disable(bool off);
 void output_name_check(const char *what, const char *path);
 /* Dies as output_name_check does, then as afile_open would if path could
  * not be written (a directory, a directory that does not exist or is not
- * one, no permission), leaving nothing behind: for programs that write
+ * one, a name ending in '/', no permission), leaving nothing behind: for programs that write
  * their output only after long work, to refuse before it. */
 void afile_check(const char *what, const char *path);
+
+/* A file named on the command line, for files_distinct. */
+struct named_file {
+	const char *what; /* the option or operand, for the message */
+	const char *path; /* NULL, "-" (stdin): not a file, skipped */
+	bool output;
+};
+/* Dies (bad usage) when an output is the same file as another output,
+ * which would silently replace it, or as an input, which it would destroy.
+ * Devices and FIFOs (/dev/stdout) may be named twice.  For after
+ * afile_check, which refuses what cannot be written at all. */
+void files_distinct(const struct named_file *f, size_t n);
 
 struct staged_dir {
 	char *path; /* the final directory */

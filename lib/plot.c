@@ -58,7 +58,9 @@ static pid_t spawn_gnuplot(int script_fd, int *from_gp)
 		int i = fcntl(script_fd, F_DUPFD_CLOEXEC, 3), o = fcntl(out[1], F_DUPFD_CLOEXEC, 3);
 		if (i < 0 || o < 0 || dup2(i, STDIN_FILENO) < 0 || dup2(o, STDOUT_FILENO) < 0)
 			_exit(127);
-		execlp("gnuplot", "gnuplot", (char *)NULL);
+		/* -d: no ~/.gnuplot or system init file, which could change
+		 * the chart (set decimalsign ',') */
+		execlp("gnuplot", "gnuplot", "-d", (char *)NULL);
 		_exit(127);
 	}
 	close(out[1]);

@@ -1,5 +1,6 @@
 #include "records.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,9 @@ static ssize_t peeked_read(void *cookie, char *buf, size_t size)
 		p->at += k;
 		return (ssize_t)k;
 	}
-	return (ssize_t)fread(buf, 1, size, p->fp);
+	size_t got = fread(buf, 1, size, p->fp);
+	/* -1, not 0: a read error must not look like the end of the input */
+	return got == 0 && ferror(p->fp) ? -1 : (ssize_t)got;
 }
 
 static int peeked_close(void *cookie)
@@ -41,6 +44,8 @@ void records_open(struct records *r, const char *path)
 	struct peeked *p = xmalloc(sizeof *p);
 	p->fp = open_input(path);
 	p->n = fread(p->head, 1, sizeof p->head, p->fp);
+	if (ferror(p->fp))
+		die("%s: read error: %s", r->name, strerror(errno));
 	p->at = 0;
 	/* "P5", "P6" or "P7" then white space: a netpbm stream */
 	r->pam = p->n == 3 && p->head[0] == 'P' && strchr("567", p->head[1]) && p->head[1] &&

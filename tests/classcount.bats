@@ -276,6 +276,24 @@ EOF
 	assert_equal "$(ls -A out)" ""
 }
 
+@test "classcount: with the standard error closed, a warning does not go into the --plot file" {
+	fake_gnuplot
+	printf '\xef\xbb\xbfa.png\tcat\n' >bom.tsv
+	PATH="$PWD/fakebin:$PATH" run bash -c 'classcount --plot c.png bom.tsv 2>&-'
+	assert_success
+	assert_output "$(printf 'cat\t1')"
+	assert_equal "$(cat c.png)" "PNGDATA"
+}
+
+@test "classcount, imgrid: a name with a newline or carriage return is shown escaped, the error one line" {
+	run --separate-stderr classcount "$(printf 'no\nsuch')"
+	assert_failure 1
+	assert_equal "$stderr" 'classcount: no\nsuch: No such file or directory'
+	run --separate-stderr imgrid -o "$(printf 'no\rdir')/x.png" /dev/null
+	assert_failure 1
+	assert_equal "$stderr" 'imgrid: no\rdir/x.png: cannot create: No such file or directory'
+}
+
 @test "classcount: a UTF-8 byte order mark at the start is skipped with a warning" {
 	printf '\xef\xbb\xbfa.png\tcat\nb.png\tcat\nc.png\tdog\n' >bom.tsv
 	run --separate-stderr classcount bom.tsv

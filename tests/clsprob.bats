@@ -112,7 +112,7 @@ setup() {
 	run --separate-stderr clsprob model.ckpt tab.pam
 	assert_failure 1
 	assert_output ""
-	[ "$stderr" = "clsprob: tab.pam: frame 1: a label or id with a TAB 'a	b'" ]
+	[ "$stderr" = "clsprob: tab.pam: frame 1: a label or id with a TAB 'a\tb'" ]
 	run --separate-stderr bash -c 'clsprob model.ckpt m.tsv >/dev/full'
 	assert_failure 1
 	# (after the warning that the images were resized)
@@ -120,4 +120,26 @@ setup() {
 	[ "${#stderr_lines[@]}" -eq 2 ]
 	run clsprob
 	assert_usage_error
+	# --classes reads no FILE: one given is refused, not ignored
+	run clsprob --classes model.ckpt m.tsv
+	assert_usage_error
+	assert_line --index 0 "clsprob: --classes takes MODEL alone, no FILE or --all"
+	run clsprob --classes --all model.ckpt
+	assert_usage_error
+}
+
+@test "clsprob, clseval, fid: an input that cannot be read is a read error, not empty input" {
+	mkdir dir
+	run --separate-stderr clsprob model.ckpt dir
+	assert_failure 1
+	assert_equal "$stderr" "clsprob: dir: read error: Is a directory"
+	run --separate-stderr bash -c 'clsprob model.ckpt <&-'
+	assert_failure 1
+	assert_equal "$stderr" "clsprob: (stdin): read error: Bad file descriptor"
+	run --separate-stderr clseval model.ckpt dir
+	assert_failure 1
+	assert_equal "$stderr" "clseval: dir: read error: Is a directory"
+	run --separate-stderr fid -m model.ckpt dir m.tsv
+	assert_failure 1
+	assert_equal "$stderr" "fid: dir: read error: Is a directory"
 }

@@ -106,6 +106,17 @@ setup() {
 	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o a.ckpt renamed.tsv
 	assert_failure 1
 	[ "$stderr" = "clstrain: a.ckpt: was trained on other classes than those of renamed.tsv" ]
+	# Fewer epochs than the model has done: nothing would be done, said so.
+	clstrain "${TINY[@]}" -e 2 --resume -o a.ckpt m.tsv
+	cp a.ckpt before.ckpt
+	run --separate-stderr clstrain "${TINY[@]}" -e 1 --resume -o a.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clstrain: a.ckpt: has done 2 epochs, more than --epochs 1" ]
+	cmp before.ckpt a.ckpt
+	# As many: done already, nothing to do.
+	run clstrain "${TINY[@]}" -e 2 --resume -o a.ckpt m.tsv
+	assert_success
+	cmp before.ckpt a.ckpt
 }
 
 @test "clstrain: a loss that is not a number stops the run; the model of the last epoch stays" {
@@ -156,4 +167,9 @@ setup() {
 	assert_usage_error
 	run clstrain -o x.ckpt --optimizer rmsprop m.tsv
 	assert_usage_error
+	# one standard input cannot be read twice: before, "(stdin): empty
+	# manifest", without saying which
+	run clstrain -o x.ckpt --val - - <m.tsv
+	assert_usage_error
+	assert_line --index 0 "clstrain: --val and TRAIN cannot both be the standard input"
 }

@@ -398,3 +398,11 @@ table5_report() {
 	[ ! -e PWNED ]
 	[ -s t.png ]
 }
+
+@test "expfit: the --plot chart is the same whatever the user's ~/.gnuplot says" {
+	expfit --plot plain.png t5.tsv >/dev/null
+	mkdir home
+	printf "set decimalsign ','\nset border 0\n" >home/.gnuplot
+	HOME=$PWD/home expfit --plot own.png t5.tsv >/dev/null
+	cmp plain.png own.png
+}

@@ -146,8 +146,15 @@ setup() {
 	assert_usage_error
 	run gansample --quota q.tsv -n 3 g.ckpt
 	assert_usage_error
+	run --separate-stderr gansample -c "$(printf 'Ba\ng')" g.ckpt
+	assert_failure 1
+	assert_equal "$stderr" "gansample: g.ckpt: no class 'Ba\\ng' in its generator"
 	run gansample -c Bag --truncation 0.01 g.ckpt
 	assert_usage_error
+	# too small for a float: checked as given, not as the 0 (none) it becomes
+	run gansample -c Bag --truncation 1e-300 g.ckpt
+	assert_usage_error
+	assert_line --index 0 "gansample: --truncation: 1e-300 leaves next to no latents (0.1 at least, or 0)"
 	run gansample --quota q.tsv --first 2 g.ckpt
 	assert_usage_error
 	assert_line --index 0 "gansample: --first goes with --class, not --quota"

@@ -49,6 +49,14 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	assert_failure 1
 	[ "$stderr" = "gantrain: r.ckpt: its networks are not those of these options and images (--arch, --size, --width-mult, the classes)" ]
 	cmp before.ckpt r.ckpt
+	# resumed with a smaller --kimg than it has done: said so, the file kept
+	run --separate-stderr gantrain "${GTINY[@]}" --arch rgan --kimg 0.032 --resume -o r.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "gantrain: r.ckpt: has been trained on 0.064 kimg, more than --kimg 0.032" ]
+	cmp before.ckpt r.ckpt
+	run gantrain "${GTINY[@]}" --arch rgan --resume -o r.ckpt m.tsv
+	assert_success
+	cmp before.ckpt r.ckpt
 	run gantrain "${GTINY[@]}" --arch dcgan -o x.ckpt m.tsv
 	assert_usage_error
 	[ ! -e x.ckpt ]

@@ -376,6 +376,24 @@ assert_decodes_like() {
 		run imgcat --size "$s" /dev/null
 		assert_usage_error
 	done
+	# the message quotes the whole value, not a part of it
+	for s in 5x5x5 5x 4x3y '4x 3'; do
+		run imgcat --size "$s" /dev/null
+		assert_usage_error
+		assert_line --index 0 "imgcat: --size: '$s' is not WIDTHxHEIGHT"
+	done
+}
+
+@test "imgcat: --gray and --rgb together are a usage error, not the last one winning" {
+	run imgcat --gray --rgb /dev/null
+	assert_usage_error
+	assert_line --index 0 "imgcat: --gray and --rgb exclude each other"
+	run imgcat -c -g /dev/null
+	assert_usage_error
+	printf 'a.png\tx\n' >m.tsv
+	make_png a.png 4 3
+	run imgcat -g -g m.tsv
+	assert_success
 }
 
 @test "imgcat: write error" {

@@ -137,3 +137,69 @@ CMDS
 	[ "$stderr" = "imgrid: loop1: Too many levels of symbolic links" ]
 	[ -L loop1 ] && [ -L loop2 ] && [ -L bad.png ]
 }
+
+@test "outputs: a name ending in '/', or in a directory that does not exist, is refused before reading any input" {
+	rm -f m.tsv s.pam a.png
+	local cmd
+	while IFS= read -r cmd; do
+		run --separate-stderr bash -c "$cmd"
+		[ "$status" -eq 1 ] || fail "$cmd: exit $status: $stderr"
+		[[ "$stderr" == *": x/: a file name cannot end with '/'" ||
+			"$stderr" == *": no/x: cannot create: No such file or directory" ]] ||
+			fail "$cmd: $stderr"
+		[ -z "$(ls -A)" ] || fail "$cmd: left $(ls -A)"
+	done <<'CMDS'
+clstrain -o x/ none.tsv
+clstrain -o x.ckpt --best x/ --val none.tsv none.tsv
+clstrain -o x.ckpt --log x/ none.tsv
+gantrain -o x/ none.tsv
+gantrain -o g.ckpt --sheet x/ none.tsv
+gantrain -o g.ckpt --log x/ none.tsv
+clseval --confusion x/ none.ckpt none.tsv
+imgrid -o x/ none.pam
+imgrid -o no/x none.pam
+classcount --plot x/ none.tsv
+expfit --plot x/ none.tsv
+CMDS
+}
+
+@test "outputs: a closed standard output is no error for a program that writes nothing to it" {
+	run bash -c 'imgrid -o out.png s.pam >&-'
+	assert_success
+	assert_output ""
+	run bash -c 'pngtopam out.png | pamfile'
+	assert_output --partial "10 by 8"
+	# one that writes to it fails, as before
+	run bash -c 'imgcat m.tsv >&-'
+	assert_failure 1
+	assert_output "imgcat: write error: Bad file descriptor"
+}
+
+@test "outputs: an output naming another output, or an input, is bad usage, refused before any work" {
+	cp m.tsv keep.tsv
+	ln -s m.tsv link.tsv
+	local cmd
+	while IFS= read -r cmd; do
+		run --separate-stderr bash -c "$cmd"
+		[ "$status" -eq 2 ] || fail "$cmd: exit $status: $stderr"
+		[[ "${stderr_lines[0]}" == *" are the same file, "*": "*" would replace the "* ]] ||
+			fail "$cmd: $stderr"
+		cmp m.tsv keep.tsv || fail "$cmd: changed m.tsv"
+		[ "$(ls -A | tr '\n' ' ')" = "a.png keep.tsv link.tsv m.tsv s.pam " ] ||
+			fail "$cmd: left $(ls -A)"
+	done <<'CMDS'
+clstrain -o x.ckpt --log x.ckpt m.tsv
+clstrain -o x.ckpt --log ./x.ckpt m.tsv
+clstrain -o x.ckpt --val m.tsv --best x.ckpt m.tsv
+clstrain -o m.tsv m.tsv
+clstrain -o link.tsv m.tsv
+clstrain -o x.ckpt --log m.tsv --val link.tsv keep.tsv
+gantrain -o g --sheet g m.tsv
+gantrain -o g --log g.png m.tsv
+gantrain -o g --log m.tsv m.tsv
+clseval --confusion m.tsv none.ckpt m.tsv
+imgrid -o s.pam s.pam
+classcount --plot m.tsv keep.tsv link.tsv
+expfit --plot m.tsv m.tsv
+CMDS
+}
