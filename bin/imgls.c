@@ -55,7 +55,7 @@ static bool is_image(const char *path)
 static void check_name(const char *path)
 {
 	if (strpbrk(path, "\t\n"))
-		die("%s: name contains a TAB or newline; a manifest cannot hold it", visible(path));
+		die("%s: name contains a TAB or newline; a manifest cannot hold it", path);
 }
 
 /* A directory right below DIR: its name becomes the class of a manifest
@@ -64,7 +64,7 @@ static void check_class_name(const char *path, const char *name)
 {
 	const char *problem = class_name_problem(name);
 	if (problem)
-		die("%s: class name %s; a manifest cannot hold it", visible(path), problem);
+		die("%s: class name %s; a manifest cannot hold it", path, problem);
 }
 
 /* A directory on the way down from / through DIR, to recognise a

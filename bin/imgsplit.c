@@ -83,7 +83,7 @@ static void split_stream(struct split *s, struct pam_reader *pr)
 		if (!label)
 			die("%s: frame %ld: no '# label' (use --label)", pr->name, pr->frame);
 		if (class_name_problem(label))
-			die("%s: frame %ld: label '%s' %s", pr->name, pr->frame, visible(label),
+			die("%s: frame %ld: label '%s' %s", pr->name, pr->frame, label,
 			    class_name_problem(label));
 		write_frame(s, &im, label, pr->frame - 1);
 		img_free(&im);
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 	if (argc - optind < 1 || argc - optind > 2)
 		die_usage("expected DIR [FILE], got %d arguments", argc - optind);
 	if (s.default_label && class_name_problem(s.default_label))
-		die_usage("--label: '%s' %s", visible(s.default_label),
+		die_usage("--label: '%s' %s", s.default_label,
 			  class_name_problem(s.default_label));
 	s.outdir = argv[optind];
 	output_name_check("DIR", s.outdir);

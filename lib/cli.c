@@ -103,7 +103,7 @@ bool cli_std_option(int opt, const char *usage)
 	return false;
 }
 
-/* s on stderr as visible shows it, however long. */
+/* s on stderr, control characters as C escapes (\r, \t, \n, \ooo). */
 static void put_visible(const char *s)
 {
 	for (; *s; s++) {
@@ -174,24 +174,6 @@ void die_usage(const char *fmt, ...)
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
 	cleanup_run();
 	exit(EXIT_USAGE);
-}
-
-const char *visible(const char *s)
-{
-	static char buf[4 * 1024 + 4];
-	size_t at = 0;
-	for (; *s && at + 5 < sizeof buf; s++) {
-		unsigned char c = (unsigned char)*s;
-		const char *esc = c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : NULL;
-		if (esc)
-			at += (size_t)sprintf(buf + at, "%s", esc);
-		else if (c < 0x20 || c == 0x7f)
-			at += (size_t)sprintf(buf + at, "\\%03o", c);
-		else
-			buf[at++] = (char)c;
-	}
-	buf[at] = '\0';
-	return buf;
 }
 
 void warn(const char *fmt, ...)

@@ -41,11 +41,6 @@ void stdout_flush(void);
  * CLI_MAX_PIXELS when the program accepts it); returns false for others. */
 bool cli_std_option(int opt, const char *usage);
 
-/* s as a message shows it: control characters as C escapes (\r, \t, \n,
- * \ooo), so that a stray carriage return cannot garble the line.  In a
- * static buffer, valid until the next call; long names are cut. */
-const char *visible(const char *s);
-
 noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die_at(const char *file, long line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

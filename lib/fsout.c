@@ -352,7 +352,7 @@ void files_distinct(const struct named_file *f, size_t n)
 				continue;
 			if (same_file(a->path, b->path))
 				die_usage("%s and %s are the same file, %s: %s", a->what, b->what,
-					  visible(b->path),
+					  b->path,
 					  a->output && b->output ? "one output would replace the other"
 								 : "the output would replace the input");
 		}

@@ -133,9 +133,14 @@ void tsv_want_fields(const struct tsv_reader *r, size_t min, size_t max)
 const char *tsv_class(const struct tsv_reader *r, size_t n)
 {
 	tsv_want_fields(r, n, 0);
-	if (r->f[n - 1].n == 0)
+	const struct tsv_field *f = &r->f[n - 1];
+	if (f->n == 0)
 		die_at(r->name, r->line, "empty class name");
-	return r->f[n - 1].s;
+	/* at the end of a line the reader refuses it; before more fields it
+	 * would become a class of its own, and a directory name */
+	if (f->s[f->n - 1] == '\r')
+		die_at(r->name, r->line, "class name '%s' ends with a carriage return", f->s);
+	return f->s;
 }
 
 void tsv_write_record(const struct tsv_reader *r, FILE *out, bool nl)

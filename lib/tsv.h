@@ -46,7 +46,7 @@ void tsv_close(struct tsv_reader *r);
  * (max 0: no upper bound). */
 void tsv_want_fields(const struct tsv_reader *r, size_t min, size_t max);
 /* The class of a manifest line, field n (1-based): dies naming the line
- * when the field is missing or empty. */
+ * when the field is missing, empty, or ends with a carriage return. */
 const char *tsv_class(const struct tsv_reader *r, size_t n);
 /* Writes the current record as it was read, then a newline if nl. */
 void tsv_write_record(const struct tsv_reader *r, FILE *out, bool nl);

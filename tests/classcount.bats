@@ -305,3 +305,11 @@ EOF
 	[ ! -s err ]
 	grep -q "$(printf '\xef\xbb\xbf')b.png" out.tsv
 }
+
+@test "classcount: a class ending in a carriage return before further fields: exit 1, the line named" {
+	printf 'a.png\tcat\tx\nb.png\tdog\r\tx\n' >cr.tsv
+	run --separate-stderr classcount cr.tsv
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "classcount: cr.tsv:2: class name 'dog\r' ends with a carriage return"
+}
