@@ -75,9 +75,12 @@ $(BUILD)/bin/%: $(BUILD)/obj/bin/%.o $(BUILD)/libsimbal.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/bin/%: bin/%.sh VERSION
+# Shell front-ends: the version, and lib/cli.sh's shared functions in place
+# of the line @CLI_SH@.
+$(BUILD)/bin/%: bin/%.sh lib/cli.sh VERSION
 	@mkdir -p $(@D)
-	sed 's/@VERSION@/$(VERSION)/' $< >$@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
+	sed -e 's/@VERSION@/$(VERSION)/' -e '/^@CLI_SH@$$/{r lib/cli.sh' -e 'd;}' $< >$@.tmp && \
+		chmod 755 $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/obj/tests/unit/unit.o $(BUILD)/libsimbal.a
 	@mkdir -p $(@D)
