@@ -57,26 +57,27 @@ static void on_jpeg_message(j_common_ptr cinfo, int level)
 		on_jpeg_error(cinfo);
 }
 
-/* The fewest bytes that can code the first scan, whose header libjpeg has
- * just read.  With Huffman coding every 8x8 block of each component in
- * the scan costs at least one bit: a Huffman code is 1 to 16 bits long, a
- * block's DC difference is one, and a sequential scan adds an AC code (EOB
- * at least).  An interleaved scan codes its MCUs' padding blocks too, so
- * the sum over components is a lower bound.  libjpeg-turbo 2.1.5 meets it,
- * for a uniform 16000 x 16000 gray image (4,000,000 blocks): the first scan
- * of cjpeg -progressive (DC only) is 500,000 bytes, baseline with -optimize
- * spends 2 bits a block (1,000,158 bytes).  Only the first scan counts: the
- * decoder takes a progressive JPEG that sends nothing more, with the other
- * coefficients zero.  A scan that stops short of its blocks is an error
- * anyway (premature end of data segment, or of file): refusing it here
- * refuses nothing that would decode, but before jpeg_start_decompress
- * allocates the pixels and, for a progressive JPEG, every coefficient (128
- * bytes a block a component). */
+/* The fewest bytes that can code the image whose header libjpeg has just
+ * read.  With Huffman coding every 8x8 block of every component costs at
+ * least one bit: a Huffman code is 1 to 16 bits long, a block's DC
+ * difference is one, and a sequential scan adds an AC code (EOB at
+ * least); a progressive JPEG codes each component's DC first, block by
+ * block, and may send no more.  Every component counts, whatever its
+ * sampling, and whether or not the first scan holds it: a file that
+ * stops before a component's first scan would decode into pixels it never
+ * held, the rest zero.  libjpeg-turbo 2.1.5 meets the bound, for a uniform
+ * 16000 x 16000 gray image (4,000,000 blocks): the first scan of cjpeg
+ * -progressive (DC only) is 500,000 bytes, baseline with -optimize spends
+ * 2 bits a block (1,000,158 bytes).  A scan that stops short of its blocks
+ * is an error anyway (premature end of data segment, or of file):
+ * refusing it here refuses nothing that would decode whole, but before
+ * jpeg_start_decompress allocates the pixels and, for a progressive JPEG,
+ * every coefficient (128 bytes a block a component). */
 static uint64_t fewest_bytes(const struct jpeg_decompress_struct *cinfo)
 {
 	uint64_t blocks = 0;
-	for (int i = 0; i < cinfo->comps_in_scan; i++) {
-		const jpeg_component_info *comp = cinfo->cur_comp_info[i];
+	for (int i = 0; i < cinfo->num_components; i++) {
+		const jpeg_component_info *comp = &cinfo->comp_info[i];
 		blocks += (uint64_t)comp->width_in_blocks * comp->height_in_blocks;
 	}
 	return (blocks + 7) / 8;

@@ -422,6 +422,22 @@ make_noise_idx() {
 	run --separate-stderr imgcat m.tsv
 	assert_failure 1
 	[ "$stderr" = "imgcat: m.tsv:1: dc.jpg: image of 256x257 pixels declared, more than its 130 bytes of data can hold (a truncated file, or a decompression bomb)" ]
+	# Every component counts, not only the first scan's: colour whose luma
+	# is sampled at a quarter, each component's DC a scan of its own; cut
+	# after the first scan (the luma's, a sixteenth of the blocks), the file
+	# decoded into 2048 x 2048 of colour it never held
+	echo '0: 0 0 0 0; 1: 0 0 0 0; 2: 0 0 0 0;' >dc3.scans
+	ppmmake gray 2048 2048 | cjpeg -sample 1x1,4x4,4x4 -progressive -scans dc3.scans >whole.jpg
+	local second
+	second=$(jpeg_marker_at whole.jpg 218 $(($(jpeg_marker_at whole.jpg 218) + 2)))
+	{ head -c "$second" whole.jpg; printf '\xff\xd9'; } >cut.jpg
+	printf 'whole.jpg\tx\n' >m.tsv
+	run cmp <(imgcat m.tsv | pamtopnm) <(djpeg -pnm whole.jpg)
+	assert_success
+	printf 'cut.jpg\tx\n' >m.tsv
+	run --separate-stderr imgcat m.tsv
+	assert_failure 1
+	[[ $stderr == "imgcat: m.tsv:1: cut.jpg: image of 2048x2048 pixels declared, more than its "*" bytes of data can hold (a truncated file, or a decompression bomb)" ]]
 }
 
 @test "faults: an IDX header claiming 10^9 images is refused before allocating them" {
