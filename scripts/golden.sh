@@ -25,7 +25,9 @@ ex="$top/examples"
 untimed() { awk -F'\t' -v OFS='\t' '{ $6 = "-"; print }' "$1"; }
 sum() { sha256sum "$@"; }
 
-imgls "$ex/fashion-lt" >m.tsv
+# a copy, so that the manifests' paths do not depend on the checkout's
+cp -r "$ex/fashion-lt" fashion-lt
+imgls fashion-lt >m.tsv
 longtail --ratio 10 --seed 3 m.tsv >lt.tsv
 quota lt.tsv >quota.tsv
 classcount lt.tsv >count.tsv
