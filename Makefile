@@ -38,7 +38,7 @@ ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -MMD -MP
 
 PROGS := $(sort $(basename $(notdir $(wildcard bin/*.c))))
 SCRIPTS := $(sort $(notdir $(wildcard bin/*.sh)))
-LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/obj/lib/%.o,$(wildcard lib/*.c))
+LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/obj/lib/%.o,$(wildcard lib/*/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 MANPAGES := $(wildcard man/man*/*.[1-9])
 
@@ -58,14 +58,14 @@ $(BUILD)/obj/%.o: %.c
 
 # The SSIM kernel is the hot loop of the metric: full vectorization, and
 # multiply-adds fused (ISO C mode would forbid it).
-$(BUILD)/obj/lib/ssim.o: ALL_CFLAGS += -O3 -ffp-contract=fast -Wno-psabi
+$(BUILD)/obj/lib/metric/ssim.o: ALL_CFLAGS += -O3 -ffp-contract=fast -Wno-psabi
 
 # Products and sums rounded apart, as written: evaluation's fused pass
 # (conv3) must give the bits of the layers one by one (nn).
-$(BUILD)/obj/lib/nn.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp $(BLAS_CFLAGS)
-$(BUILD)/obj/scripts/nn_bench.o: ALL_CFLAGS += -fopenmp $(BLAS_CFLAGS)
-$(BUILD)/obj/lib/fid.o: ALL_CFLAGS += $(BLAS_CFLAGS)
-$(BUILD)/obj/lib/conv3.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp -Wno-psabi
+$(BUILD)/obj/lib/nn/nn.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp $(BLAS_CFLAGS)
+$(BUILD)/obj/bench/nn_bench.o: ALL_CFLAGS += -fopenmp $(BLAS_CFLAGS)
+$(BUILD)/obj/lib/learn/fid.o: ALL_CFLAGS += $(BLAS_CFLAGS)
+$(BUILD)/obj/lib/nn/conv3.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp -Wno-psabi
 
 $(BUILD)/libsimbal.a: $(LIB_OBJS)
 	@rm -f $@
@@ -75,11 +75,11 @@ $(BUILD)/bin/%: $(BUILD)/obj/bin/%.o $(BUILD)/libsimbal.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
 
-# Shell front-ends: the version, and lib/cli.sh's shared functions in place
-# of the line @CLI_SH@.
-$(BUILD)/bin/%: bin/%.sh lib/cli.sh VERSION
+# Shell front-ends: the version, and lib/cli/cli.sh's shared functions in
+# place of the line @CLI_SH@.
+$(BUILD)/bin/%: bin/%.sh lib/cli/cli.sh VERSION
 	@mkdir -p $(@D)
-	sed -e 's/@VERSION@/$(VERSION)/' -e '/^@CLI_SH@$$/{r lib/cli.sh' -e 'd;}' $< >$@.tmp && \
+	sed -e 's/@VERSION@/$(VERSION)/' -e '/^@CLI_SH@$$/{r lib/cli/cli.sh' -e 'd;}' $< >$@.tmp && \
 		chmod 755 $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/obj/tests/unit/unit.o $(BUILD)/libsimbal.a
@@ -114,14 +114,14 @@ bench:
 		scripts/deps.sh; }
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/ssim_kernel $(BUILD)/bench/nn_bench \
 		$(BUILD)/bench/gan_flops
-	@scripts/bench.sh $(BUILD)
+	@bench/bench.sh $(BUILD)
 
 # ssimcls on SCALE_IMAGES (default 200,000) synthetic PNGs, -j 1 and 2.
 bench-scale: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/synth_images
-	@PATH="$(CURDIR)/$(BUILD)/bench:$$PATH" scripts/bench-scale.sh $(BUILD)
+	@PATH="$(CURDIR)/$(BUILD)/bench:$$PATH" bench/bench-scale.sh $(BUILD)
 
-$(BUILD)/bench/%: $(BUILD)/obj/scripts/%.o $(BUILD)/libsimbal.a
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libsimbal.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
 
@@ -141,6 +141,7 @@ fuzz:
 lint:
 	$(MAKE) --no-print-directory BUILD=build/lint CFLAGS='-O2 -Werror' all unit fuzz-bins
 	scripts/manlint.sh $(MANPAGES)
+	scripts/layers.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

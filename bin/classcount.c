@@ -3,11 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "mem.h"
-#include "plot.h"
-#include "counts.h"
-#include "tsv.h"
+#include "base/mem.h"
+#include "cli/cli.h"
+#include "io/counts.h"
+#include "io/input.h"
+#include "io/plot.h"
+#include "io/tsv.h"
 
 static const char usage[] =
 	"Usage: classcount [OPTION]... [MANIFEST]...\n"

@@ -6,13 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ckpt.h"
-#include "classify.h"
-#include "cli.h"
-#include "dataset.h"
-#include "fsout.h"
-#include "mem.h"
-#include "model.h"
+#include "base/mem.h"
+#include "cli/classifier.h"
+#include "cli/cli.h"
+#include "io/fsout.h"
+#include "io/input.h"
+#include "learn/classify.h"
+#include "learn/dataset.h"
+#include "nn/ckpt.h"
+#include "nn/model.h"
 
 static const char usage[] =
 	"Usage: clseval [OPTION]... MODEL TEST\n"

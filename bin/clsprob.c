@@ -4,11 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ckpt.h"
-#include "classify.h"
-#include "cli.h"
-#include "model.h"
-#include "records.h"
+#include "cli/classifier.h"
+#include "cli/cli.h"
+#include "img/records.h"
+#include "learn/classify.h"
+#include "nn/ckpt.h"
+#include "nn/model.h"
 
 static const char usage[] =
 	"Usage: clsprob [OPTION]... MODEL [FILE]\n"

@@ -6,16 +6,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ckpt.h"
-#include "classify.h"
-#include "cli.h"
-#include "dataset.h"
-#include "fsout.h"
-#include "mem.h"
-#include "model.h"
-#include "optim.h"
-#include "progress.h"
-#include "rng.h"
+#include "base/mem.h"
+#include "base/progress.h"
+#include "base/rng.h"
+#include "cli/classifier.h"
+#include "cli/cli.h"
+#include "io/fsout.h"
+#include "io/input.h"
+#include "learn/classify.h"
+#include "learn/dataset.h"
+#include "nn/ckpt.h"
+#include "nn/model.h"
+#include "nn/optim.h"
 
 static const char usage[] =
 	"Usage: clstrain -o MODEL [OPTION]... TRAIN\n"

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "fit.h"
-#include "mem.h"
-#include "plot.h"
-#include "tsv.h"
+#include "base/mem.h"
+#include "base/num.h"
+#include "cli/cli.h"
+#include "io/input.h"
+#include "io/plot.h"
+#include "io/tsv.h"
+#include "metric/fit.h"
 
 static const char usage[] =
 	"Usage: expfit [OPTION]... [FILE]...\n"

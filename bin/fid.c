@@ -7,13 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify.h"
-#include "cli.h"
-#include "fid.h"
-#include "mem.h"
-#include "model.h"
-#include "rng.h"
-#include "tsv.h"
+#include "base/mem.h"
+#include "base/num.h"
+#include "base/rng.h"
+#include "cli/classifier.h"
+#include "cli/cli.h"
+#include "io/input.h"
+#include "io/tsv.h"
+#include "learn/classify.h"
+#include "learn/fid.h"
+#include "nn/model.h"
 
 static const char usage[] =
 	"Usage: fid -m MODEL [OPTION]... A B\n"

@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ckpt.h"
-#include "cli.h"
-#include "counts.h"
-#include "dataset.h"
-#include "gan.h"
-#include "image.h"
-#include "mem.h"
-#include "model.h"
-#include "pam.h"
-#include "rng.h"
+#include "base/mem.h"
+#include "base/rng.h"
+#include "cli/cli.h"
+#include "img/image.h"
+#include "img/pam.h"
+#include "io/counts.h"
+#include "learn/dataset.h"
+#include "learn/gan.h"
+#include "nn/ckpt.h"
+#include "nn/model.h"
 
 static const char usage[] =
 	"Usage: gansample [OPTION]... G\n"

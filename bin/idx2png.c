@@ -2,13 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "fsout.h"
-#include "idx.h"
-#include "image.h"
-#include "mem.h"
-#include "progress.h"
-#include "tsv.h"
+#include "base/mem.h"
+#include "base/progress.h"
+#include "cli/cli.h"
+#include "img/idx.h"
+#include "img/image.h"
+#include "io/fsout.h"
+#include "io/tsv.h"
 
 static const char usage[] =
 	"Usage: idx2png [OPTION]... IMAGES LABELS OUTDIR\n"

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "image.h"
-#include "pam.h"
-#include "tsv.h"
+#include "cli/cli.h"
+#include "img/image.h"
+#include "img/pam.h"
+#include "io/tsv.h"
 
 static const char usage[] =
 	"Usage: imgcat [OPTION]... [MANIFEST]...\n"

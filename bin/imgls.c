@@ -5,11 +5,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
-#include "fsout.h"
-#include "image.h"
-#include "mem.h"
-#include "strmap.h"
+#include "base/mem.h"
+#include "base/strmap.h"
+#include "cli/cli.h"
+#include "img/image.h"
+#include "io/fsout.h"
 
 static const char usage[] =
 	"Usage: imgls [OPTION]... DIR\n"

@@ -4,11 +4,12 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "fsout.h"
-#include "image.h"
-#include "pam.h"
-#include "sheet.h"
+#include "cli/cli.h"
+#include "img/image.h"
+#include "img/pam.h"
+#include "img/sheet.h"
+#include "io/fsout.h"
+#include "io/input.h"
 
 static const char usage[] =
 	"Usage: imgrid [OPTION]... [FILE]\n"

@@ -3,12 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "fsout.h"
-#include "image.h"
-#include "mem.h"
-#include "pam.h"
-#include "strmap.h"
+#include "base/mem.h"
+#include "base/strmap.h"
+#include "cli/cli.h"
+#include "img/image.h"
+#include "img/pam.h"
+#include "io/fsout.h"
+#include "io/input.h"
 
 static const char usage[] =
 	"Usage: imgsplit [OPTION]... DIR [FILE]\n"

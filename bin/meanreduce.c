@@ -7,10 +7,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "cli.h"
-#include "mem.h"
-#include "strmap.h"
-#include "tsv.h"
+#include "base/mem.h"
+#include "base/num.h"
+#include "base/strmap.h"
+#include "cli/cli.h"
+#include "io/input.h"
+#include "io/tsv.h"
 
 static const char usage[] =
 	"Usage: meanreduce [OPTION]... [FILE]...\n"

@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "counts.h"
-#include "mem.h"
+#include "base/mem.h"
+#include "cli/cli.h"
+#include "io/counts.h"
+#include "io/input.h"
 
 static const char usage[] =
 	"Usage: quota [OPTION]... [MANIFEST]\n"

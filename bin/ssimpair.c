@@ -6,12 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "image.h"
-#include "mem.h"
-#include "ssim.h"
-#include "strmap.h"
-#include "tsv.h"
+#include "base/mem.h"
+#include "base/strmap.h"
+#include "cli/cli.h"
+#include "img/image.h"
+#include "io/input.h"
+#include "io/tsv.h"
+#include "metric/ssim.h"
 
 static const char usage[] =
 	"Usage: ssimpair [OPTION]... [FILE]...\n"

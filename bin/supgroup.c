@@ -2,10 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "mem.h"
-#include "strmap.h"
-#include "tsv.h"
+#include "base/mem.h"
+#include "base/strmap.h"
+#include "cli/cli.h"
+#include "io/input.h"
+#include "io/tsv.h"
 
 static const char usage[] =
 	"Usage: supgroup [OPTION]... HIER [MANIFEST]...\n"

@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "counts.h"
-#include "mem.h"
-#include "tsv.h"
+#include "base/mem.h"
+#include "base/num.h"
+#include "cli/cli.h"
+#include "io/counts.h"
+#include "io/tsv.h"
 
 static const char usage[] =
 	"Usage: thresh -a ALPHA [OPTION]... [FILE]\n"

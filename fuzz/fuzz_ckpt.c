@@ -1,8 +1,8 @@
 /* Harness: checkpoints, read into the model and optimizer they describe.
  * The last four bytes are set to the CRC of the others first, so that a
  * mutated input reaches the parser behind the CRC check. */
-#include "ckpt.h"
-#include "cli.h"
+#include "nn/ckpt.h"
+#include "base/err.h"
 #include "fuzz.h"
 
 #include <stdlib.h>

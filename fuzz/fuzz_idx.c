@@ -1,8 +1,8 @@
 /* Harness: IDX files, plain or gzip: read as a label file, or else as
  * images, item by item as idx2png reads them, to the end check. */
 #include "fuzz.h"
-#include "idx.h"
-#include "image.h"
+#include "img/idx.h"
+#include "img/image.h"
 
 #include <stdlib.h>
 

@@ -1,7 +1,7 @@
 /* Harness: the image decoders (PNG, JPEG, netpbm), chosen by the first
  * bytes as img_load chooses them. */
 #include "fuzz.h"
-#include "image.h"
+#include "img/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 /* Harness: the PAM stream reader, frame after frame with their labels and
  * ids, to the end of the stream or the first error. */
 #include "fuzz.h"
-#include "pam.h"
+#include "img/pam.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 /* Harness: the TSV record reader, and the checks of a manifest line
  * (field count, class), as a manifest's reader makes them. */
 #include "fuzz.h"
-#include "tsv.h"
+#include "io/tsv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

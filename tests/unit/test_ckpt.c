@@ -1,4 +1,4 @@
-/* Unit tests of lib/ckpt: a checkpoint reads back what was written, bit
+/* Unit tests of lib/nn/ckpt: a checkpoint reads back what was written, bit
  * for bit; truncated, corrupted and inconsistent files are refused with a
  * reason, never a crash. */
 #include <stdio.h>
@@ -7,9 +7,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "ckpt.h"
-#include "cli.h"
-#include "mem.h"
+#include "base/err.h"
+#include "base/mem.h"
+#include "nn/ckpt.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/simbal-ckpt-XXXXXX";

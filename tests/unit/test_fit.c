@@ -1,10 +1,10 @@
-/* Unit tests of lib/fit: the exponential model, its log-linear start and
+/* Unit tests of lib/metric/fit: the exponential model, its log-linear start and
  * the Levenberg-Marquardt refinement. */
 #include <math.h>
 #include <string.h>
 
-#include "fit.h"
-#include "rng.h"
+#include "base/rng.h"
+#include "metric/fit.h"
 #include "unit.h"
 
 static bool close_rel(double got, double want, double tol)

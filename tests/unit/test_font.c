@@ -1,8 +1,8 @@
-/* Unit tests of lib/font: the glyph table and drawing. */
+/* Unit tests of lib/img/font: the glyph table and drawing. */
 #include <string.h>
 
-#include "cli.h"
-#include "font.h"
+#include "base/err.h"
+#include "img/font.h"
 #include "unit.h"
 
 /* The glyph of ch as 35 '#'/'.' characters, row by row. */

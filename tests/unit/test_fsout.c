@@ -1,4 +1,4 @@
-/* Unit tests of lib/fsout's afile: the output appears whole at commit, with
+/* Unit tests of lib/io/fsout's afile: the output appears whole at commit, with
  * the mode a plain creat gives, whether written unnamed (O_TMPFILE) or
  * under a temporary name, and nothing else is left in its directory. */
 #include <dirent.h>
@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsout.h"
-#include "mem.h"
+#include "base/mem.h"
+#include "io/fsout.h"
 #include "unit.h"
 
 /* The names in dir ("." and ".." aside), joined by spaces, sorted. */

@@ -5,11 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "image.h"
-#include "pam.h"
-#include "rng.h"
-#include "tsv.h"
+#include "base/err.h"
+#include "base/num.h"
+#include "base/rng.h"
+#include "img/image.h"
+#include "img/pam.h"
+#include "io/tsv.h"
 #include "unit.h"
 
 /* Writes data to a new temporary file and returns its path (static). */

@@ -1,4 +1,4 @@
-/* Unit tests of lib/nn: each layer's forward against a direct loop where
+/* Unit tests of lib/nn/nn: each layer's forward against a direct loop where
  * one is simple, and each backward against central finite differences of
  * L = sum r * forward(...) for a random r. */
 #include <math.h>
@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "conv3.h"
-#include "gan.h"
-#include "mem.h"
-#include "model.h"
-#include "nn.h"
-#include "optim.h"
-#include "rng.h"
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/rng.h"
+#include "learn/gan.h"
+#include "nn/conv3.h"
+#include "nn/model.h"
+#include "nn/nn.h"
+#include "nn/optim.h"
 #include "unit.h"
 
 static struct rng r;
@@ -164,7 +164,7 @@ static void conv_matches_definition_and_gradients(void)
 	check_conv((struct conv){ .cin = 1, .cout = 2, .k = 5, .stride = 1, .pad = 0 }, 1, 6, 7);
 }
 
-/* The direct 3x3 kernels (lib/conv3) where the processor has them, and
+/* The direct 3x3 kernels (lib/nn/conv3) where the processor has them, and
  * the im2col path on the shapes they would take: planes of a part of a
  * vector, of one, of several with a part left, of several rows a vector. */
 static void direct_convolution(void)

@@ -1,13 +1,13 @@
-/* Unit tests of lib/ssim: the AVX-512 horizontal pass against the plain
+/* Unit tests of lib/metric/ssim: the AVX-512 horizontal pass against the plain
  * one, and the exact 1 of identical images, on random images of the sizes
  * and depths ssimpair meets.  (Agreement with scikit-image is tested on
  * committed fixtures, through ssimpair.) */
 #include <stdio.h>
 
-#include "cli.h"
-#include "image.h"
-#include "rng.h"
-#include "ssim.h"
+#include "base/err.h"
+#include "base/rng.h"
+#include "img/image.h"
+#include "metric/ssim.h"
 #include "unit.h"
 
 /* a random, b a plus noise, so that the SSIM is neither 0 nor 1. */

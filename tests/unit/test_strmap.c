@@ -1,9 +1,9 @@
-/* Unit tests of lib/strmap: numbering, lookup, growth, owned keys. */
+/* Unit tests of lib/base/strmap: numbering, lookup, growth, owned keys. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "strmap.h"
+#include "base/strmap.h"
 #include "unit.h"
 
 static void numbers_follow_first_appearance(void)

@@ -1,0 +1,43 @@
+#include "cli/classifier.h"
+
+#include "base/err.h"
+#include "img/records.h"
+
+bool classify_option(int opt, const char *arg, struct classify_options *o)
+{
+	switch (opt) {
+	case 'b': o->batch = (int)cli_long("--batch", arg, 1, 65536); return true;
+	case 'j': o->threads = (int)cli_long("--threads", arg, 1, 1024); return true;
+	}
+	return false;
+}
+
+void classifier_load(const char *path, struct model *m, struct optim *o, struct ckpt_meta *meta,
+		     struct norm *nm)
+{
+	char err[ERRLEN];
+	if (ckpt_load(path, MODEL_CLASSIFIER, m, o, meta, err))
+		die("%s", err);
+	if (norm_parse(meta->extra, m->arch.channels, nm))
+		die("%s: its header lacks the input normalisation", path);
+}
+
+void warn_converted(const char *name, long n, int w, int h, int c)
+{
+	if (n)
+		warn("%s: %ld images converted to %dx%d, %s", name, n, w, h,
+		     c == 1 ? "gray" : "colour");
+}
+
+void classify_input(struct model *m, const struct norm *nm, const char *path, int batch,
+		    void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx)
+{
+	struct records r;
+	records_open(&r, path);
+	long converted = 0;
+	classify_records(m, nm, &r, batch, &converted, emit, ctx);
+	if (r.n == 0)
+		die("%s: empty input", r.name);
+	warn_converted(r.name, converted, m->arch.width, m->arch.height, m->arch.channels);
+	records_close(&r);
+}

@@ -1,0 +1,49 @@
+/* classifier: what the programs that use a trained classifier (clseval,
+ * clsprob, clsfeat, fid, and clstrain and gantrain) share on their
+ * command line: the -b and -j options, loading a model or ending with the
+ * reason, the warning about converted images, classifying an input. */
+#ifndef SIMBAL_CLASSIFIER_H
+#define SIMBAL_CLASSIFIER_H
+
+#include <stdbool.h>
+
+#include "cli/cli.h"
+#include "learn/classify.h"
+
+/* The options of the programs that classify (clsprob, clsfeat, clseval)
+ * beside their own: -b --batch, -j --threads, and --max-pixels, which
+ * cli_std_option takes. */
+#define CLASSIFY_LONGOPTS                                    \
+	{ "batch", required_argument, 0, 'b' },              \
+	{ "threads", required_argument, 0, 'j' },            \
+	{ "max-pixels", required_argument, 0, CLI_MAX_PIXELS }
+
+/* Their lines of a program's --help. */
+#define CLASSIFY_USAGE                                                                 \
+	"  -b, --batch=N         images per forward pass (default 256)\n"                  \
+	"  -j, --threads=N       threads (default: every core)\n"                           \
+	"      --max-pixels=N    refuse images larger than N pixels (default 2^28)\n"
+
+struct classify_options {
+	int batch, threads; /* threads 0: every core */
+};
+#define CLASSIFY_OPTIONS_INIT { .batch = 256, .threads = 0 }
+
+/* Takes opt (-b or -j, its argument arg) into o: true; false for others. */
+bool classify_option(int opt, const char *arg, struct classify_options *o);
+
+/* Loads the classifier at path (with o's state when o is not NULL) and
+ * the normalisation it was trained with; dies with the reason when it
+ * cannot. */
+void classifier_load(const char *path, struct model *m, struct optim *o, struct ckpt_meta *meta,
+		     struct norm *nm);
+
+/* The one warning about n images converted to w x h, c channels. */
+void warn_converted(const char *name, long n, int w, int h, int c);
+
+/* classify_records over the manifest or stream path (NULL: stdin), with
+ * its warning; dies on empty input. */
+void classify_input(struct model *m, const struct norm *nm, const char *path, int batch,
+		    void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx);
+
+#endif

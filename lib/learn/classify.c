@@ -1,0 +1,187 @@
+#include "learn/classify.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/mem.h"
+#include "img/image.h"
+
+void norm_format(const struct norm *nm, int c, char *buf, size_t size)
+{
+	const float *v[2] = { nm->mean, nm->sd };
+	static const char *const key[2] = { "norm_mean", "norm_sd" };
+	size_t at = 0;
+	for (int k = 0; k < 2; k++) {
+		at += (size_t)snprintf(buf + at, size - at, "%s\t", key[k]);
+		for (int ch = 0; ch < c; ch++)
+			at += (size_t)snprintf(buf + at, size - at, "%s%.9g", ch ? "," : "", v[k][ch]);
+		at += (size_t)snprintf(buf + at, size - at, "\n");
+	}
+}
+
+int norm_parse(const char *extra, int c, struct norm *nm)
+{
+	if (!extra || ckpt_extra_numbers(extra, "norm_mean", c, nm->mean) ||
+	    ckpt_extra_numbers(extra, "norm_sd", c, nm->sd))
+		return -1;
+	for (int ch = 0; ch < c; ch++)
+		if (!(nm->sd[ch] > 0))
+			return -1;
+	return 0;
+}
+
+static void softmax_rows(const float *logits, int n, int k, float *prob)
+{
+	for (int i = 0; i < n; i++) {
+		const float *z = logits + (size_t)i * k;
+		float top = z[argmax(z, k)];
+		double sum = 0;
+		for (int j = 0; j < k; j++)
+			sum += exp((double)z[j] - top);
+		for (int j = 0; j < k; j++)
+			prob[(size_t)i * k + j] = (float)(exp((double)z[j] - top) / sum);
+	}
+}
+
+void predict(struct model *m, const struct dataset *d, const struct norm *nm, int batch,
+	     float *prob)
+{
+	int k = m->arch.classes;
+	size_t size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
+	float *x = xmalloc((size_t)batch * size * sizeof *x);
+	int *idx = xmalloc((size_t)batch * sizeof *idx);
+	for (int start = 0; start < d->n; start += batch) {
+		int n = d->n - start < batch ? d->n - start : batch;
+		for (int i = 0; i < n; i++)
+			idx[i] = start + i;
+		dataset_batch(d, idx, n, nm->mean, nm->sd, x);
+		model_forward(m, x, n, false);
+		softmax_rows(m->logits, n, k, prob + (size_t)start * k);
+	}
+	free(x);
+	free(idx);
+}
+
+int argmax(const float *v, int k)
+{
+	int best = 0;
+	for (int j = 1; j < k; j++)
+		if (v[j] > v[best])
+			best = j;
+	return best;
+}
+
+void scores_init(struct scores *s, int classes)
+{
+	memset(s, 0, sizeof *s);
+	s->classes = classes;
+	s->recall = xcalloc((size_t)classes, sizeof *s->recall);
+	s->confusion = xcalloc((size_t)classes * (size_t)classes, sizeof *s->confusion);
+}
+
+void scores_add(struct scores *s, int label, int predicted)
+{
+	s->confusion[(size_t)label * s->classes + predicted]++;
+	s->right += predicted == label;
+	s->n++;
+}
+
+void scores_finish(struct scores *s)
+{
+	int classes = s->classes;
+	s->top1 = s->n ? (double)s->right / (double)s->n : NAN;
+	double sum = 0, logs = 0;
+	int present = 0;
+	for (int k = 0; k < classes; k++) {
+		long total = 0;
+		for (int j = 0; j < classes; j++)
+			total += s->confusion[(size_t)k * classes + j];
+		if (!total) {
+			s->recall[k] = NAN;
+			continue;
+		}
+		s->recall[k] = (double)s->confusion[(size_t)k * classes + k] / (double)total;
+		sum += s->recall[k];
+		logs += log(s->recall[k]);
+		present++;
+	}
+	s->balanced = present ? sum / present : NAN;
+	s->gmean = present ? exp(logs / present) : NAN;
+}
+
+void score(const int *label, const float *prob, int n, int classes, struct scores *s)
+{
+	scores_init(s, classes);
+	for (int i = 0; i < n; i++)
+		if (label[i] >= 0)
+			scores_add(s, label[i], argmax(prob + (size_t)i * classes, classes));
+	scores_finish(s);
+}
+
+void scores_free(struct scores *s)
+{
+	free(s->recall);
+	free(s->confusion);
+	s->recall = NULL;
+	s->confusion = NULL;
+}
+
+void classify_normalise(const struct image *im, const struct norm *nm, float *x)
+{
+	size_t hw = (size_t)im->w * (size_t)im->h;
+	for (int ch = 0; ch < im->c; ch++) {
+		struct pixel_norm pn = pixel_norm(nm->mean[ch], nm->sd[ch]);
+		for (size_t p = 0; p < hw; p++)
+			x[ch * hw + p] = (float)img_get(im, p * (size_t)im->c + (size_t)ch) * pn.scale -
+					 pn.shift;
+	}
+}
+
+void classify_records(struct model *m, const struct norm *nm, struct records *r, int batch,
+		      long *converted,
+		      void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx)
+{
+	const struct arch *a = &m->arch;
+	size_t size = (size_t)a->channels * (size_t)a->height * (size_t)a->width;
+	float *x = xmalloc((size_t)batch * size * sizeof *x);
+	struct record_copy *recs = xcalloc((size_t)batch, sizeof *recs);
+	char err[ERRLEN];
+	for (bool more = true; more;) {
+		int n = 0;
+		struct image im;
+		while (n < batch && (more = records_next(r, &im))) {
+			if (im.c != a->channels || im.w != a->width || im.h != a->height) {
+				(*converted)++;
+				if (img_convert(&im, a->channels, a->width, a->height, err))
+					records_die(r, err);
+			}
+			/* 8 bits, as the model was trained (lib/learn/dataset) */
+			if (im.depth == 16) {
+				struct image small;
+				if (img_to_depth8(&im, &small, err))
+					records_die(r, err);
+				img_free(&im);
+				im = small;
+			}
+			classify_normalise(&im, nm, x + (size_t)n * size);
+			img_free(&im);
+			recs[n].text = xstrdup(r->text);
+			recs[n].label = r->label ? xstrdup(r->label) : NULL;
+			n++;
+		}
+		if (n == 0)
+			break;
+		model_forward(m, x, n, false);
+		softmax_rows(m->logits, n, a->classes, m->prob);
+		for (int i = 0; i < n; i++) {
+			emit(ctx, &recs[i], i);
+			free(recs[i].text);
+			free(recs[i].label);
+		}
+	}
+	free(recs);
+	free(x);
+}

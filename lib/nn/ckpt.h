@@ -1,0 +1,63 @@
+/* ckpt: model checkpoints, the format of simbal-checkpoint(5): a magic and
+ * version, a text header (the architecture, the class names, the training
+ * position, the optimizer, and the caller's own lines), a table of named
+ * tensors with their shapes, little-endian float32 data, and a CRC32 of
+ * all that.  Written atomically (a temporary file renamed into place). */
+#ifndef SIMBAL_CKPT_H
+#define SIMBAL_CKPT_H
+
+#include "nn/model.h"
+#include "nn/optim.h"
+
+struct ckpt_meta {
+	char **classes;  /* arch.classes names, in the model's output order
+			  * (NULL-terminated as ckpt_load gives them) */
+	long epoch, step;
+	char *extra;     /* "key<TAB>value\n" lines of the caller's, or NULL */
+};
+
+/* Writes m (and o's state when o is not NULL) to path; dies on an I/O
+ * error, leaving no file behind. */
+void ckpt_save(const char *path, const struct model *m, const struct optim *o,
+	       const struct ckpt_meta *meta);
+
+/* A checkpoint may hold several models (a GAN's generators and
+ * discriminator): the first part's names are bare, each other's start
+ * with its prefix (ending in '.'), in its header keys and its tensors. */
+#define CKPT_MAX_PREFIX 16
+#define CKPT_MAX_PARTS 4
+
+struct ckpt_part {
+	const char *prefix; /* "" for the first part */
+	struct model *m;
+	struct optim *o;    /* its optimizer, or NULL */
+};
+
+void ckpt_save_parts(const char *path, const struct ckpt_part *parts, int nparts,
+		     const struct ckpt_meta *meta);
+
+/* Reads the parts named (by prefix; the first one ""; CKPT_MAX_PARTS at
+ * most) into models built
+ * from their architectures (and optimizers where o is not NULL); the
+ * file's other parts are passed over; kind: the first part's; -1 with err
+ * as ckpt_load. */
+int ckpt_load_parts(const char *path, enum model_kind kind, struct ckpt_part *parts, int nparts,
+		    struct ckpt_meta *meta, char *err);
+
+/* Reads path into a model built from its architecture (and into o when o
+ * is not NULL: its kind, hyper-parameters and state); -1 with err for a
+ * file that is not a checkpoint, truncated, corrupted, or inconsistent,
+ * or whose (first) model is not of kind: "is a classifier checkpoint, not
+ * a GAN's (made by clstrain)", said before its parts and tensors are
+ * checked.
+ * meta's strings are allocated; ckpt_meta_free releases them. */
+int ckpt_load(const char *path, enum model_kind kind, struct model *m, struct optim *o,
+	      struct ckpt_meta *meta, char *err);
+void ckpt_meta_free(struct ckpt_meta *meta);
+
+/* The c comma-separated finite numbers after "key<TAB>" at the start of a
+ * line of a header's caller lines (meta.extra) into out; -1 when there is
+ * no such line or it is garbled. */
+int ckpt_extra_numbers(const char *extra, const char *key, int c, float *out);
+
+#endif

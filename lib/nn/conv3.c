@@ -1,0 +1,404 @@
+#include "nn/conv3.h"
+
+#include <stdlib.h>
+
+#include "base/mem.h"
+
+/* The kernels use AVX-512 masked loads: a lane whose tap falls in the zero
+ * padding, or past the plane, is masked off and reads nothing, so the
+ * padding costs no copy (im2col's) and no branch. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_CONV3 1
+#include <immintrin.h>
+#define AVX512 __attribute__((target("avx512f")))
+#define INLINE __attribute__((target("avx512f"), always_inline)) static inline
+#endif
+
+/* Every loop of a kernel over registers is unrolled, so that its
+ * accumulators stay in registers. */
+#define UNROLL _Pragma("GCC unroll 16")
+
+#define LANES 16
+#define TAPS 9
+/* Output channels per register block of the convolution kernel, and pixel
+ * vectors per block: 3 x 8 accumulators, 3 inputs and a weight in 28 of
+ * the 32 registers; 11 loads feed 24 multiply-adds. */
+#define CO_BLOCK 8
+#define PIX_BLOCK 3
+/* Output channels the weight gradient takes at once: 2 x 9 accumulators. */
+#define WG_CO 2
+
+static bool disabled;
+
+void conv3_disable(bool off)
+{
+	disabled = off;
+}
+
+bool conv3_takes(const struct conv *cv, enum conv3_pass pass)
+{
+#ifdef HAVE_CONV3
+	if (disabled || cv->k != 3 || (cv->stride != 1 && cv->stride != 2) || cv->pad != 1 ||
+	    !__builtin_cpu_supports("avx512f"))
+		return false;
+	switch (pass) {
+	case CONV3_FORWARD:
+		return cv->cout % CO_BLOCK == 0;
+	case CONV3_DATA_GRAD: /* the adjoint's output channels are cin */
+		return cv->stride == 1 && cv->cin % CO_BLOCK == 0;
+	case CONV3_WEIGHT_GRAD:
+		return cv->cout % WG_CO == 0;
+	}
+	return false;
+#else
+	(void)cv, (void)pass;
+	return false;
+#endif
+}
+
+#ifdef HAVE_CONV3
+
+/* Where each tap of each pixel vector of an h x w plane reads: the offset
+ * of tap t from the output pixel, and for pixel vector v the lanes whose
+ * tap lies inside the plane (lane: pixel v 16 + j of the flattened plane;
+ * lanes past the plane are off in every mask). */
+struct taps {
+	int pixels, vectors; /* of an output plane */
+	int in_plane;        /* floats of one image's channel in the input */
+	int shift[TAPS];
+	__mmask16 *mask;  /* [vectors][TAPS] */
+	__mmask16 *valid; /* [vectors]: the lanes inside the plane */
+};
+
+/* The taps of an oh x ow output plane.  Stride 1: the input is a plane of
+ * the same size.  Stride 2: the input is split in four phase planes of
+ * that size (phase_split), and tap (ky, kx) reads the phase of its row
+ * and column parity, one row or column back for ky or kx = 0. */
+static void taps_init(struct taps *tp, int oh, int ow, int stride)
+{
+	int pixels = oh * ow, dy[TAPS], dx[TAPS];
+	tp->pixels = pixels;
+	tp->in_plane = stride == 1 ? pixels : 4 * pixels;
+	tp->vectors = (pixels + LANES - 1) / LANES;
+	tp->mask = xmalloc((size_t)tp->vectors * TAPS * sizeof *tp->mask);
+	tp->valid = xmalloc((size_t)tp->vectors * sizeof *tp->valid);
+	for (int t = 0; t < TAPS; t++) {
+		int ky = t / 3, kx = t % 3, phase = 0;
+		if (stride == 1) {
+			dy[t] = ky - 1;
+			dx[t] = kx - 1;
+		} else {
+			phase = 2 * (ky != 1) + (kx != 1);
+			dy[t] = ky == 0 ? -1 : 0;
+			dx[t] = kx == 0 ? -1 : 0;
+		}
+		tp->shift[t] = phase * pixels + dy[t] * ow + dx[t];
+	}
+	for (int v = 0; v < tp->vectors; v++) {
+		tp->valid[v] = 0;
+		for (int t = 0; t < TAPS; t++)
+			tp->mask[v * TAPS + t] = 0;
+		for (int j = 0; j < LANES; j++) {
+			int p = v * LANES + j;
+			if (p >= pixels)
+				break;
+			tp->valid[v] |= (__mmask16)(1u << j);
+			for (int t = 0; t < TAPS; t++) {
+				int y = p / ow + dy[t], x = p % ow + dx[t];
+				if (y >= 0 && y < oh && x >= 0 && x < ow)
+					tp->mask[v * TAPS + t] |= (__mmask16)(1u << j);
+			}
+		}
+	}
+}
+
+/* in [c][n][h][w] -> out [c][n][4][oh][ow], oh = ceil(h / 2): phase 2a +
+ * b holds in[.][.][2y + a][2x + b], 0 past the image. */
+static float *phase_split(const float *in, int c, int n, int h, int w, int oh, int ow)
+{
+	size_t planes = (size_t)c * (size_t)n, pixels = (size_t)oh * (size_t)ow;
+	float *out = xmalloc(planes * 4 * pixels * sizeof *out);
+#pragma omp parallel for schedule(static)
+	for (size_t q = 0; q < planes; q++)
+		for (int a = 0; a < 2; a++)
+			for (int b = 0; b < 2; b++) {
+				float *o = out + (q * 4 + (size_t)(2 * a + b)) * pixels;
+				const float *src = in + q * (size_t)h * (size_t)w;
+				for (int y = 0; y < oh; y++)
+					for (int x = 0; x < ow; x++) {
+						int iy = 2 * y + a, ix = 2 * x + b;
+						o[y * ow + x] = iy < h && ix < w ? src[iy * w + ix] : 0;
+					}
+			}
+	return out;
+}
+
+static void taps_free(struct taps *tp)
+{
+	free(tp->mask);
+	free(tp->valid);
+}
+
+/* What is done with a sum before it is stored: the public epilogue, after
+ * the sum is added to what is there (a gradient) where accumulate says. */
+struct epilogue {
+	struct conv3_epilogue e; /* from the block's first channel and plane */
+	bool accumulate;
+};
+
+INLINE __m512 finish(const struct epilogue *ep, int r, size_t at, __m512 a, __mmask16 valid,
+		     float *out)
+{
+	if (ep->accumulate)
+		a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(valid, out + at));
+	if (ep->e.scale)
+		a = _mm512_add_ps(_mm512_mul_ps(a, _mm512_set1_ps(ep->e.scale[r])),
+				  _mm512_set1_ps(ep->e.shift[r]));
+	if (ep->e.residual)
+		a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(valid, ep->e.residual + at));
+	if (ep->e.relu) /* as relu_forward: NaN and -0 give +0 */
+		a = _mm512_max_ps(a, _mm512_setzero_ps());
+	return a;
+}
+
+/* pixels vectors v0 .. v0 + np - 1 of CO_BLOCK output planes:
+ * out[co][p] = the epilogue of the sum over ci, t of in[ci][p + shift t]
+ * wp[ci][t][co].  in and out point at the image's plane of their first
+ * channel; planes of successive channels are stride floats apart. */
+INLINE void conv_block(const struct taps *tp, int v0, int np, const float *in, size_t in_stride,
+		       int cin, const float *wp, float *out, size_t out_stride,
+		       const struct epilogue *ep)
+{
+	__m512 acc[PIX_BLOCK][CO_BLOCK];
+	UNROLL
+	for (int p = 0; p < np; p++)
+		UNROLL
+		for (int r = 0; r < CO_BLOCK; r++)
+			acc[p][r] = _mm512_setzero_ps();
+	const __mmask16 *mask = tp->mask + (size_t)v0 * TAPS;
+	for (int ci = 0; ci < cin; ci++, in += in_stride)
+		UNROLL
+		for (int t = 0; t < TAPS; t++, wp += CO_BLOCK) {
+			__m512 x[PIX_BLOCK];
+			UNROLL
+			for (int p = 0; p < np; p++)
+				x[p] = _mm512_maskz_loadu_ps(mask[p * TAPS + t],
+							     in + (v0 + p) * LANES + tp->shift[t]);
+			UNROLL
+			for (int r = 0; r < CO_BLOCK; r++) {
+				__m512 wr = _mm512_set1_ps(wp[r]);
+				UNROLL
+				for (int p = 0; p < np; p++)
+					acc[p][r] = _mm512_fmadd_ps(x[p], wr, acc[p][r]);
+			}
+		}
+	UNROLL
+	for (int r = 0; r < CO_BLOCK; r++)
+		UNROLL
+		for (int p = 0; p < np; p++) {
+			size_t at = r * out_stride + (size_t)(v0 + p) * LANES;
+			__mmask16 valid = tp->valid[v0 + p];
+			_mm512_mask_storeu_ps(out + at, valid, finish(ep, r, at, acc[p][r], valid, out));
+		}
+}
+
+/* Image i of out [cout][n][h w] = the epilogue of the 3x3 convolution of
+ * in [cin][n][h w] with the packed weights wp [cout / CO_BLOCK][cin][TAPS]
+ * [CO_BLOCK]. */
+AVX512 static void conv_image(const struct taps *tp, const float *in, int cin, int n, int i,
+			      const float *wp, int cout, float *out, const struct epilogue *ep)
+{
+	size_t plane = (size_t)tp->pixels, stride = (size_t)n * plane;
+	size_t in_stride = (size_t)n * (size_t)tp->in_plane;
+	int full = tp->vectors / PIX_BLOCK * PIX_BLOCK;
+	for (int cb = 0; cb < cout / CO_BLOCK; cb++) {
+		const float *wb = wp + (size_t)cb * cin * TAPS * CO_BLOCK;
+		const float *src = in + (size_t)i * (size_t)tp->in_plane;
+		float *dst = out + ((size_t)cb * CO_BLOCK * n + i) * plane;
+		struct epilogue block_ep = *ep;
+		if (ep->e.scale) {
+			block_ep.e.scale += cb * CO_BLOCK;
+			block_ep.e.shift += cb * CO_BLOCK;
+		}
+		if (ep->e.residual)
+			block_ep.e.residual += dst - out;
+		for (int v = 0; v < full; v += PIX_BLOCK)
+			conv_block(tp, v, PIX_BLOCK, src, in_stride, cin, wb, dst, stride, &block_ep);
+		for (int v = full; v < tp->vectors; v++)
+			conv_block(tp, v, 1, src, in_stride, cin, wb, dst, stride, &block_ep);
+	}
+}
+
+/* The parallel loops stay out of the AVX-512 functions: clang does not
+ * give OpenMP's outlined bodies their function's target. */
+static void direct_conv(const struct taps *tp, const float *in, int cin, int n, const float *wp,
+			int cout, float *out, const struct epilogue *ep)
+{
+#pragma omp parallel for schedule(static)
+	for (int i = 0; i < n; i++)
+		conv_image(tp, in, cin, n, i, wp, cout, out, ep);
+}
+
+/* The taps of cv's output for an h x w input, and the input as they read
+ * it: in itself, or (stride 2) its phases, in *split to be freed. */
+static const float *prepare_input(const struct conv *cv, const float *in, int n, int h, int w,
+				  struct taps *tp, float **split)
+{
+	int oh = conv_size(h, cv), ow = conv_size(w, cv);
+	taps_init(tp, oh, ow, cv->stride);
+	*split = NULL;
+	if (cv->stride == 1)
+		return in;
+	*split = phase_split(in, cv->cin, n, h, w, oh, ow);
+	return *split;
+}
+
+/* The weights of the convolution from in channels to out channels as
+ * direct_conv reads them; flip: those of the adjoint (out and in swapped,
+ * the taps reversed), whose convolution of dout is din. */
+static float *pack_weights(const struct conv *cv, const float *wt, bool flip)
+{
+	int to = flip ? cv->cin : cv->cout, from = flip ? cv->cout : cv->cin;
+	float *wp = xmalloc((size_t)to * (size_t)from * TAPS * sizeof *wp);
+	float *q = wp;
+	for (int ob = 0; ob < to; ob += CO_BLOCK)
+		for (int f = 0; f < from; f++)
+			for (int t = 0; t < TAPS; t++)
+				for (int r = 0; r < CO_BLOCK; r++) {
+					int o = ob + r;
+					*q++ = flip ? wt[((size_t)f * cv->cin + o) * TAPS + TAPS - 1 - t]
+						    : wt[((size_t)o * cv->cin + f) * TAPS + t];
+				}
+	return wp;
+}
+
+void conv3_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
+		   const struct conv3_epilogue *e, float *out)
+{
+	float *wp = pack_weights(cv, wt, false), *split;
+	struct epilogue ep = { .e = e ? *e : (struct conv3_epilogue){ 0 } };
+	struct taps tp;
+	const float *x = prepare_input(cv, in, n, h, w, &tp, &split);
+	direct_conv(&tp, x, cv->cin, n, wp, cv->cout, out, &ep);
+	taps_free(&tp);
+	free(split);
+	free(wp);
+}
+
+void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int w,
+		     const float *wt, float *din)
+{
+	float *wp = pack_weights(cv, wt, true);
+	struct epilogue ep = { .accumulate = true };
+	struct taps tp;
+	taps_init(&tp, h, w, 1);
+	direct_conv(&tp, dout, cv->cout, n, wp, cv->cin, din, &ep);
+	taps_free(&tp);
+	free(wp);
+}
+
+/* The weight gradient's sums for WG_CO output channels from co and one
+ * input channel, over images i0 .. i0 + nb - 1: acc[r][t] (16 lanes each)
+ * += dout[co + r][p] in[ci][p + shift t] over their pixels. */
+INLINE void weight_grad_block(const struct taps *tp, const float *in, const float *dout,
+			      size_t stride, int nb, float *sums)
+{
+	__m512 acc[WG_CO][TAPS];
+	UNROLL
+	for (int r = 0; r < WG_CO; r++)
+		UNROLL
+		for (int t = 0; t < TAPS; t++)
+			acc[r][t] = _mm512_loadu_ps(sums + (r * TAPS + t) * LANES);
+	for (int i = 0; i < nb; i++) {
+		const float *x = in + (size_t)i * (size_t)tp->in_plane;
+		const float *d = dout + (size_t)i * (size_t)tp->pixels;
+		for (int v = 0; v < tp->vectors; v++) {
+			const __mmask16 *mask = tp->mask + (size_t)v * TAPS;
+			__m512 dv[WG_CO];
+			UNROLL
+			for (int r = 0; r < WG_CO; r++)
+				dv[r] = _mm512_maskz_loadu_ps(tp->valid[v],
+							      d + r * stride + (size_t)v * LANES);
+			UNROLL
+			for (int t = 0; t < TAPS; t++) {
+				__m512 xv = _mm512_maskz_loadu_ps(mask[t], x + v * LANES + tp->shift[t]);
+				UNROLL
+				for (int r = 0; r < WG_CO; r++)
+					acc[r][t] = _mm512_fmadd_ps(xv, dv[r], acc[r][t]);
+			}
+		}
+	}
+	UNROLL
+	for (int r = 0; r < WG_CO; r++)
+		UNROLL
+		for (int t = 0; t < TAPS; t++)
+			_mm512_storeu_ps(sums + (r * TAPS + t) * LANES, acc[r][t]);
+}
+
+/* Images are taken a few at a time, every input channel for each, so that
+ * the gradient's planes stay in the cache while the inputs pass. */
+#define WG_IMAGES 8
+
+/* dwt += the gradient of the weights of output channels co .. co + WG_CO
+ * - 1, summed over the images in one order. */
+AVX512 static void weight_grad_pair(const struct taps *tp, const struct conv *cv, const float *in,
+				    const float *dout, int n, int co, float *dwt)
+{
+	size_t plane = (size_t)tp->pixels, stride = (size_t)n * plane;
+	size_t in_plane = (size_t)tp->in_plane, in_stride = (size_t)n * in_plane;
+	size_t per_ci = WG_CO * TAPS * LANES;
+	float *sums = xcalloc((size_t)cv->cin * per_ci, sizeof *sums);
+	for (int i0 = 0; i0 < n; i0 += WG_IMAGES) {
+		int nb = n - i0 < WG_IMAGES ? n - i0 : WG_IMAGES;
+		for (int ci = 0; ci < cv->cin; ci++)
+			weight_grad_block(tp, in + (size_t)ci * in_stride + (size_t)i0 * in_plane,
+					  dout + (size_t)co * stride + (size_t)i0 * plane, stride, nb,
+					  sums + ci * per_ci);
+	}
+	for (int ci = 0; ci < cv->cin; ci++)
+		for (int r = 0; r < WG_CO; r++)
+			for (int t = 0; t < TAPS; t++)
+				dwt[((size_t)(co + r) * cv->cin + ci) * TAPS + t] += _mm512_reduce_add_ps(
+					_mm512_loadu_ps(sums + ci * per_ci + (r * TAPS + t) * LANES));
+	free(sums);
+}
+
+/* One thread does all of a pair of output channels: the sums do not
+ * depend on the threads. */
+void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout, int n, int h,
+		       int w, float *dwt)
+{
+	struct taps tp;
+	float *split;
+	const float *x = prepare_input(cv, in, n, h, w, &tp, &split);
+#pragma omp parallel for schedule(static)
+	for (int co = 0; co < cv->cout; co += WG_CO)
+		weight_grad_pair(&tp, cv, x, dout, n, co, dwt);
+	taps_free(&tp);
+	free(split);
+}
+
+#else
+
+void conv3_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
+		   const struct conv3_epilogue *e, float *out)
+{
+	(void)cv, (void)in, (void)n, (void)h, (void)w, (void)wt, (void)e, (void)out;
+	abort(); /* conv3_takes said no */
+}
+
+void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int w,
+		     const float *wt, float *din)
+{
+	(void)cv, (void)dout, (void)n, (void)h, (void)w, (void)wt, (void)din;
+	abort();
+}
+
+void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout, int n, int h,
+		       int w, float *dwt)
+{
+	(void)cv, (void)in, (void)dout, (void)n, (void)h, (void)w, (void)dwt;
+	abort();
+}
+
+#endif
