@@ -127,12 +127,7 @@ tmp=$err
 tool() {
 	"$@" 2>"$tmp/tool.err"
 	local st=$?
-	STAGE=$stage FINAL=$out/report awk -v prog="$prog" -v tool="$1" '
-	substr($0, 1, length(tool) + 2) == tool ": " { $0 = prog substr($0, length(tool) + 1) }
-	n = index($0, ENVIRON["STAGE"] "/") {
-		$0 = substr($0, 1, n - 1) ENVIRON["FINAL"] substr($0, n + length(ENVIRON["STAGE"]))
-	}
-	{ print }' "$tmp/tool.err" >&2
+	OURS_IN=$stage/ OURS_IN_TO=$out/report/ ours "$1" <"$tmp/tool.err" >&2
 	return $st
 }
 

@@ -171,27 +171,87 @@ rereadable() {
 		return
 	fi
 	if [ "$1" = - ]; then cat; else cat -- "$1"; fi >"$tmp/$2" 2>/dev/null || {
-		echo "$prog: $1: cannot read" >&2
+		say "$1: cannot read"
 		return 1
 	}
 	printf '%s\n' "$tmp/$2"
 }
 
 # Checks that FILE, shown as NAME, is a meanreduce output:
-# group<TAB>mean<TAB>count<TAB>sd<TAB>se lines, the mean a number; with
-# ONE, a single line.
+# group<TAB>mean<TAB>count<TAB>sd<TAB>se lines, the mean a finite number;
+# with ONE, a single line.
 check_means() {
-	NAME=$2 awk -F'\t' -v one="${3:-}" -v prog="$prog" '
-	function bad(msg) { printf "%s: %s%s\n", prog, ENVIRON["NAME"], msg; failed = 1; exit 1 }
+	local why
+	why=$(awk -F'\t' -v one="${3:-}" '
+	function bad(msg) { print msg; failed = 1; exit 1 }
 	NF != 5 { bad(sprintf(":%d: expected 5 TAB-separated fields, found %d", FNR, NF)) }
 	$2 !~ /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/ {
 		bad(sprintf(":%d: field 2: mean \047%s\047 is not a number", FNR, $2))
+	}
+	# beyond DBL_MAX: infinite (mawk calls NaN equal to everything)
+	$2 + 0 > 1.7976931348623157e308 || $2 + 0 < -1.7976931348623157e308 {
+		bad(sprintf(":%d: field 2: mean \047%s\047 is not a finite number", FNR, $2))
 	}
 	END {
 		if (failed) exit 1
 		if (NR == 0) bad(": empty input")
 		if (one && NR > 1) bad(sprintf(": expected the one line of the whole set, found %d", NR))
-	}' "$1" >&2
+	}' "$1") || die "$2$why"
+}
+
+# The messages of the chain.  When a stage fails, the ones after it
+# complain too (empty input, or a pipe closed under them: 141, SIGPIPE).
+# Each stage's messages go to a file of its own, and only those of the
+# stages up to the first that failed are shown (warnings before it, then
+# its error), with its status.
+#
+# The messages of stage N (0 supgroup, 1 imgpairs, 2 ssimpair, 3
+# meanreduce, 4 expfit) as the user of ssimcls should read them: its own,
+# about the files and lines given.  GNU parallel follows a failed job's
+# own message with two lines of its own (that it failed, and the
+# command): the message is enough.  supgroup may read a copy of the
+# manifest; imgpairs reads supgroup's lines, one for each of the
+# manifest, and ssimpair pairs that carry the lines of their images, from
+# the pipe "(stdin)": all name the manifest given.
+show_errors() {
+	local from= parallel=
+	case $1 in
+	0) [ "$manifest" = "$manifest_name" ] || from=$manifest ;;
+	1) from='(stdin)' ;;
+	2)
+		from='(stdin)'
+		[ -z "$jobs$logins$loginfile" ] || parallel=1
+		;;
+	esac
+	awk -v parallel="$parallel" '
+	parallel && /^parallel: This job failed:$/ { skip = 1; next }
+	skip { skip = 0; next }
+	{ print }' |
+		OURS_AT=$from OURS_AT_TO=${manifest_name:-} OURS_IN=${hier_copy:-} OURS_IN_TO=${hier_name:-} \
+			ours supgroup imgpairs ssimpair meanreduce expfit | once
+}
+
+# The lines of the standard input not shown before: the stages that read
+# the manifest again (the hierarchy's check, then each set of pairs) would
+# repeat their warnings about it.
+once() {
+	: >>"$tmp/shown"
+	awk 'FILENAME == ARGV[1] { seen[$0]; next } !($0 in seen) { print; print >>ARGV[1] }' "$tmp/shown" -
+}
+
+# Shows the messages of the stages of the chain, in order, each given as
+# STAGE:STATUS:FILE (STAGE numbers as show_errors has them), up to the
+# first that failed, and returns its status.  A stage killed by SIGPIPE
+# (141) failed only because a later one did: its messages are not shown.
+verdict() {
+	local stage st file
+	for arg; do
+		IFS=: read -r stage st file <<<"$arg"
+		[ "$st" -eq 141 ] || show_errors "$stage" <"$file" >&2
+		if [ "$st" -ne 0 ] && [ "$st" -ne 141 ]; then
+			return "$st"
+		fi
+	done
 }
 
 # The seven keys from FLAT and GROUPS, meanreduce's outputs for the whole
@@ -201,8 +261,8 @@ report() {
 	# The super-class with the largest mean; ties to the first in name order.
 	best=$(sort -t "$tab" -k1,1 "$2" |
 		awk -F'\t' 'NR == 1 || $2 > max { max = $2; line = $0 } END { print line }')
-	gain=$(expfit --paper --predict "$(cut -f2 <<<"$best")" 2>"$tmp/err.gain" | cut -f2)
-	[ "${PIPESTATUS[0]}" -eq 0 ] || { show_errors 4 <"$tmp/err.gain" >&2; return 1; }
+	gain=$(expfit --paper --predict "$(cut -f2 <<<"$best")" 2>"$tmp/err.gain" | cut -f2) ||
+		{ show_errors 4 <"$tmp/err.gain" >&2; return 1; }
 	printf '%s\n' "$best" | awk -F'\t' -v OFS='\t' -v gain="$gain" \
 		-v threshold="$THRESHOLD_SUPSUBCLS" 'NR == FNR { m2 = $2; m5 = $5; next } {
 		print "mergecls", m2; print "mergecls_se", m5
@@ -217,7 +277,8 @@ report() {
 
 if [ -n "$from_means" ]; then
 	flat=$(rereadable "$1" flat) && per_group=$(rereadable "$2" groups) || exit 1
-	check_means "$flat" "$(shown "$1")" one && check_means "$per_group" "$(shown "$2")" || exit 1
+	check_means "$flat" "$(shown "$1")" one
+	check_means "$per_group" "$(shown "$2")"
 	report "$flat" "$per_group" >"$tmp/report" || exit 1
 	emit cat -- "$tmp/report"
 	exit
@@ -259,70 +320,6 @@ if [ "$hier" = - ] || { [ -e "$hier" ] && [ ! -f "$hier" ]; }; then
 	hier_copy=$hier hier_name=$(shown "$hier_name")
 fi
 
-# Mean SSIM of the pairs of each group: group<TAB>mean<TAB>count<TAB>sd<TAB>se.
-# When a stage fails, the ones after it complain too (empty input, or a
-# pipe closed under them: 141, SIGPIPE).  Each stage's messages go to a
-# file of its own, and only those of the stages up to the first that
-# failed are shown (warnings before it, then its error), with its status.
-#
-# The messages of stage N (0 supgroup, 1 imgpairs, 2 ssimpair, 3
-# meanreduce, 4 expfit) as the user of ssimcls should read them: its own,
-# about the files and lines given.  GNU parallel follows a failed job's
-# own message with two lines of its own (that it failed, and the
-# command): the message is enough.  supgroup may read a copy of the
-# manifest; imgpairs reads supgroup's lines, one for each of the
-# manifest, and ssimpair pairs that carry the lines of their images, from
-# the pipe "(stdin)": all name the manifest given.
-show_errors() {
-	local from= parallel=
-	case $1 in
-	0) [ "$manifest" = "$manifest_name" ] || from=$manifest ;;
-	1) from='(stdin)' ;;
-	2)
-		from='(stdin)'
-		[ -z "$jobs$logins$loginfile" ] || parallel=1
-		;;
-	esac
-	FROM=$from TO=${manifest_name:-} COPY=${hier_copy:-} ORIG=${hier_name:-} awk -v prog="$prog" \
-		-v parallel="$parallel" '
-	BEGIN { split("supgroup imgpairs ssimpair meanreduce expfit", p); for (i in p) chain[p[i]] }
-	parallel && /^parallel: This job failed:$/ { skip = 1; next }
-	skip { skip = 0; next }
-	(n = index($0, ": ")) && substr($0, 1, n - 1) in chain { rename(n + 2) }
-	ENVIRON["COPY"] != "" && (n = index($0, ENVIRON["COPY"])) {
-		$0 = substr($0, 1, n - 1) ENVIRON["ORIG"] substr($0, n + length(ENVIRON["COPY"]))
-	}
-	{ print }
-	# "PROG: [warning: ]FROM:..." becomes "ssimcls: [warning: ]TO:...",
-	# the rest of the message starting at AT.
-	function rename(at,   head, rest, from) {
-		head = prog ": "
-		rest = substr($0, at)
-		if (substr(rest, 1, 9) == "warning: ") {
-			head = head "warning: "
-			rest = substr(rest, 10)
-		}
-		from = ENVIRON["FROM"]
-		if (from != "" && substr(rest, 1, length(from) + 1) == from ":")
-			rest = ENVIRON["TO"] substr(rest, length(from) + 1)
-		$0 = head rest
-	}'
-}
-# Shows the messages of the stages of the chain, in order, each given as
-# STAGE:STATUS:FILE (STAGE numbers as show_errors has them), up to the
-# first that failed, and returns its status.  A stage killed by SIGPIPE
-# (141) failed only because a later one did: its messages are not shown.
-verdict() {
-	local stage st file
-	for arg; do
-		IFS=: read -r stage st file <<<"$arg"
-		[ "$st" -eq 141 ] || show_errors "$stage" <"$file" >&2
-		if [ "$st" -ne 0 ] && [ "$st" -ne 141 ]; then
-			return "$st"
-		fi
-	done
-}
-
 # One set of pairs, its groups tagged TAG: supgroup "$@" and imgpairs,
 # their messages and statuses kept in $tmp under TAG.
 tagged_pairs() {
@@ -341,10 +338,12 @@ if [ -n "$hier" ]; then
 	verdict "0:$?:$tmp/err.check" || exit $?
 fi
 
-# Then one SSIM stream for the pairs of the super-classes (tagged G) and
-# those of the whole set (F), so that each image is decoded once for both;
-# the tags keep their means apart and come off after.  Nothing is stored
-# but the means: --all's pairs grow with the square of the set.
+# Then the mean SSIM of the pairs of each group,
+# group<TAB>mean<TAB>count<TAB>sd<TAB>se, from one SSIM stream for the
+# pairs of the super-classes (tagged G) and those of the whole set (F), so
+# that each image is decoded once for both; the tags keep their means
+# apart and come off after.  Nothing is stored but the means: --all's
+# pairs grow with the square of the set.
 {
 	tagged_pairs G "${group_by[@]}"
 	tagged_pairs F --flat=all

@@ -176,18 +176,46 @@ static long line_field(const struct tsv_reader *r, size_t n)
 	return v;
 }
 
-/* Dies with err, about the image of field fa (which 0), of fb (1) or
- * the pair (2): naming the line read, or with --lines the line the
- * image comes from, and for the pair both images and the other's line. */
-static noreturn void pair_failed(const struct options *o, const struct tsv_reader *r, size_t fa,
-				 size_t fb, int which, const char *err)
+/* The fields of a pair's line: its two paths, and with --lines the
+ * lines its images come from (0 without). */
+struct pair_fields {
+	size_t a, b; /* 0-based */
+	long line_a, line_b;
+};
+
+/* The fields of r's pair, the line fields checked on every line: a bad
+ * one is found where it is, not only once an image fails, nor hidden by
+ * the error about the image.  Without --fields, the paths are the last
+ * two fields, which the line fields may not be. */
+static struct pair_fields read_pair_fields(const struct options *o, const struct tsv_reader *r)
 {
+	struct pair_fields p = { .a = o->field_a ? (size_t)o->field_a - 1 : r->nf - 2,
+				 .b = o->field_a ? (size_t)o->field_b - 1 : r->nf - 1 };
 	if (!o->line_a)
+		return p;
+	size_t la = (size_t)o->line_a - 1, lb = (size_t)o->line_b - 1;
+	if (la == p.a || la == p.b || lb == p.a || lb == p.b)
+		die_at(r->name, r->line,
+		       "field %zu is an image path (the last two fields are), not a line number "
+		       "(--lines %ld,%ld)",
+		       la == p.a || la == p.b ? la + 1 : lb + 1, o->line_a, o->line_b);
+	p.line_a = line_field(r, la);
+	p.line_b = line_field(r, lb);
+	return p;
+}
+
+/* Dies with err, about the image of field p->a (which 0), of p->b (1) or
+ * the pair (2): naming the line read, or with --lines the line the image
+ * comes from, and for the pair both images and the other's line. */
+static noreturn void pair_failed(const struct tsv_reader *r, const struct pair_fields *p, int which,
+				 const char *err)
+{
+	if (!p->line_a)
 		die_at(r->name, r->line, "%s", err);
-	long la = line_field(r, (size_t)o->line_a - 1), lb = line_field(r, (size_t)o->line_b - 1);
 	if (which < 2)
-		die_at(r->name, which ? lb : la, "%s", err);
-	die_at(r->name, la, "%s and %s (line %ld): %s", r->f[fa].s, r->f[fb].s, lb, err);
+		die_at(r->name, which ? p->line_b : p->line_a, "%s", err);
+	die_at(r->name, p->line_a, "%s and %s (line %ld): %s", r->f[p->a].s, r->f[p->b].s, p->line_b,
+	       err);
 }
 
 static void pair_lines(const char *path, const struct options *o, struct ssim *s,
@@ -201,17 +229,16 @@ static void pair_lines(const char *path, const struct options *o, struct ssim *s
 		need = (size_t)(o->line_a > o->line_b ? o->line_a : o->line_b);
 	while (tsv_next(&r)) {
 		tsv_want_fields(&r, need, 0);
-		size_t fa = o->field_a ? (size_t)o->field_a - 1 : r.nf - 2;
-		size_t fb = o->field_a ? (size_t)o->field_b - 1 : r.nf - 1;
-		size_t a = cache_get(c, o, s, r.f[fa].s, err), b = NONE;
+		struct pair_fields p = read_pair_fields(o, &r);
+		size_t a = cache_get(c, o, s, r.f[p.a].s, err), b = NONE;
 		if (a == NONE)
-			pair_failed(o, &r, fa, fb, 0, err);
-		b = cache_get(c, o, s, r.f[fb].s, err);
+			pair_failed(&r, &p, 0, err);
+		b = cache_get(c, o, s, r.f[p.b].s, err);
 		if (b == NONE)
-			pair_failed(o, &r, fa, fb, 1, err);
+			pair_failed(&r, &p, 1, err);
 		double v;
 		if (ssim_pair(s, &c->e[a].im, &c->e[b].im, &v, err))
-			pair_failed(o, &r, fa, fb, 2, err);
+			pair_failed(&r, &p, 2, err);
 		tsv_write_record(&r, stdout, false);
 		printf("\t%.9g\n", v);
 		(*lines)++;
@@ -306,6 +333,12 @@ static void parse_options(int argc, char **argv, struct options *o, struct ssim_
 				die_usage("unhandled option");
 		}
 	}
+	if (o->line_a && o->field_a &&
+	    (o->line_a == o->field_a || o->line_a == o->field_b || o->line_b == o->field_a ||
+	     o->line_b == o->field_b))
+		die_usage("--lines %ld,%ld and --fields %ld,%ld: a field cannot hold both a path "
+			  "and a line",
+			  o->line_a, o->line_b, o->field_a, o->field_b);
 }
 
 /* Where both images are flat and black, the SSIM is C1 C2 / (C1 C2),

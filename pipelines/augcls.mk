@@ -27,10 +27,11 @@
 #          gansample options (--truncation), for the images of every step
 # BIN      where the programs are (default: found on PATH)
 #
-# Every number is checked before anything runs; so is every path (DATA,
-# VAL, HIER, OUT, BIN): make cannot take one with white space, nor with
-# any of : ; & | < > ' " ` \ * ? [ ] % # ( ) , (link to it under a plain
-# name).  The image paths inside the manifests may hold any of them.
+# Every number and option is checked before anything runs, by the
+# program that takes it (ALPHA, EPS, STEPS by make); so is every path
+# (DATA, VAL, HIER, OUT, BIN): make cannot take one with white space, nor
+# with any of : ; & | < > ' " ` \ * ? [ ] % $ # ( ) , (link to it under a
+# plain name).  The image paths inside the manifests may hold any of them.
 # Tools run in the C locale, whatever LC_ALL or LANG say.
 #
 # Targets: augcls (the default): $(OUT)/final.tsv, the balanced manifest,
@@ -62,20 +63,46 @@ GANSAMPLE ?=
 BIN ?=
 
 aug_bin = $(if $(BIN),$(BIN)/,)
+# The options of every classifier.
+aug_cls_opts = --arch $(ARCH) --epochs $(EPOCHS) --seed $(SEED) $(CLSTRAIN)
 aug_mk := $(abspath $(lastword $(MAKEFILE_LIST)))
 include $(dir $(aug_mk))common.mk
 
-# A bad number or path stops make before any training, not at the stage
-# that uses it after hours.  The ranges are those of the programs; the
-# samples of step s are drawn with seed SEED + s (gansample takes 32 bits).
+# A bad number, option or path stops make before any training, not at the
+# stage that uses it after hours.  A number is one word; its range, and
+# the options, are the programs' own, asked of them (pipe_ask): each
+# variable on its own, so that the message names it, then each program's
+# options together as its stages give them.  The samples of step s are
+# drawn with seed SEED + s.
 $(call pipe_check_paths,DATA VAL HIER OUT BIN)
 $(call pipe_check_number,ALPHA,v > 0 && v <= 1,the threshold must be above 0 and at most 1)
 $(call pipe_check_number,EPS,1,not a number)
 $(call pipe_check_number,STEPS,v ~ /^[0-9]+$$/ && v >= 1 && v <= 100,not a whole number of steps from 1 to 100)
-$(call pipe_check_number,OVER,v >= 1 && v <= 1000,not a number from 1 to 1000 (images drawn per image wanted))
-$(call pipe_check_number,KIMG,v >= 0.001 && v <= 1e9,not a number from 0.001 to 1e9 (thousands of images))
-$(call pipe_check_number,EPOCHS,v ~ /^[0-9]+$$/ && v >= 1 && v <= 1000000,not a whole number from 1 to 1000000)
-$(call pipe_check_number,SEED,v ~ /^[0-9]+$$/ && v + $(STEPS) <= 4294967295,not a whole number from 0 to 4294967295 - STEPS)
+$(foreach v,OVER KIMG EPOCHS SEED,$(call pipe_check_number,$v,1,not a number))
+$(call pipe_check_programs,$(addprefix $(aug_bin),gantrain clstrain clseval clsprob quota thresh gansample \
+	imgsplit ssimcls))
+aug_nowhere := $(pipe_nowhere)
+aug_clstrain = $(aug_bin)clstrain -q -o $(aug_nowhere)
+aug_gantrain = $(aug_bin)gantrain -q -o $(aug_nowhere)
+aug_gansample = $(aug_bin)gansample --quota $(aug_nowhere)
+$(call pipe_ask,OVER,$(aug_bin)quota --over $(OVER) $(aug_nowhere))
+$(call pipe_ask,KIMG,$(aug_gantrain) --kimg $(KIMG) $(aug_nowhere))
+$(call pipe_ask,EPOCHS,$(aug_clstrain) --epochs $(EPOCHS) $(aug_nowhere))
+$(call pipe_ask,ARCH,$(aug_clstrain) --arch $(ARCH) $(aug_nowhere))
+$(call pipe_ask,SEED,$(aug_clstrain) --seed $(SEED) $(aug_nowhere))
+$(call pipe_ask,SEED,$(aug_gantrain) --seed $(SEED) $(aug_nowhere))
+aug_last_seed := $(shell $(pipe_c) expr $(SEED) + $(STEPS))
+$(call pipe_ask,SEED STEPS,$(aug_gansample) --seed $(aug_last_seed) $(aug_nowhere))
+# clstrain as aug_train runs it, with the options $1 of a baseline
+aug_ask_cls = $(call pipe_ask,CLSTRAIN,$(aug_clstrain) $(aug_cls_opts) $1 --val $(aug_nowhere) \
+	--best $(aug_nowhere) --log $(aug_nowhere) $(aug_nowhere))
+$(call aug_ask_cls,)
+$(call aug_ask_cls,--loss cb)
+$(call aug_ask_cls,--oversample)
+$(call pipe_ask,GANTRAIN,$(aug_gantrain) --log $(aug_nowhere) --kimg $(KIMG) --seed $(SEED) $(GANTRAIN) \
+	$(aug_nowhere))
+$(call pipe_ask,GANSAMPLE,$(aug_gansample) --seed $(aug_last_seed) $(GANSAMPLE) $(aug_nowhere))
+$(if $(SSIM),$(call pipe_ask,SSIM,$(aug_bin)ssimcls $(if $(HIER),-H $(HIER)) $(SSIM) $(aug_nowhere)))
 aug_steps := $(shell $(pipe_c) seq 1 $(STEPS))
 
 .PHONY: augcls baselines
@@ -92,7 +119,6 @@ aug_cleanup = trap 'rm -rf $@.tmp*' EXIT HUP INT TERM;
 # depends on its .params file, rewritten when they change (as in
 # metric.mk).  The trainings' partial checkpoints survive a failure (their
 # resume), not a change of parameters.
-aug_cls_opts = --arch $(ARCH) --epochs $(EPOCHS) --seed $(SEED) $(CLSTRAIN)
 aug_params.gan = gantrain --kimg $(KIMG) --seed $(SEED) $(GANTRAIN)
 aug_params.cls = clstrain $(aug_cls_opts) --val $(VAL)
 # The images drawn and those kept.  GANSAMPLE, when set, is named after

@@ -17,10 +17,11 @@
 # or SSIM redoes the stages it concerns, as a newer DATA or HIER does:
 # $(OUT)/*.params hold what the stages were made with.
 #
-# K, SEED and JOBS are checked before anything runs; so are the paths
-# (DATA, HIER, OUT, BIN): make cannot take one with white space, nor with
-# any of : ; & | < > ' " ` \ * ? [ ] % # ( ) , (link to it under a plain
-# name).  The image paths inside the manifest may hold any of them.
+# K, SEED, SSIM and JOBS are checked before anything runs (K, SEED and
+# SSIM by the programs that take them); so are the paths (DATA, HIER,
+# OUT, BIN): make cannot take one with white space, nor with any of
+# : ; & | < > ' " ` \ * ? [ ] % $ # ( ) , (link to it under a plain name).
+# The image paths inside the manifest may hold any of them.
 # Tools run in the C locale, whatever LC_ALL or LANG say.
 
 DATA ?=
@@ -35,12 +36,15 @@ BIN ?=
 metric_bin = $(if $(BIN),$(BIN)/,)
 include $(dir $(lastword $(MAKEFILE_LIST)))common.mk
 
-# The ranges of imgpairs's -k and --seed.
+# K and SEED are one word each, in the ranges of imgpairs's -k and
+# --seed, and SSIM options ssimpair takes: asked of them (pipe_ask).
 $(call pipe_check_paths,DATA HIER OUT BIN)
-$(call pipe_check_number,K,v > 0 && v <= 1e6,not a number above 0 and at most 1e6 (pairs per image))
-metric_u64 := v ~ /^(0|[1-9][0-9]*)$$/ && (length(v) < 20 || length(v) == 20 && v <= "18446744073709551615")
-$(call pipe_check_number,SEED,$(metric_u64),not a whole number from 0 to 18446744073709551615)
+$(foreach v,K SEED,$(call pipe_check_number,$v,1,not a number))
 $(call pipe_check_number,JOBS,v ~ /^[1-9][0-9]*$$/,not a whole number from 1)
+$(call pipe_check_programs,$(addprefix $(metric_bin),supgroup imgpairs ssimpair meanreduce ssimcls))
+$(call pipe_ask,K,$(metric_bin)imgpairs -k $(K) $(pipe_nowhere))
+$(call pipe_ask,SEED,$(metric_bin)imgpairs --seed $(SEED) $(pipe_nowhere))
+$(call pipe_ask,SSIM,$(metric_bin)ssimpair $(SSIM) $(pipe_nowhere))
 
 .PHONY: metric
 metric: $(OUT)/metric.tsv

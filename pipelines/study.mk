@@ -10,7 +10,8 @@
 # OUT    where it goes (default: study); dataset NAME's run is OUT/NAME
 # BIN    where the programs are (default: found on PATH)
 # Every other variable (ALPHA, EPOCHS, KIMG, CLSTRAIN, ...) goes to
-# augcls.mk as given, the same for every dataset.
+# augcls.mk as given, the same for every dataset: checked as augcls.mk
+# checks it, before the first dataset's run.
 #
 # Targets: study (the default): $(OUT)/points.tsv (name, SSIM-supSubCls,
 # gain in %), $(OUT)/fit.tsv (the fitted curve's and Eq. 4's b, c, r2, mae
@@ -22,7 +23,7 @@
 #
 # STUDY, OUT, BIN and the paths and names in STUDY are checked before
 # anything runs: make cannot take one with white space, nor with any of
-# : ; & | < > ' " ` \ * ? [ ] % # ( ) , (link to it under a plain name).
+# : ; & | < > ' " ` \ * ? [ ] % $ # ( ) , (link to it under a plain name).
 # The image paths inside the manifests may hold any of them.  Tools run in
 # the C locale, whatever LC_ALL or LANG say.
 

@@ -161,6 +161,40 @@ ran() {
 	[ ! -e out/c0.part.ckpt ] && [ ! -e out/c0.part.ckpt.best ]
 }
 
+@test "augcls.mk: the options of the programs, checked by them before anything runs" {
+	for v in "ARCH=resnet99:clstrain: --arch: unknown architecture 'resnet99'" \
+		"CLSTRAIN=--no-such:clstrain: unrecognized option '--no-such'" \
+		"CLSTRAIN=--loss cb --batch 0:clstrain: --batch: 0 is out of range" \
+		"GANTRAIN=--truncation 1:gantrain: unrecognized option '--truncation'" \
+		"GANTRAIN=--help:Usage: gantrain" \
+		"GANSAMPLE=--truncation=500:gansample: --truncation: 500 is out of range [0, 100]" \
+		"GANSAMPLE=--truncation 0.01:gansample: --truncation: 0.01 leaves next to no latents" \
+		"SSIM=--size 0x5:ssimcls: --size: 0 is out of range [1, 65535]" \
+		"SSIM=-k:ssimcls: expected one MANIFEST, got 0" \
+		"GANSAMPLE=--first':sh: 1: Syntax error: Unterminated quoted string"; do
+		run aug OUT=out "${v%%:*}"
+		assert_failure 2
+		assert_output --partial "*** ${v%%:*}: ${v#*:}"
+		[ ! -e out ]
+	done
+	# as the baselines run it: with --loss cb, --oversample
+	run aug OUT=out CLSTRAIN="--loss"
+	assert_failure 2
+	assert_output --partial "*** CLSTRAIN=--loss: clstrain: --loss: unknown value"
+	# the programs, where BIN says
+	run aug OUT=out BIN="$PWD/nowhere"
+	assert_failure 2
+	assert_output --partial "*** $PWD/nowhere/gantrain: no such program (BIN=$PWD/nowhere)."
+	[ ! -e out ]
+	mkdir bin
+	for p in "$BIN"/*; do ln -s "$p" bin/; done
+	rm bin/imgsplit
+	run aug OUT=out BIN="$PWD/bin"
+	assert_failure 2
+	assert_output --partial "*** $PWD/bin/imgsplit: no such program (BIN=$PWD/bin)."
+	[ ! -e out ]
+}
+
 @test "augcls.mk: a manifest without its last newline; thresh's error shown" {
 	printf '%s' "$(cat m.tsv)" >nonl.tsv
 	run aug OUT=out DATA=nonl.tsv ALPHA=0.3 out/s1/train.tsv
@@ -182,7 +216,7 @@ ran() {
 	run make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv OUT=out
 	assert_failure 2
 	assert_output --partial "augcls.mk: set DATA=train.tsv VAL=val.tsv"
-	for a in 0 1.5 x; do
+	for a in 0 1.5 x '0.9$x'; do
 		run aug OUT=out ALPHA=$a
 		assert_failure 2
 		assert_output --partial "ALPHA=$a: the threshold must be above 0 and at most 1"
@@ -197,13 +231,32 @@ ran() {
 	assert_failure 2
 	assert_output --partial "EPS=small: not a number"
 	# every number, before any training
-	for v in OVER=-1 OVER=0.5 OVER=x KIMG=0 KIMG=-1 EPOCHS=0 EPOCHS=1.5 SEED=-1 SEED=x \
-		SEED=4294967294 STEPS=101 EPS=0x1 EPS=1e; do
+	for v in OVER=x SEED=x STEPS=101 EPS=0x1 EPS=1e 'KIMG=1$x'; do
 		run aug OUT=out "$v"
 		assert_failure 2
 		assert_output --partial "*** $v: not a"
-		[ "$(ran gantrain)" -eq 0 ] && [ "$(ran clstrain)" -eq 0 ]
+		[ ! -e out ]
 	done
+	# its range the program's own, and its message
+	for v in "OVER=-1:quota: --over: -1 is out of range [1, 1000]" \
+		"OVER=0.5:quota: --over: 0.5 is out of range [1, 1000]" \
+		"KIMG=0:gantrain: --kimg: 0 is out of range [0.001, 1e+09]" \
+		"KIMG=-1:gantrain: --kimg: -1 is out of range [0.001, 1e+09]" \
+		"EPOCHS=0:clstrain: --epochs: 0 is out of range [1, 1000000]" \
+		"EPOCHS=1.5:clstrain: --epochs: '1.5' is not an integer" \
+		"SEED=-1:clstrain: --seed: '-1' must not be negative" \
+		"SEED=4294967296:gantrain: --seed: 4294967296 is out of range [0, 4294967295]"; do
+		run aug OUT=out "${v%%:*}"
+		assert_failure 2
+		assert_output --partial "*** ${v%%:*}: ${v#*:}.  Stop."
+		[ ! -e out ]
+	done
+	# the seed of the last step's samples (SEED + STEPS): gansample's
+	run aug OUT=out SEED=4294967294
+	assert_failure 2
+	assert_output --partial "*** SEED=4294967294 STEPS=2: gansample: --seed: 4294967296 is out of range [0, 4294967295].  Stop."
+	run aug OUT=seeds SEED=4294967294 STEPS=1 seeds/gan.params
+	assert_success
 	# and every path
 	mkdir 'my data'
 	cp m.tsv 'my data/'

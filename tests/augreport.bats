@@ -159,6 +159,30 @@ setup() {
 	done
 }
 
+@test "augreport: its output pipe closed: killed by SIGPIPE without a word, as the C programs are" {
+	for args in out --help --version; do
+		run --separate-stderr bash -c "{ sleep 0.3; exec augreport $args; } | true; exit \${PIPESTATUS[0]}"
+		[ "$status" -eq 141 ] || { echo "$args: $status"; false; }
+		[ "$stderr" = "" ] || { echo "$args: $stderr"; false; }
+	done
+	[ -s out/report/hist-after.png ]
+}
+
+@test "augreport: a control character in a name is escaped: a message is one line" {
+	run --separate-stderr augreport $'no\nsuch'
+	assert_failure 1
+	[ "$stderr" = 'augreport: no\nsuch: no such directory' ]
+	run --separate-stderr augreport --per-class $'1\t2' out
+	assert_failure 2
+	[ "${stderr_lines[0]}" = "augreport: --per-class: '1\\t2' is not a count from 1 to 9999" ]
+	# in the message of a program it runs, the figure where it goes (not
+	# where it is drawn): a full disk (files of 1 KiB at most)
+	mv out $'o\nut'
+	run --separate-stderr bash -c "trap '' XFSZ; ulimit -f 1; augreport $'o\\nut'"
+	assert_failure 1
+	[ "$stderr" = 'augreport: o\nut/report/hist-before.png: write error: File too large' ]
+}
+
 @test "augreport: --html through a symbolic link, or to /dev/stdout" {
 	augreport --html real.html out >/dev/null
 	cp real.html want.html

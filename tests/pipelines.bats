@@ -193,10 +193,11 @@ ran() {
 	cmp big1/metric.tsv big3/metric.tsv
 	# Each pass's three blocks or more go to at most JOBS processes that
 	# live for the whole stream, as under ssimcls -j, not to one process a
-	# block.
+	# block.  (A job reads its standard input; make's check of the
+	# options names a file.)
 	mkdir stub
 	for p in supgroup imgpairs meanreduce ssimcls expfit; do ln -s "$BIN/$p" stub/; done
-	printf '#!/bin/sh\necho job >>"%s"\nexec "%s" "$@"\n' "$PWD/jobs.log" "$BIN/ssimpair" >stub/ssimpair
+	printf '#!/bin/sh\n[ $# -gt 0 ] || echo job >>"%s"\nexec "%s" "$@"\n' "$PWD/jobs.log" "$BIN/ssimpair" >stub/ssimpair
 	chmod +x stub/ssimpair
 	make --no-print-directory -f "$MK" BIN="$PWD/stub" DATA=big.tsv OUT=big2 JOBS=2 >/dev/null
 	cmp big1/metric.tsv big2/metric.tsv
@@ -214,20 +215,38 @@ ran() {
 	[ ! -e out/metric.tsv ]
 }
 
-@test "metric.mk: a bad K, SEED or JOBS, a path make cannot take: stopped before any stage" {
+@test "metric.mk: a bad K, SEED, SSIM or JOBS, a path make cannot take: stopped before any stage" {
 	make_small
-	for v in K=0 K=x K=2e6 SEED=-1 SEED=1.5 SEED=18446744073709551616 JOBS=0 JOBS=x; do
+	for v in K=x 'K=2$x' 'SEED=1$x' JOBS=0 JOBS=x; do
 		run metric DATA=m.tsv OUT=out "$v"
 		assert_failure 2
 		assert_output --partial "*** $v: not a"
 		[ ! -e out ]
 	done
+	# the ranges and options of the programs that take them, their messages
+	for v in "K=0:imgpairs: -k: must be greater than 0" \
+		"K=2e6:imgpairs: -k: 2e+06 is out of range [0, 1e+06]" \
+		"SEED=-1:imgpairs: --seed: '-1' must not be negative" \
+		"SEED=1.5:imgpairs: --seed: '1.5' is not a non-negative integer" \
+		"SEED=18446744073709551616:imgpairs: --seed: '18446744073709551616' is not a non-negative integer" \
+		"SSIM=--size 0x5:ssimpair: --size: 0 is out of range [1, 65535]" \
+		"SSIM=--no-such:ssimpair: unrecognized option '--no-such'"; do
+		run metric DATA=m.tsv OUT=out "${v%%:*}"
+		assert_failure 2
+		assert_output --partial "*** ${v%%:*}: ${v#*:}.  Stop."
+		[ ! -e out ]
+	done
+	run metric DATA=m.tsv OUT=out BIN="$PWD/nowhere"
+	assert_failure 2
+	assert_output --partial "*** $PWD/nowhere/supgroup: no such program (BIN=$PWD/nowhere)."
+	[ ! -e out ]
 	run metric DATA=m.tsv OUT=out SEED=18446744073709551615 K=0.5 out/flat.pairs
 	assert_success
 	# white space and the characters make or the shell reads as syntax
 	mkdir 'my data'
 	cp m.tsv 'my data/m.tsv'
-	for v in 'DATA=my data/m.tsv' 'OUT=my out' 'HIER=h;x.tsv' 'OUT=a:b' 'BIN=b(in)' "OUT=it's"; do
+	for v in 'DATA=my data/m.tsv' 'OUT=my out' 'HIER=h;x.tsv' 'OUT=a:b' 'BIN=b(in)' "OUT=it's" 'DATA=m$x.tsv' \
+		'OUT=$(HOME)'; do
 		run metric DATA=m.tsv "$v"
 		assert_failure 2
 		assert_output --partial "*** $v: make cannot take a path with white space or any of"

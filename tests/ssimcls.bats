@@ -276,6 +276,40 @@ SH
 	[ "$(head -n 1 <<<"$stderr")" = "ssimcls: FLAT and GROUPS cannot both be the standard input" ]
 }
 
+@test "ssimcls: --from-means: an infinite mean; expfit's failure, as ssimcls's, its Try line dropped" {
+	printf 'all\t0.5\t10\t0.1\t0.03\n' >flat.mean
+	for m in 1e400 -1e400; do
+		printf 'a\t0.2\t10\t0.1\t0.01\nb\t%s\t10\t0.1\t0.01\n' "$m" >groups.mean
+		run --separate-stderr ssimcls --from-means flat.mean groups.mean
+		assert_failure 1
+		[ "$output" = "" ]
+		[ "$stderr" = "ssimcls: groups.mean:2: field 2: mean '$m' is not a finite number" ] || { echo "$stderr"; false; }
+	done
+	printf 'all\t1e999\t10\t0.1\t0.03\n' >inf.mean
+	run --separate-stderr ssimcls --from-means inf.mean - <flat.mean
+	assert_failure 1
+	[ "$stderr" = "ssimcls: inf.mean:1: field 2: mean '1e999' is not a finite number" ]
+	# a finite mean where the curve is out of the range of numbers
+	printf 'a\t-1000\t10\t0.1\t0.01\n' >groups.mean
+	run --separate-stderr ssimcls --from-means flat.mean groups.mean
+	assert_failure 1
+	[ "$output" = "" ]
+	[[ $stderr == "ssimcls: "*": the curve is out of the range of numbers there" ]]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	# a usage error of expfit's is not one of ssimcls's: its message alone
+	make_stub_dir stub expfit
+	printf '#!/bin/sh\necho "expfit: --predict: stub" >&2\necho "Try '"'"'expfit --help'"'"' for more information." >&2\nexit 2\n' >stub/expfit
+	chmod +x stub/expfit
+	printf 'a\t0.5\t10\t0.1\t0.03\n' >groups.mean
+	run --separate-stderr stub/ssimcls --from-means flat.mean groups.mean
+	assert_failure 1
+	[ "$stderr" = "ssimcls: --predict: stub" ]
+	make_small
+	run --separate-stderr stub/ssimcls m.tsv
+	assert_failure 1
+	[ "$stderr" = "ssimcls: --predict: stub" ]
+}
+
 @test "ssimcls: --seed changes the pairs and the values; a seed repeats exactly" {
 	make_small
 	ssimcls -H hier.tsv m.tsv >s1.out
@@ -555,22 +589,26 @@ SH
 		printf '%s\t%s\n' "data16/${p//\//_}" "$c"
 	done <m.tsv >m16.tsv
 	pngtopam "$(head -n 1 m16.tsv | cut -f1)" | pamfile | grep -q "maxval 65535"
-	ssimcls -H hier.tsv m.tsv >eight.tsv
-	ssimcls -H hier.tsv m16.tsv >sixteen.tsv
-	# half the images in 8 bits, half in 16
-	awk 'NR % 2' m.tsv >mixed.tsv
-	awk 'NR % 2 == 0' m16.tsv >>mixed.tsv
-	run --separate-stderr ssimcls -H hier.tsv mixed.tsv
-	assert_success
-	[ "$stderr" = "" ]
-	# SSIM does not change with the scale of the samples when L scales
-	# with it: the means agree with the 8-bit set's to single precision
-	for k in mergecls supsubcls; do
-		a=$(awk -F'\t' -v k=$k '$1 == k { print $2 }' eight.tsv)
-		b=$(awk -F'\t' -v k=$k '$1 == k { print $2 }' sixteen.tsv)
-		[ "$(awk -v a="$a" -v b="$b" 'BEGIN { print (a - b < 1e-5 && b - a < 1e-5) }')" = 1 ]
+	# half the images in 8 bits, half in 16, in the manifest's order
+	awk -F'\t' 'NR == FNR { p16[FNR] = $0; next } { print (FNR % 2 ? $0 : p16[FNR]) }' m16.tsv m.tsv >mixed.tsv
+	[ "$(grep -c '^data16/' mixed.tsv)" -eq $(($(wc -l <m.tsv) / 2)) ]
+	# every pair (--all: the same pairs in each set, whatever the paths)
+	ssimcls --all --groups -H hier.tsv m.tsv >eight.tsv
+	for set in m16 mixed; do
+		run --separate-stderr ssimcls --all --groups -H hier.tsv $set.tsv
+		assert_success
+		[ "$stderr" = "" ]
+		# SSIM does not change with the scale of the samples when L scales
+		# with it: each value the 8-bit set's, to single precision
+		# (key lines side by side: 4 fields; group lines: 10)
+		paste eight.tsv - <<<"$output" | awk -F'\t' -v set=$set '
+			function far(a, b) { return a - b > 1e-5 || b - a > 1e-5 }
+			{ same = 0 }
+			NF == 4 && $1 == $3 { same = $1 ~ /^(mergecls|supsubcls)(_se)?$/ ? !far($2, $4) : $1 != "argmax" || $2 == $4 }
+			NF == 10 && $6 == "group" { same = $2 == $7 && $5 == $10 && !far($3, $8) && !far($4, $9) }
+			!same { print set ": " $0; bad = 1 }
+			END { exit bad }'
 	done
-	[ "$(grep argmax eight.tsv)" = "$(grep argmax <<<"$output")" ]
 }
 
 @test "ssimcls: a TMPDIR it cannot write in: one line of its own" {
@@ -647,6 +685,63 @@ Try 'ssimcls --help' for more information." ]
 	run --separate-stderr bash -c "stub/ssimcls m.tsv >&-"
 	assert_failure 1
 	[ ! -e runs.log ]
+}
+
+@test "ssimcls: its output pipe closed: killed by SIGPIPE without a word, as the C programs are" {
+	make_small
+	printf 'all\t0.5\t10\t0.1\t0.03\n' >flat.mean
+	printf 'a\t0.5\t10\t0.1\t0.03\n' >groups.mean
+	mkdir tmp
+	# the reader gone before a byte is written
+	for args in "m.tsv" "--help" "--version" "--from-means flat.mean groups.mean"; do
+		run --separate-stderr env TMPDIR="$PWD/tmp" bash -c \
+			"{ sleep 0.3; exec ssimcls $args; } | true; exit \${PIPESTATUS[0]}"
+		[ "$status" -eq 141 ] || { echo "$args: $status"; false; }
+		[ "$stderr" = "" ] || { echo "$args: $stderr"; false; }
+		[ -z "$(ls -A tmp)" ]
+	done
+	run bash -c "{ sleep 0.3; exec imgpairs --help; } | true; exit \${PIPESTATUS[0]}"
+	[ "$status" -eq 141 ]
+	# SIGPIPE ignored (by the shell that started it): a write error
+	run --separate-stderr bash -c "trap '' PIPE; { sleep 0.3; exec ssimcls --help; } | true; exit \${PIPESTATUS[0]}"
+	assert_failure 1
+	[ "$stderr" = "ssimcls: write error: Broken pipe" ]
+}
+
+@test "ssimcls: a control character in a name or a value is escaped: a message is one line" {
+	make_small
+	run --separate-stderr ssimcls $'no\nsuch'
+	assert_failure 1
+	[ "$stderr" = 'ssimcls: no\nsuch: No such file or directory' ]
+	run --separate-stderr ssimcls -k $'1\r\t\033\177' m.tsv
+	assert_failure 2
+	[ "${stderr_lines[0]}" = "ssimcls: -k: '1\\r\\t\\033\\177' is not a positive number" ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	# a name of the user's in a message of a program of the chain: a
+	# manifest from a FIFO, which ssimcls reads from a copy
+	{ cat m.tsv; printf 'gone.png\tBag\n'; } >bad.tsv
+	mkfifo $'fifo\nm'
+	cat bad.tsv >$'fifo\nm' &
+	run --separate-stderr ssimcls $'fifo\nm'
+	assert_failure 1
+	[ "$stderr" = "ssimcls: fifo\\nm:$(wc -l <bad.tsv): gone.png: No such file or directory" ]
+	run --separate-stderr ssimcls --from-means $'no\nflat' groups.mean
+	assert_failure 1
+	[ "$stderr" = 'ssimcls: no\nflat: No such file or directory' ]
+}
+
+@test "ssimcls: a warning about the manifest is given once, not once a pass over it" {
+	make_small
+	{ printf '\357\273\277'; cat m.tsv; } >bom.tsv
+	for h in "" "-H hier.tsv"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr ssimcls $h bom.tsv
+		assert_success
+		[ "$stderr" = "ssimcls: warning: bom.tsv:1: byte order mark (UTF-8 BOM) at the start ignored" ] ||
+			{ echo "$h: $stderr"; false; }
+		# shellcheck disable=SC2086
+		[ "$output" = "$(ssimcls $h m.tsv)" ]
+	done
 }
 
 @test "ssimcls: -j and -S without GNU parallel on PATH" {

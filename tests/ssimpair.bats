@@ -171,11 +171,11 @@ gray13() {
 	run --separate-stderr ssimpair --lines=2,3 p.tsv
 	assert_failure 1
 	[ "$stderr" = "ssimpair: p.tsv:7: a.png and c.png (line 12): sizes differ (16x16 and 20x16); use --size WxH" ]
-	# the fields kept, and read only when needed
-	printf 'g\t3\tx\ta.png\tb.png\n' >p.tsv
+	# the fields kept
+	printf 'g\t3\t4\ta.png\tb.png\n' >p.tsv
 	run ssimpair --lines 2,3 p.tsv
 	assert_success
-	assert_output "g${TAB}3${TAB}x${TAB}a.png${TAB}b.png${TAB}1"
+	assert_output "g${TAB}3${TAB}4${TAB}a.png${TAB}b.png${TAB}1"
 	printf 'g\t3\tx\ta.png\tc.png\n' >p.tsv
 	run --separate-stderr ssimpair --lines 2,3 p.tsv
 	[ "$stderr" = "ssimpair: p.tsv:1: field 3: 'x' is not a line number (--lines)" ]
@@ -187,6 +187,37 @@ gray13() {
 		run --separate-stderr ssimpair $o p.tsv
 		[ "$status" -eq 2 ] || { echo "$o: $status"; false; }
 	done
+}
+
+@test "ssimpair: --lines: the line fields are checked on every line, and are never the paths" {
+	make_png a.png 16 16
+	make_png b.png 16 16
+	# a bad line field where the images are fine
+	printf 'g\t3\t5\ta.png\tb.png\ng\t3\tx\ta.png\tb.png\n' >p.tsv
+	run --separate-stderr ssimpair --lines 2,3 p.tsv
+	assert_failure 1
+	[ "$stderr" = "ssimpair: p.tsv:2: field 3: 'x' is not a line number (--lines)" ]
+	# the last two fields are the paths, not lines
+	printf 'g\ta.png\tb.png\n' >p.tsv
+	run --separate-stderr ssimpair --lines 2,3 p.tsv
+	assert_failure 1
+	[ "$stderr" = "ssimpair: p.tsv:1: field 2 is an image path (the last two fields are), not a line number (--lines 2,3)" ]
+	printf '1\ta.png\tb.png\n' >p.tsv
+	run --separate-stderr ssimpair --lines 1,3 p.tsv
+	assert_failure 1
+	[ "$stderr" = "ssimpair: p.tsv:1: field 3 is an image path (the last two fields are), not a line number (--lines 1,3)" ]
+	# nor may they be those of --fields: bad usage, before any line
+	for o in "--lines 1,2 -f 2,3" "-f 2,3 --lines 3,4" "-l 4,1 -f 1,2" "-l 3,1 -f 1,2"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr ssimpair $o p.tsv
+		[ "$status" -eq 2 ] || { echo "$o: $status"; false; }
+		[[ ${stderr_lines[0]} == "ssimpair: --lines "*" and --fields "*": a field cannot hold both a path and a line" ]] ||
+			{ echo "$o: $stderr"; false; }
+		[ "$output" = "" ]
+	done
+	run ssimpair -l 3,4 -f 1,2 <<<"a.png${TAB}b.png${TAB}3${TAB}4"
+	assert_success
+	assert_output "a.png${TAB}b.png${TAB}3${TAB}4${TAB}1"
 }
 
 @test "ssimpair: a line with one field, and empty input" {

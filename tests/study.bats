@@ -108,6 +108,7 @@ eval_of() {
 	bad 'tops\ttops.tsv\ttops.val.tsv\nmy tops\ttops.tsv\ttops.val.tsv\n' '2: field 1: "my tops": make cannot take a path with white space or any of'
 	bad 'tops\tmy sets/tops.tsv\ttops.val.tsv\n' '1: field 2: "my sets/tops.tsv": make cannot take a path'
 	bad 'tops\ttops.tsv\ttops.val.tsv\th;x.tsv\n' '1: field 4: "h;x.tsv": make cannot take a path'
+	bad 'tops\ttops$x.tsv\ttops.val.tsv\n' '1: field 2: "tops$x.tsv": make cannot take a path'
 	bad 'tops\ttops.tsv\n' '1: expected name<TAB>train<TAB>val[<TAB>hier], found 2 field(s)'
 	bad 'a/b\ttops.tsv\ttops.val.tsv\n' '1: name "a/b": not a directory name'
 	bad 'tops\ttops.tsv\ttops.val.tsv\n\ntops\ttops.tsv\ttops.val.tsv\n' '3: name "tops" given twice'
@@ -119,4 +120,17 @@ eval_of() {
 	assert_failure 2
 	assert_output --partial "*** OUT=my out: make cannot take a path with white space"
 	[ ! -e 'my out' ]
+}
+
+@test "study.mk: a bad option for augcls.mk stops make before any run" {
+	split_set tops T-shirt-top:4 Pullover:3
+	printf 'tops\ttops.tsv\ttops.val.tsv\n' >study.tsv
+	run study GANSAMPLE=--no-such
+	assert_failure 2
+	assert_output --partial "*** GANSAMPLE=--no-such: gansample: unrecognized option '--no-such'.  Stop."
+	[ ! -e out ]
+	run study OVER=0.5
+	assert_failure 2
+	assert_output --partial "*** OVER=0.5: quota: --over: 0.5 is out of range [1, 1000].  Stop."
+	[ ! -e out ]
 }
