@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/strmap.h"
 #include "cli/classifier.h"
 #include "cli/cli.h"
 #include "io/fsout.h"
@@ -56,7 +57,7 @@ static void write_confusion(const char *path, const struct scores *s, char **cla
 
 struct tally {
 	const struct model *m;
-	char **classes;
+	struct strmap classes; /* the model's, by name */
 	struct scores s;
 	long unknown, unlabelled;
 };
@@ -69,7 +70,7 @@ static void tally_one(void *ctx, const struct record_copy *rec, int i)
 		t->unlabelled++;
 		return;
 	}
-	int label = class_index(t->classes, k, rec->label);
+	int label = class_find(&t->classes, rec->label);
 	if (label < 0)
 		t->unknown++;
 	else
@@ -114,7 +115,8 @@ int main(int argc, char **argv)
 	struct ckpt_meta meta;
 	struct norm nm;
 	classifier_load(argv[optind], &m, NULL, &meta, &nm);
-	struct tally t = { .m = &m, .classes = meta.classes };
+	struct tally t = { .m = &m };
+	class_map(&t.classes, meta.classes, m.arch.classes);
 	scores_init(&t.s, m.arch.classes);
 	classify_input(&m, &nm, argv[optind + 1], co.batch, tally_one, &t);
 	const char *name = input_name(argv[optind + 1]);
@@ -137,6 +139,7 @@ int main(int argc, char **argv)
 	if (fflush(stdout) || ferror(stdout))
 		die("write error: %s", strerror(errno));
 	scores_free(s);
+	strmap_free(&t.classes);
 	ckpt_meta_free(&meta);
 	model_free(&m);
 	return 0;

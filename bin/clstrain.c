@@ -201,11 +201,9 @@ static int epoch_order(const struct options *o, const struct dataset *d, int epo
 	struct rng r;
 	rng_seed(&r, o->seed, 1000 + (uint64_t)epoch);
 	int k = d->nclasses;
-	long *count = xcalloc((size_t)k, sizeof *count), largest = 0;
-	for (int i = 0; i < d->n; i++)
-		count[d->label[i]]++;
+	long largest = 0;
 	for (int c = 0; c < k; c++)
-		largest = count[c] > largest ? count[c] : largest;
+		largest = d->count[c] > largest ? d->count[c] : largest;
 	size_t n = (size_t)d->n;
 	if (o->oversample)
 		n = (size_t)largest * (size_t)k;
@@ -213,29 +211,15 @@ static int epoch_order(const struct options *o, const struct dataset *d, int epo
 	size_t at = 0;
 	for (int i = 0; i < d->n; i++)
 		(*order)[at++] = i;
-	if (o->oversample) {
-		/* the images of each class, to draw from */
-		int **members = xcalloc((size_t)k, sizeof *members);
-		long *filled = xcalloc((size_t)k, sizeof *filled);
-		for (int c = 0; c < k; c++)
-			members[c] = xmalloc((size_t)count[c] * sizeof **members);
-		for (int i = 0; i < d->n; i++)
-			members[d->label[i]][filled[d->label[i]]++] = i;
-		for (int c = 0; c < k; c++) {
-			for (long extra = count[c]; extra < largest; extra++)
-				(*order)[at++] = members[c][rng_below(&r, (uint32_t)count[c])];
-			free(members[c]);
-		}
-		free(members);
-		free(filled);
-	}
+	for (int c = 0; o->oversample && c < k; c++)
+		for (long extra = d->count[c]; extra < largest; extra++)
+			(*order)[at++] = d->members[c][rng_below(&r, (uint32_t)d->count[c])];
 	for (size_t i = n - 1; i > 0; i--) {
 		size_t j = rng_below(&r, (uint32_t)(i + 1));
 		int t = (*order)[i];
 		(*order)[i] = (*order)[j];
 		(*order)[j] = t;
 	}
-	free(count);
 	return (int)n;
 }
 
@@ -245,17 +229,13 @@ static float *class_weights(const struct dataset *d, float beta)
 {
 	int k = d->nclasses;
 	float *w = xmalloc((size_t)k * sizeof *w);
-	long *count = xcalloc((size_t)k, sizeof *count);
-	for (int i = 0; i < d->n; i++)
-		count[d->label[i]]++;
 	double sum = 0;
 	for (int c = 0; c < k; c++) {
-		w[c] = (float)((1 - beta) / (1 - pow(beta, (double)count[c])));
+		w[c] = (float)((1 - beta) / (1 - pow(beta, (double)d->count[c])));
 		sum += w[c];
 	}
 	for (int c = 0; c < k; c++)
 		w[c] = (float)(w[c] * k / sum);
-	free(count);
 	return w;
 }
 

@@ -230,7 +230,6 @@ struct trainer {
 	float *seen;         /* --augment: the images as the discriminator sees them */
 	struct gan_aug *aug; /* and how they were augmented */
 	int *real_labels, *fake_labels, *pair_labels;
-	int **members, *count; /* the images of each class */
 	struct judge *judge;   /* --fid-model, or NULL */
 };
 
@@ -261,7 +260,7 @@ static void real_batch(const struct trainer *t, struct rng *r, float *x, int *la
 	int n = t->o->batch, *idx = xmalloc((size_t)n * sizeof *idx);
 	for (int i = 0; i < n; i++) {
 		int c = i % GAN_GROUP ? labels[i - 1] : t->data.label[rng_below(r, (uint32_t)t->data.n)];
-		idx[i] = t->members[c][rng_below(r, (uint32_t)t->count[c])];
+		idx[i] = t->data.members[c][rng_below(r, (uint32_t)t->data.count[c])];
 		labels[i] = c;
 	}
 	float mean[3] = { 0.5f, 0.5f, 0.5f }, sd[3] = { 0.5f, 0.5f, 0.5f };
@@ -276,22 +275,6 @@ static void fake_labels(const struct trainer *t, struct rng *r, int *labels)
 	for (int i = 0; i < t->o->batch; i++)
 		labels[i] = i % GAN_GROUP ? labels[i - 1]
 					  : t->data.label[rng_below(r, (uint32_t)t->data.n)];
-}
-
-/* The images of each class, to draw groups from. */
-static void index_classes(struct trainer *t)
-{
-	int k = t->data.nclasses;
-	t->count = xcalloc((size_t)k, sizeof *t->count);
-	t->members = xcalloc((size_t)k, sizeof *t->members);
-	for (int i = 0; i < t->data.n; i++)
-		t->count[t->data.label[i]]++;
-	for (int c = 0; c < k; c++)
-		t->members[c] = xmalloc((size_t)t->count[c] * sizeof **t->members);
-	int *filled = xcalloc((size_t)k, sizeof *filled);
-	for (int i = 0; i < t->data.n; i++)
-		t->members[t->data.label[i]][filled[t->data.label[i]]++] = i;
-	free(filled);
 }
 
 /* What the discriminator is shown of n images x: x itself, or with
@@ -780,7 +763,6 @@ int main(int argc, char **argv)
 		die("%s: has been trained on %.9g kimg, more than --kimg %.9g", o.output,
 		    (double)images / 1000, o.kimg);
 	buffers(&t);
-	index_classes(&t);
 	if (o.fid_model)
 		t.judge = judge_open(&t, &a);
 	FILE *log = NULL;
@@ -795,9 +777,6 @@ int main(int argc, char **argv)
 	free(sheet);
 	free(t.real), free(t.fake), free(t.grad), free(t.pair), free(t.z), free(t.seen), free(t.aug);
 	free(t.real_labels), free(t.fake_labels), free(t.pair_labels);
-	for (int c = 0; c < t.data.nclasses; c++)
-		free(t.members[c]);
-	free(t.members), free(t.count);
 	optim_free(&t.og), optim_free(&t.od);
 	model_free(&t.g), model_free(&t.d), model_free(&t.ema);
 	dataset_free(&t.data);

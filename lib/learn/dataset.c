@@ -16,12 +16,34 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int class_index(char *const *classes, int n, const char *name)
+void class_map(struct strmap *map, char *const *classes, int n)
 {
+	*map = (struct strmap){ 0 };
 	for (int i = 0; i < n; i++)
-		if (strcmp(classes[i], name) == 0)
-			return i;
-	return -1;
+		strmap_add(map, classes[i]);
+}
+
+int class_find(const struct strmap *map, const char *name)
+{
+	size_t i = strmap_find(map, name);
+	return i == STRMAP_NONE ? -1 : (int)i;
+}
+
+void dataset_index_classes(struct dataset *d)
+{
+	int k = d->nclasses;
+	d->count = xcalloc((size_t)k, sizeof *d->count);
+	d->members = xcalloc((size_t)k, sizeof *d->members);
+	for (int i = 0; i < d->n; i++)
+		if (d->label[i] >= 0)
+			d->count[d->label[i]]++;
+	for (int c = 0; c < k; c++)
+		d->members[c] = xmalloc((size_t)d->count[c] * sizeof **d->members);
+	int *filled = xcalloc((size_t)k, sizeof *filled);
+	for (int i = 0; i < d->n; i++)
+		if (d->label[i] >= 0)
+			d->members[d->label[i]][filled[d->label[i]]++] = i;
+	free(filled);
 }
 
 /* Decodes one image into d's next slot, converted to d's shape (set from
@@ -91,9 +113,12 @@ void dataset_load(struct dataset *d, const char *path, int c, int h, int w, char
 		qsort(d->classes, names.n, sizeof *d->classes, compare_names);
 	}
 	/* Each distinct name looked up once. */
+	struct strmap index;
+	class_map(&index, d->classes, d->nclasses);
 	int *of_name = xcalloc(names.n, sizeof *of_name);
 	for (size_t k = 0; k < names.n; k++)
-		of_name[k] = class_index(d->classes, d->nclasses, names.key[k]);
+		of_name[k] = class_find(&index, names.key[k]);
+	strmap_free(&index);
 	grow_array(&d->label, &label_cap, (size_t)d->n, sizeof *d->label);
 	for (int i = 0; i < d->n; i++) {
 		d->label[i] = of_name[seen[i]];
@@ -102,13 +127,18 @@ void dataset_load(struct dataset *d, const char *path, int c, int h, int w, char
 	free(of_name);
 	free(seen);
 	strmap_free(&names);
+	dataset_index_classes(d);
 }
 
 void dataset_free(struct dataset *d)
 {
-	for (int i = 0; i < d->nclasses; i++)
+	for (int i = 0; i < d->nclasses; i++) {
 		free(d->classes[i]);
+		free(d->members ? d->members[i] : NULL);
+	}
 	free(d->classes);
+	free(d->count);
+	free(d->members);
 	free(d->px);
 	free(d->label);
 	memset(d, 0, sizeof *d);
