@@ -11,6 +11,7 @@
 #include "base/rng.h"
 #include "cli/classifier.h"
 #include "cli/cli.h"
+#include "cli/learn.h"
 #include "io/fsout.h"
 #include "io/input.h"
 #include "learn/classify.h"
@@ -433,7 +434,7 @@ int main(int argc, char **argv)
 		       5);
 	nn_init(o.threads);
 	struct trainer t = { .o = &o, .best_top1 = -1 };
-	dataset_load(&t.train, o.train, 0, o.h, o.w, NULL, 0);
+	dataset_load_or_die(&t.train, o.train, 0, o.h, o.w, NULL, 0);
 	if (t.train.nclasses < 2)
 		die("%s: one class only (%s): nothing to tell apart", input_name(o.train),
 		    t.train.classes[0]);
@@ -445,8 +446,8 @@ int main(int argc, char **argv)
 	o.arch.width = t.train.w;
 	o.arch.classes = t.train.nclasses;
 	if (o.val) {
-		dataset_load(&t.val, o.val, t.train.c, t.train.h, t.train.w, t.train.classes,
-			     t.train.nclasses);
+		dataset_load_or_die(&t.val, o.val, t.train.c, t.train.h, t.train.w,
+				    t.train.classes, t.train.nclasses);
 		if (t.val.unknown)
 			warn("%s: %ld images of classes the training set lacks: not scored", o.val,
 			     t.val.unknown);

@@ -169,7 +169,10 @@ int main(int argc, char **argv)
 	read_set(&o, &m, &nm, o.a, &a);
 	read_set(&o, &m, &nm, o.b, &b);
 	bool offset;
-	double fid = fid_distance(&a, &b, SINGULAR_OFFSET, &offset);
+	double fid;
+	char err[ERRLEN];
+	if (fid_distance(&a, &b, SINGULAR_OFFSET, &offset, &fid, err))
+		die("%s", err);
 	size_t size = (size_t)o.subset_size;
 	size = size < a.n ? size : a.n;
 	size = size < b.n ? size : b.n;

@@ -9,6 +9,7 @@
 #include "base/rng.h"
 #include "base/strmap.h"
 #include "cli/cli.h"
+#include "cli/learn.h"
 #include "img/image.h"
 #include "img/pam.h"
 #include "io/counts.h"
@@ -184,7 +185,7 @@ int main(int argc, char **argv)
 	struct model g;
 	struct ckpt_meta meta;
 	float lambda;
-	gan_load_sampler(o.generator, &g, &meta, &lambda);
+	generator_load(o.generator, &g, &meta, &lambda);
 	int k = g.arch.classes;
 	read_wanted(&o, meta.classes, k);
 	long *n = o.wanted;

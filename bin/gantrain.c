@@ -12,6 +12,7 @@
 #include "base/rng.h"
 #include "cli/classifier.h"
 #include "cli/cli.h"
+#include "cli/learn.h"
 #include "img/image.h"
 #include "img/sheet.h"
 #include "io/fsout.h"
@@ -513,7 +514,10 @@ static double judge_fid(struct trainer *t, double lambda)
 	features_init(&fake, j->real.dim);
 	classify_features(&j->m, &j->nm, px, n, JUDGE_BATCH, &fake);
 	bool offset;
-	double fid = fid_distance(&j->real, &fake, 1e-6, &offset);
+	double fid;
+	char err[ERRLEN];
+	if (fid_distance(&j->real, &fake, 1e-6, &offset, &fid, err))
+		die("%s", err);
 	features_free(&fake);
 	free(px);
 	return fid;
@@ -736,7 +740,7 @@ int main(int argc, char **argv)
 		       5);
 	nn_init(o.threads);
 	struct trainer t = { .o = &o };
-	dataset_load(&t.data, o.train, 0, o.size, o.size, NULL, 0);
+	dataset_load_or_die(&t.data, o.train, 0, o.size, o.size, NULL, 0);
 	if (t.data.nclasses < 2)
 		die("%s: one class only (%s): train an unconditional GAN elsewhere, or add a class",
 		    input_name(o.train), t.data.classes[0]);

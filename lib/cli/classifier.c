@@ -35,7 +35,9 @@ void classify_input(struct model *m, const struct norm *nm, const char *path, in
 	struct records r;
 	records_open(&r, path);
 	long converted = 0;
-	classify_records(m, nm, &r, batch, &converted, emit, ctx);
+	char err[ERRLEN];
+	if (classify_records(m, nm, &r, batch, &converted, emit, ctx, err))
+		records_die(&r, err);
 	if (r.n == 0)
 		die("%s: empty input", r.name);
 	warn_converted(r.name, converted, m->arch.width, m->arch.height, m->arch.channels);

@@ -1,6 +1,8 @@
 #include "learn/dataset.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,15 +48,46 @@ void dataset_index_classes(struct dataset *d)
 	free(filled);
 }
 
+int image_fit(struct image *im, int c, int w, int h, char *err)
+{
+	if (img_convert(im, c, w, h, err)) {
+		img_free(im);
+		return -1;
+	}
+	if (im->depth == 16) {
+		struct image small;
+		int rc = img_to_depth8(im, &small, err);
+		img_free(im);
+		if (rc)
+			return -1;
+		*im = small;
+	}
+	return 0;
+}
+
+/* The error of record r in err: "file:line: " and the message; -1. */
+__attribute__((format(printf, 3, 4))) static int at_record(const struct tsv_reader *r, char *err,
+							   const char *fmt, ...)
+{
+	int at = snprintf(err, ERRLEN, "%s:%ld: ", r->name, r->line);
+	if (at >= 0 && at < ERRLEN) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err + at, ERRLEN - (size_t)at, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
 /* Decodes one image into d's next slot, converted to d's shape (set from
- * the first image when 0). */
-static void add_image(struct dataset *d, const struct tsv_reader *r, const char *path,
-		      size_t *cap)
+ * the first image when 0); -1 with err naming the line. */
+static int add_image(struct dataset *d, const struct tsv_reader *r, const char *path,
+		     size_t *cap, char *err)
 {
 	struct image im;
-	char err[ERRLEN];
-	if (img_load(path, &im, err))
-		die_at(r->name, r->line, "%s", err);
+	char why[ERRLEN];
+	if (img_load(path, &im, why))
+		return at_record(r, err, "%s", why);
 	if (!d->c)
 		d->c = im.c;
 	if (!d->h) {
@@ -63,71 +96,98 @@ static void add_image(struct dataset *d, const struct tsv_reader *r, const char 
 	}
 	if (im.c != d->c || im.h != d->h || im.w != d->w)
 		d->converted++;
-	if (img_convert(&im, d->c, d->w, d->h, err))
-		die_at(r->name, r->line, "%s: %s", path, err);
-	if (im.depth == 16) {
-		struct image small;
-		if (img_to_depth8(&im, &small, err))
-			die_at(r->name, r->line, "%s: %s", path, err);
-		img_free(&im);
-		im = small;
-	}
+	if (image_fit(&im, d->c, d->w, d->h, why))
+		return at_record(r, err, "%s: %s", path, why);
 	size_t size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
 	grow_array(&d->px, cap, ((size_t)d->n + 1) * size, 1);
 	memcpy(d->px + (size_t)d->n * size, im.px, size);
 	img_free(&im);
+	return 0;
 }
 
-void dataset_load(struct dataset *d, const char *path, int c, int h, int w, char **classes,
-		  int nclasses)
+/* The images of manifest path into d, and the number in names of each
+ * one's class into *seen; -1 with err on an image that cannot be read or
+ * an empty manifest. */
+static int read_manifest(struct dataset *d, const char *path, struct strmap *names, size_t **seen,
+			 char *err)
 {
-	memset(d, 0, sizeof *d);
-	d->c = c;
-	d->h = h;
-	d->w = w;
 	struct tsv_reader r;
 	tsv_open(&r, path);
-	struct strmap names = { 0 };
-	size_t *seen = NULL, seen_cap = 0, px_cap = 0, label_cap = 0;
-	while (tsv_next(&r)) {
+	size_t seen_cap = 0, px_cap = 0;
+	int rc = 0;
+	while (!rc && tsv_next(&r)) {
 		tsv_want_fields(&r, 2, 0);
-		size_t k = strmap_add(&names, tsv_class(&r, 2));
-		grow_array(&seen, &seen_cap, (size_t)d->n + 1, sizeof *seen);
-		seen[d->n] = k;
-		add_image(d, &r, r.f[0].s, &px_cap);
-		d->n++;
+		size_t k = strmap_add(names, tsv_class(&r, 2));
+		grow_array(seen, &seen_cap, (size_t)d->n + 1, sizeof **seen);
+		(*seen)[d->n] = k;
+		rc = add_image(d, &r, r.f[0].s, &px_cap, err);
+		d->n += !rc;
 	}
-	if (d->n == 0)
-		die("%s: empty manifest", input_name(path));
 	tsv_close(&r);
+	if (!rc && d->n == 0) {
+		snprintf(err, ERRLEN, "%s: empty manifest", input_name(path));
+		rc = -1;
+	}
+	return rc;
+}
+
+/* d's class list: classes[0 .. nclasses - 1], or (classes NULL) the
+ * names read, in byte order. */
+static void set_classes(struct dataset *d, const struct strmap *names, char **classes,
+			int nclasses)
+{
 	if (classes) {
 		d->nclasses = nclasses;
 		d->classes = xcalloc((size_t)nclasses, sizeof *d->classes);
 		for (int i = 0; i < nclasses; i++)
 			d->classes[i] = xstrdup(classes[i]);
 	} else {
-		d->nclasses = (int)names.n;
-		d->classes = xcalloc(names.n, sizeof *d->classes);
-		for (size_t i = 0; i < names.n; i++)
-			d->classes[i] = xstrdup(names.key[i]);
-		qsort(d->classes, names.n, sizeof *d->classes, compare_names);
+		d->nclasses = (int)names->n;
+		d->classes = xcalloc(names->n, sizeof *d->classes);
+		for (size_t i = 0; i < names->n; i++)
+			d->classes[i] = xstrdup(names->key[i]);
+		qsort(d->classes, names->n, sizeof *d->classes, compare_names);
 	}
+}
+
+/* Each image's label from the number of its class's name, seen[i]. */
+static void set_labels(struct dataset *d, const struct strmap *names, const size_t *seen)
+{
 	/* Each distinct name looked up once. */
 	struct strmap index;
 	class_map(&index, d->classes, d->nclasses);
-	int *of_name = xcalloc(names.n, sizeof *of_name);
-	for (size_t k = 0; k < names.n; k++)
-		of_name[k] = class_find(&index, names.key[k]);
+	int *of_name = xcalloc(names->n, sizeof *of_name);
+	for (size_t k = 0; k < names->n; k++)
+		of_name[k] = class_find(&index, names->key[k]);
 	strmap_free(&index);
-	grow_array(&d->label, &label_cap, (size_t)d->n, sizeof *d->label);
+	d->label = xcalloc((size_t)d->n, sizeof *d->label);
 	for (int i = 0; i < d->n; i++) {
 		d->label[i] = of_name[seen[i]];
 		d->unknown += d->label[i] < 0;
 	}
 	free(of_name);
+}
+
+int dataset_load(struct dataset *d, const char *path, int c, int h, int w, char **classes,
+		 int nclasses, char *err)
+{
+	memset(d, 0, sizeof *d);
+	d->c = c;
+	d->h = h;
+	d->w = w;
+	struct strmap names = { 0 };
+	size_t *seen = NULL;
+	int rc = read_manifest(d, path, &names, &seen, err);
+	if (!rc) {
+		set_classes(d, &names, classes, nclasses);
+		set_labels(d, &names, seen);
+		dataset_index_classes(d);
+	}
 	free(seen);
 	strmap_free(&names);
-	dataset_index_classes(d);
+	if (rc)
+		dataset_free(d);
+	return rc;
 }
 
 void dataset_free(struct dataset *d)

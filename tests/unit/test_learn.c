@@ -1,0 +1,134 @@
+/* Unit tests of lib/learn's datasets and loaders: the per-class index, the
+ * lookup of classes by name, and the errors they return (the library
+ * does not end the program). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/strmap.h"
+#include "learn/dataset.h"
+#include "learn/gan.h"
+#include "nn/ckpt.h"
+#include "nn/model.h"
+#include "unit.h"
+
+/* The tests' files are in a directory of their own, the current one. */
+static char dir[] = "/tmp/simbal-learn-XXXXXX";
+
+static void write_file(const char *name, const char *text, size_t n)
+{
+	FILE *f = fopen(name, "wb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK(fwrite(text, 1, n, f) == n);
+	fclose(f);
+}
+
+static void classes_found_by_name(void)
+{
+	char *classes[] = { "Trouser", "Bag", "Coat" };
+	struct strmap map;
+	class_map(&map, classes, 3);
+	CHECK(class_find(&map, "Trouser") == 0);
+	CHECK(class_find(&map, "Bag") == 1);
+	CHECK(class_find(&map, "Coat") == 2);
+	CHECK(class_find(&map, "Shirt") == -1);
+	CHECK(class_find(&map, "bag") == -1);
+	strmap_free(&map);
+	struct strmap none;
+	class_map(&none, classes, 0);
+	CHECK(class_find(&none, "Bag") == -1);
+	strmap_free(&none);
+}
+
+/* Seven images of three classes and one of a class not in the list. */
+static void index_counts_and_lists_each_class(void)
+{
+	int labels[] = { 2, 0, 2, -1, 1, 2, 0, 2 };
+	struct dataset d = { .n = 8, .nclasses = 3 };
+	d.label = xmalloc(sizeof labels);
+	memcpy(d.label, labels, sizeof labels);
+	d.classes = xcalloc(3, sizeof *d.classes);
+	for (int c = 0; c < 3; c++)
+		d.classes[c] = xstrdup("x");
+	dataset_index_classes(&d);
+	CHECK(d.count[0] == 2 && d.count[1] == 1 && d.count[2] == 4);
+	CHECK(d.members[0][0] == 1 && d.members[0][1] == 6);
+	CHECK(d.members[1][0] == 4);
+	CHECK(d.members[2][0] == 0 && d.members[2][1] == 2 && d.members[2][2] == 5 &&
+	      d.members[2][3] == 7);
+	dataset_free(&d);
+	CHECK(d.count == NULL && d.members == NULL);
+}
+
+/* A manifest's images and labels; a missing image and an empty manifest
+ * are errors returned naming the line, the dataset left empty. */
+static void dataset_loads_or_returns_the_error(void)
+{
+	write_file("a.pgm", "P5\n2 2\n255\n\x01\x02\x03\x04", 15);
+	write_file("good.tsv", "a.pgm\tb\na.pgm\ta\n", 16);
+	struct dataset d;
+	char err[ERRLEN] = "";
+	CHECK(dataset_load(&d, "good.tsv", 0, 0, 0, NULL, 0, err) == 0);
+	CHECK(d.n == 2 && d.c == 1 && d.w == 2 && d.h == 2 && d.nclasses == 2);
+	CHECK(d.label[0] == 1 && d.label[1] == 0 && d.px[7] == 4);
+	CHECK(d.count[0] == 1 && d.count[1] == 1);
+	dataset_free(&d);
+
+	write_file("bad.tsv", "a.pgm\ta\nmissing.png\tb\n", 22);
+	CHECK(dataset_load(&d, "bad.tsv", 0, 0, 0, NULL, 0, err) == -1);
+	CHECK(strncmp(err, "bad.tsv:2: missing.png: ", 24) == 0);
+	CHECK(d.n == 0 && d.px == NULL && d.label == NULL);
+
+	write_file("empty.tsv", "", 0);
+	CHECK(dataset_load(&d, "empty.tsv", 0, 0, 0, NULL, 0, err) == -1);
+	CHECK(strcmp(err, "empty.tsv: empty manifest") == 0);
+}
+
+/* A generator's checkpoint with the weight of its conditioning loads; one
+ * without it, or a file that is not a checkpoint, is an error returned. */
+static void sampler_loads_or_returns_the_error(void)
+{
+	struct arch a = { "cgan-g", 1, 8, 8, 2, 0.125f };
+	struct model g, back;
+	char err[ERRLEN];
+	CHECK(model_build(&g, &a, 1, err) == 0);
+	char *classes[] = { "a", "b", NULL };
+	struct ckpt_meta meta = { .classes = classes, .extra = "lambda\t0.25\n" };
+	ckpt_save("g.ckpt", &g, NULL, &meta);
+	meta.extra = "train\tsize=8\n";
+	ckpt_save("nolambda.ckpt", &g, NULL, &meta);
+	struct ckpt_meta got;
+	float lambda;
+	CHECK(gan_sampler_load("g.ckpt", &back, &got, &lambda, err) == 0);
+	CHECK(lambda == 0.25f && back.size == g.size);
+	CHECK(memcmp(back.p, g.p, g.size * sizeof *g.p) == 0);
+	ckpt_meta_free(&got);
+	model_free(&back);
+	CHECK(gan_sampler_load("nolambda.ckpt", &back, &got, &lambda, err) == -1);
+	CHECK(strcmp(err, "nolambda.ckpt: its header lacks the weight of the conditioning (lambda)") ==
+	      0);
+	CHECK(gan_sampler_load("good.tsv", &back, &got, &lambda, err) == -1);
+	CHECK(strstr(err, "not a simbal checkpoint") != NULL);
+	model_free(&g);
+}
+
+void unit_main(void)
+{
+	CHECK(mkdtemp(dir) != NULL && chdir(dir) == 0);
+	nn_init(1);
+	unit_run("dataset: classes found by name, unknown ones -1", classes_found_by_name);
+	unit_run("dataset: the per-class index counts and lists each class in order",
+		 index_counts_and_lists_each_class);
+	unit_run("dataset: a manifest's images, or the error naming its line",
+		 dataset_loads_or_returns_the_error);
+	unit_run("gan: a generator to sample, or the error naming the file",
+		 sampler_loads_or_returns_the_error);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
