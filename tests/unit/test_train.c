@@ -1,5 +1,5 @@
-/* Unit tests of lib/learn's training: the classifier's (learn/train_cls)
- * on tiny sets built in memory. */
+/* Unit tests of lib/learn's training, the classifier's (learn/train_cls)
+ * and the GAN's (learn/train_gan), on tiny sets built in memory. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "base/rng.h"
 #include "learn/dataset.h"
 #include "learn/train_cls.h"
+#include "learn/train_gan.h"
 #include "nn/model.h"
 #include "nn/optim.h"
 #include "unit.h"
@@ -224,6 +225,214 @@ static void an_epoch_is_deterministic(void)
 	tiny_run_free(&b);
 }
 
+/* The GAN */
+
+/* gan_logistic's loss as a function of one logit. */
+static double logistic_at(const float *logits, int n, double sign, double lambda)
+{
+	float d[16];
+	return gan_logistic(logits, n, sign, lambda, n, d);
+}
+
+static void logistic_loss_and_gradient(void)
+{
+	float zero[2] = { 0, 0 }, d[16];
+	CHECK(fabs(gan_logistic(zero, 1, 1, 0.5, 1, d) - 1.5 * log(2)) < 1e-12);
+	CHECK(d[0] == 0.5f && d[1] == 0.25f); /* sigmoid(0), lambda of it */
+	float big[2] = { 40, 40 }; /* softplus(-40) = e^-40 but for its square */
+	CHECK(fabs(gan_logistic(big, 1, -1, 1, 1, d) - 2 * exp(-40)) < 1e-30);
+	CHECK(fabs(gan_logistic(big, 1, 1, 0, 1, d) - 40) < 1e-12); /* lambda 0: l_c weighs nothing */
+	struct rng r;
+	rng_seed(&r, 8, 0);
+	for (int s = 0; s < 2; s++) {
+		double sign = s ? 1 : -1, worst = 0;
+		float logits[8];
+		for (int i = 0; i < 8; i++)
+			logits[i] = (float)(4 * rng_double(&r) - 2);
+		gan_logistic(logits, 4, sign, 0.3, 4, d);
+		for (int i = 0; i < 8; i++) {
+			float keep = logits[i];
+			logits[i] = keep + 1e-2f;
+			double up = logistic_at(logits, 4, sign, 0.3);
+			logits[i] = keep - 1e-2f;
+			double down = logistic_at(logits, 4, sign, 0.3);
+			logits[i] = keep;
+			worst = fmax(worst, fabs((up - down) / 2e-2 - d[i]));
+		}
+		CHECK(worst < 1e-4);
+	}
+}
+
+/* A cgan of 8 x 8 gray images in 3 classes, half the width, batch 4. */
+struct tiny_gan {
+	struct dataset d;
+	struct gan_config cfg;
+	struct gan_trainer t;
+};
+
+static const int twelve[] = { 0, 1, 2, 2, 1, 0, 2, 2, 2, 1, 0, 2 };
+
+static void tiny_gan_start(struct tiny_gan *g, bool augment)
+{
+	tiny_set(&g->d, 12, 8, twelve, 3, 6);
+	g->cfg = (struct gan_config){ .batch = 4, .lr_g = 1e-3f, .lr_d = 1e-3f, .beta1 = 0.5f,
+				      .beta2 = 0.99f, .t_start = 0.004, .t_end = 0.012, .r1 = 1,
+				      .ema = 0.004f, .augment = augment, .seed = 3 };
+	struct arch a = { "cgan-g", 1, 8, 8, 3, 0.5f };
+	char err[ERRLEN];
+	gan_trainer_init(&g->t, &g->cfg, &g->d);
+	CHECK(gan_trainer_build(&g->t, &a, err) == 0);
+}
+
+static void tiny_gan_free(struct tiny_gan *g)
+{
+	gan_trainer_free(&g->t);
+	dataset_free(&g->d);
+}
+
+/* The sum of the unconditional logits of x (n images) through d. */
+static double sum_uc(struct model *d, const float *x, int n)
+{
+	model_forward(d, x, n, true);
+	double sum = 0;
+	for (int i = 0; i < n; i++)
+		sum += d->logits[2 * i];
+	return sum;
+}
+
+/* R1's value against its definition, gamma / 2 n |grad_x sum_i l_uc(x_i)|^2,
+ * the gradient by central differences through the discriminator as it
+ * was before the step. */
+static void r1_value_by_definition(void)
+{
+	struct tiny_gan g;
+	tiny_gan_start(&g, false);
+	struct model *d = &g.t.d;
+	float *before = xmalloc(d->size * sizeof *before);
+	memcpy(before, d->p, d->size * sizeof *before);
+	struct rng r;
+	rng_seed(&r, 1, 0);
+	double r1 = gan_step_r1(&g.t, &r, g.cfg.lr_d);
+	CHECK(memcmp(before, d->p, d->size * sizeof *before) != 0); /* a step was taken */
+	memcpy(d->p, before, d->size * sizeof *before);
+	d->labels = g.t.real_labels;
+	size_t len = 4 * g.t.size;
+	float *x = g.t.real;
+	double sq = 0;
+	for (size_t i = 0; i < len; i++) {
+		float keep = x[i];
+		x[i] = keep + 1e-2f;
+		double up = sum_uc(d, x, 4);
+		x[i] = keep - 1e-2f;
+		double down = sum_uc(d, x, 4);
+		x[i] = keep;
+		double grad = (up - down) / 2e-2;
+		sq += grad * grad;
+	}
+	double want = g.cfg.r1 / 2 * sq / 4;
+	printf("# R1 %.6g, by its definition %.6g\n", r1, want);
+	CHECK(r1 > 0 && fabs(r1 - want) < 1e-2 * want);
+	free(before);
+	tiny_gan_free(&g);
+}
+
+/* R1's step lowers R1 on the same images. */
+static void r1_step_lowers_r1(void)
+{
+	struct tiny_gan g;
+	tiny_gan_start(&g, false);
+	double r1[3];
+	for (int k = 0; k < 3; k++) {
+		struct rng r;
+		rng_seed(&r, 1, 0);
+		r1[k] = gan_step_r1(&g.t, &r, 1e-3f);
+	}
+	printf("# R1 after 0, 1, 2 of its steps: %.6g, %.6g, %.6g\n", r1[0], r1[1], r1[2]);
+	CHECK(r1[1] < r1[0] && r1[2] < r1[1]);
+	tiny_gan_free(&g);
+}
+
+static void ema_averages_the_generator(void)
+{
+	struct tiny_gan g;
+	tiny_gan_start(&g, false);
+	struct gan_trainer *t = &g.t;
+	/* 4 images a step of a half-life of 4: beta 1/2 */
+	for (size_t i = 0; i < t->g.size; i++)
+		t->ema.p[i] = 0, t->g.p[i] = 1;
+	gan_update_ema(t);
+	CHECK(t->ema.p[0] == 0.5f && t->ema.p[t->g.size - 1] == 0.5f);
+	gan_update_ema(t);
+	CHECK(t->ema.p[0] == 0.75f);
+	g.cfg.ema = 0; /* a copy */
+	t->g.p[0] = 3;
+	gan_update_ema(t);
+	CHECK(t->ema.p[0] == 3 && t->ema.p[1] == 1);
+	tiny_gan_free(&g);
+}
+
+/* The discriminator's and the generator's steps each lower their loss on
+ * the same draws (the generator's with the discriminator fixed). */
+static void steps_lower_their_losses(void)
+{
+	struct tiny_gan g;
+	tiny_gan_start(&g, true);
+	double loss[2][2];
+	for (int k = 0; k < 2; k++) {
+		struct rng r;
+		rng_seed(&r, 2, 0);
+		loss[0][k] = gan_step_d(&g.t, &r, 0.5, 1e-3f);
+	}
+	for (int k = 0; k < 2; k++) {
+		struct rng r;
+		rng_seed(&r, 3, 0);
+		loss[1][k] = gan_step_g(&g.t, &r, 0.5, 1e-3f);
+	}
+	printf("# D's loss %.4f then %.4f, G's %.4f then %.4f\n", loss[0][0], loss[0][1],
+	       loss[1][0], loss[1][1]);
+	CHECK(loss[0][1] < loss[0][0]);
+	CHECK(loss[1][1] < loss[1][0]);
+	tiny_gan_free(&g);
+}
+
+/* Three steps (R1 in the first) from the same start on 1 and 2 threads:
+ * the same networks, bit for bit. */
+static void steps_are_deterministic(void)
+{
+	struct tiny_gan a, b;
+	struct gan_step s[2][3];
+	nn_init(1);
+	tiny_gan_start(&a, true);
+	for (int k = 0; k < 3; k++)
+		CHECK(gan_train_step(&a.t, k, &s[0][k]) == 0);
+	nn_init(2);
+	tiny_gan_start(&b, true);
+	for (int k = 0; k < 3; k++)
+		CHECK(gan_train_step(&b.t, k, &s[1][k]) == 0);
+	CHECK(s[0][0].r1_done && !s[0][1].r1_done && s[0][0].r1 > 0);
+	CHECK(s[0][0].lambda == 0 && s[0][2].lambda == 0.5); /* kimg 0 and 0.008 */
+	for (int k = 0; k < 3; k++)
+		CHECK(s[0][k].loss_d == s[1][k].loss_d && s[0][k].loss_g == s[1][k].loss_g);
+	const struct model *ma[] = { &a.t.g, &a.t.d, &a.t.ema }, *mb[] = { &b.t.g, &b.t.d, &b.t.ema };
+	for (int i = 0; i < 3; i++)
+		CHECK(memcmp(ma[i]->p, mb[i]->p, ma[i]->size * sizeof *ma[i]->p) == 0);
+	tiny_gan_free(&a);
+	tiny_gan_free(&b);
+}
+
+/* A loss that is not finite ends the step before the average. */
+static void a_loss_not_finite_stops_the_step(void)
+{
+	struct tiny_gan g;
+	tiny_gan_start(&g, false);
+	g.t.d.p[g.t.d.size - 1] = NAN;
+	float keep = g.t.ema.p[0];
+	struct gan_step s;
+	CHECK(gan_train_step(&g.t, 1, &s) == -1);
+	CHECK(!isfinite(s.loss_d) && g.t.ema.p[0] == keep);
+	tiny_gan_free(&g);
+}
+
 void unit_main(void)
 {
 	nn_init(2);
@@ -237,4 +446,13 @@ void unit_main(void)
 	unit_run("train_cls: a step lowers the loss of its batch", a_step_lowers_the_loss);
 	unit_run("train_cls: an epoch gives the same bits on 1 and 2 threads",
 		 an_epoch_is_deterministic);
+	unit_run("train_gan: the logistic loss, its values and gradient", logistic_loss_and_gradient);
+	unit_run("train_gan: R1 as its definition by finite differences", r1_value_by_definition);
+	unit_run("train_gan: R1's step lowers R1", r1_step_lowers_r1);
+	unit_run("train_gan: the sampling generator's average", ema_averages_the_generator);
+	unit_run("train_gan: the discriminator's and the generator's steps lower their losses",
+		 steps_lower_their_losses);
+	unit_run("train_gan: steps give the same bits on 1 and 2 threads", steps_are_deterministic);
+	unit_run("train_gan: a loss not finite stops the step before the average",
+		 a_loss_not_finite_stops_the_step);
 }
