@@ -587,72 +587,6 @@ static void cnhw_to_nchw(const float *x, int n, int c, size_t hw, float *out)
 			       hw * sizeof *x);
 }
 
-/* The generator's latent vectors, in [c][n]: out = in + lambda
- * embedding[label]. */
-static void latent_forward(const struct model *m, const struct op *o, const float *in, int n,
-			   float *out)
-{
-	int c = m->acts[o->in].c;
-	const float *e = m->p + o->embed;
-	for (int k = 0; k < c; k++)
-		for (int i = 0; i < n; i++)
-			out[(size_t)k * n + i] =
-				in[(size_t)k * n + i] + m->lambda * e[(size_t)m->labels[i] * c + k];
-}
-
-/* din (may be NULL) += dout; the embedding's gradient += lambda dout. */
-static void latent_backward(struct model *m, const struct op *o, const float *dout, int n,
-			    float *din)
-{
-	int c = m->acts[o->in].c;
-	float *de = m->g + o->embed;
-	for (int k = 0; k < c; k++)
-		for (int i = 0; i < n; i++) {
-			float d = dout[(size_t)k * n + i];
-			de[(size_t)m->labels[i] * c + k] += m->lambda * d;
-			if (din)
-				din[(size_t)k * n + i] += d;
-		}
-}
-
-/* The discriminator's logits from its features in [c][n]: out [n][2] =
- * (w . in + b, embedding[label] . in). */
-static void project_forward(const struct model *m, const struct op *o, const float *in, int n,
-			    float *out)
-{
-	int c = o->lin_in;
-	const float *w = m->p + o->w, *e = m->p + o->embed;
-	for (int i = 0; i < n; i++) {
-		const float *ei = e + (size_t)m->labels[i] * c;
-		float uc = m->p[o->b], cond = 0;
-		for (int k = 0; k < c; k++) {
-			uc += w[k] * in[(size_t)k * n + i];
-			cond += ei[k] * in[(size_t)k * n + i];
-		}
-		out[2 * i] = uc;
-		out[2 * i + 1] = cond;
-	}
-}
-
-static void project_backward(struct model *m, const struct op *o, const float *in,
-			     const float *dout, int n, float *din)
-{
-	int c = o->lin_in;
-	const float *w = m->p + o->w, *e = m->p + o->embed;
-	float *dw = m->g + o->w, *de = m->g + o->embed;
-	for (int i = 0; i < n; i++) {
-		float duc = dout[2 * i], dcond = dout[2 * i + 1];
-		size_t row = (size_t)m->labels[i] * c;
-		m->g[o->b] += duc;
-		for (int k = 0; k < c; k++) {
-			float x = in[(size_t)k * n + i];
-			dw[k] += duc * x;
-			de[row + k] += dcond * x;
-			din[(size_t)k * n + i] += duc * w[k] + dcond * e[row + k];
-		}
-	}
-}
-
 /* The slope of the discriminator's leaky ReLUs. */
 #define LRELU_SLOPE 0.2f
 
@@ -687,7 +621,7 @@ static void forward_op(struct model *m, const struct op *o, int n, bool train)
 		linear_forward(in, n, o->lin_in, o->lin_out, m->p + o->w, m->p + o->b, out);
 		break;
 	case OP_LATENT:
-		latent_forward(m, o, in, n, out);
+		embed_add_forward(in, m->p + o->embed, a->c, m->labels, n, m->lambda, out);
 		break;
 	case OP_CONVT:
 		convt_forward(&o->cv, in, n, a->h, a->w, m->p + o->w, out);
@@ -702,7 +636,8 @@ static void forward_op(struct model *m, const struct op *o, int n, bool train)
 		tanh_forward(in, act_len(m, o->in, n), out);
 		break;
 	case OP_PROJECT:
-		project_forward(m, o, in, n, out);
+		projection_forward(in, o->lin_in, n, m->p + o->w, m->p + o->b, m->p + o->embed,
+				   m->labels, out);
 		break;
 	case OP_MBSTD:
 		mbstd_forward(in, a->c, n, (size_t)a->h * (size_t)a->w, GAN_GROUP, out);
@@ -799,7 +734,7 @@ static void backward_op(struct model *m, const struct op *o, int n)
 				m->g + o->b);
 		break;
 	case OP_LATENT:
-		latent_backward(m, o, dout, n, din);
+		embed_add_backward(dout, a->c, m->labels, n, m->lambda, din, m->g + o->embed);
 		break;
 	case OP_CONVT:
 		convt_backward(&o->cv, in, n, a->h, a->w, m->p + o->w, dout, din, m->g + o->w);
@@ -814,7 +749,8 @@ static void backward_op(struct model *m, const struct op *o, int n)
 		tanh_backward(m->a[o->out], dout, len, din);
 		break;
 	case OP_PROJECT:
-		project_backward(m, o, in, dout, n, din);
+		projection_backward(in, o->lin_in, n, m->p + o->w, m->p + o->embed, m->labels, dout,
+				    din, m->g + o->w, m->g + o->b, m->g + o->embed);
 		break;
 	case OP_MBSTD:
 		mbstd_backward(in, dout, a->c, n, (size_t)a->h * (size_t)a->w, GAN_GROUP, din);

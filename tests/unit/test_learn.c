@@ -1,6 +1,7 @@
-/* Unit tests of lib/learn's datasets and loaders: the per-class index, the
- * lookup of classes by name, and the errors they return (the library
- * does not end the program). */
+/* Unit tests of lib/learn's datasets, loaders and the GAN's augmentation:
+ * the per-class index, the lookup of classes by name, the errors they
+ * return (the library does not end the program). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "base/err.h"
 #include "base/mem.h"
+#include "base/rng.h"
 #include "base/strmap.h"
 #include "learn/dataset.h"
 #include "learn/gan.h"
@@ -117,6 +119,56 @@ static void sampler_loads_or_returns_the_error(void)
 	model_free(&g);
 }
 
+/* gantrain --augment: the move and the cut as defined, the draws within
+ * their bounds, and the backward the adjoint of the forward,
+ * <A x, y> = <x, A' y>, for moves of either sign and cuts that stick out. */
+static void gan_augmentation(void)
+{
+	enum { N = 2, C = 2, H = 6, W = 5, LEN = N * C * H * W };
+	struct rng ar;
+	rng_seed(&ar, 12, 0);
+	float x[LEN], y[LEN], ax[LEN], aty[LEN];
+	for (int i = 0; i < LEN; i++) {
+		x[i] = (float)(2 * rng_double(&ar) - 1);
+		y[i] = (float)(2 * rng_double(&ar) - 1);
+	}
+	struct gan_aug down = { 1, 0, -100, -100 }, cut = { 0, 0, 0, 0 }, a[N];
+	gan_aug_forward(&down, 1, 1, H, W, x, ax);
+	for (int p = 0; p < H * W; p++)
+		CHECK(ax[p] == (p < W ? 0 : x[p - W]));
+	gan_aug_forward(&cut, 1, 1, H, W, x, ax);
+	for (int p = 0; p < H * W; p++)
+		CHECK(ax[p] == (p / W < (H + 1) / 2 && p % W < (W + 1) / 2 ? 0 : x[p]));
+	int seen[4][2] = { { 0 } }; /* dy, dx, cy, cx at their least and most */
+	for (int i = 0; i < 2000; i++) {
+		gan_aug_draw(&ar, 1, 28, 28, a);
+		int v[4] = { a[0].dy, a[0].dx, a[0].cy, a[0].cx }, lo[4] = { -4, -4, -7, -7 },
+		    hi[4] = { 4, 4, 20, 20 };
+		for (int k = 0; k < 4; k++) {
+			CHECK(v[k] >= lo[k] && v[k] <= hi[k]);
+			seen[k][0] |= v[k] == lo[k];
+			seen[k][1] |= v[k] == hi[k];
+		}
+	}
+	for (int k = 0; k < 4; k++)
+		CHECK(seen[k][0] && seen[k][1]);
+	struct gan_aug fixed[][N] = { { { 1, -1, 2, 0 }, { -1, 1, -1, 3 } },
+				      { { -2, 0, 4, -2 }, { 2, -2, -100, -100 } } };
+	for (int t = 0; t < 22; t++) {
+		const struct gan_aug *at = t < 2 ? fixed[t] : a;
+		if (t >= 2)
+			gan_aug_draw(&ar, N, H, W, a);
+		gan_aug_forward(at, N, C, H, W, x, ax);
+		gan_aug_backward(at, N, C, H, W, y, aty);
+		double lhs = 0, rhs = 0;
+		for (int i = 0; i < LEN; i++) {
+			lhs += (double)ax[i] * y[i];
+			rhs += (double)x[i] * aty[i];
+		}
+		CHECK(fabs(lhs - rhs) < 1e-9);
+	}
+}
+
 void unit_main(void)
 {
 	CHECK(mkdtemp(dir) != NULL && chdir(dir) == 0);
@@ -128,6 +180,7 @@ void unit_main(void)
 		 dataset_loads_or_returns_the_error);
 	unit_run("gan: a generator to sample, or the error naming the file",
 		 sampler_loads_or_returns_the_error);
+	unit_run("gan: the discriminator's augmentation: move, cut, draws, gradient", gan_augmentation);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	CHECK(system(cmd) == 0);
