@@ -19,12 +19,10 @@
 #include "io/input.h"
 #include "learn/classify.h"
 #include "learn/dataset.h"
-#include "learn/fid.h"
 #include "learn/gan.h"
 #include "learn/train_gan.h"
 #include "nn/ckpt.h"
 #include "nn/model.h"
-#include "nn/optim.h"
 
 static const char usage[] =
 	"Usage: gantrain -o G [OPTION]... TRAIN\n"
