@@ -11,7 +11,7 @@
 #include "base/rng.h"
 #include "cli/classifier.h"
 #include "cli/cli.h"
-#include "io/fsout.h"
+#include "cli/outputs.h"
 #include "io/input.h"
 #include "learn/classify.h"
 #include "learn/dataset.h"
@@ -381,7 +381,7 @@ static void save(const struct trainer *t, const char *path, int epoch, bool with
 	sprintf(extra, "%sbest_top1\t%.17g\n", t->extra, t->best_top1);
 	struct ckpt_meta meta = { .classes = t->train.classes, .epoch = epoch,
 				  .step = (long)epoch * t->steps_per_epoch, .extra = extra };
-	ckpt_save(path, &t->m, with_optim ? &t->optim : NULL, &meta);
+	ckpt_save_or_die(path, &t->m, with_optim ? &t->optim : NULL, &meta);
 	free(extra);
 }
 
@@ -515,7 +515,7 @@ int main(int argc, char **argv)
 	 * a killed run keeps the lines of its finished epochs. */
 	FILE *log = NULL;
 	if (o.log && start)
-		log_trim(o.log, start);
+		log_trim_or_die(o.log, start);
 	if (o.log && !(log = fopen(o.log, start ? "a" : "w")))
 		die("%s: %s", o.log, strerror(errno));
 	for (int epoch = start; epoch < o.epochs; epoch++) {

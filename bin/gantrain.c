@@ -12,9 +12,9 @@
 #include "base/rng.h"
 #include "cli/classifier.h"
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "img/image.h"
 #include "img/sheet.h"
-#include "io/fsout.h"
 #include "io/input.h"
 #include "learn/classify.h"
 #include "learn/dataset.h"
@@ -477,7 +477,7 @@ static void write_sheet(struct trainer *t, const char *path, double lambda)
 	struct image sheet;
 	if (sheet_render(&s, &style, &sheet, err))
 		die("%s: %s", path, err);
-	sheet_write_png(&sheet, path);
+	sheet_write_png_or_die(&sheet, path);
 	img_free(&sheet);
 	sheet_free(&s);
 	free(z), free(labels), free(px);
@@ -566,7 +566,7 @@ static void save(struct trainer *t, long images, double lambda)
 	struct ckpt_meta meta = { .classes = t->data.classes, .step = images, .extra = extra };
 	struct ckpt_part parts[] = { { "", &t->ema, NULL }, { "G.", &t->g, &t->og },
 				     { "D.", &t->d, &t->od } };
-	ckpt_save_parts(t->o->output, parts, 3, &meta);
+	ckpt_save_parts_or_die(t->o->output, parts, 3, &meta);
 	free(extra);
 }
 
@@ -785,7 +785,7 @@ int main(int argc, char **argv)
 		t.judge = judge_open(&t, &a);
 	FILE *log = NULL;
 	if (o.log && images)
-		log_trim(o.log, (double)images / 1000);
+		log_trim_or_die(o.log, (double)images / 1000);
 	if (o.log && !(log = fopen(o.log, images ? "a" : "w")))
 		die("%s: %s", o.log, strerror(errno));
 	train(&t, images / o.batch, log);

@@ -140,6 +140,15 @@ void classify_normalise(const struct image *im, const struct norm *nm, float *x)
 	}
 }
 
+/* Dies with the records' error, or with why about the current record.
+ * TODO(issue 17, learn): return the error instead. */
+static noreturn void die_record(struct records *r, const char *why)
+{
+	if (why)
+		records_fail(r, why);
+	die_at(r->name, r->err_line, "%s", r->err);
+}
+
 void classify_records(struct model *m, const struct norm *nm, struct records *r, int batch,
 		      long *converted,
 		      void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx)
@@ -149,20 +158,22 @@ void classify_records(struct model *m, const struct norm *nm, struct records *r,
 	float *x = xmalloc((size_t)batch * size * sizeof *x);
 	struct record_copy *recs = xcalloc((size_t)batch, sizeof *recs);
 	char err[ERRLEN];
-	for (bool more = true; more;) {
+	for (int more = 1; more > 0;) {
 		int n = 0;
 		struct image im;
-		while (n < batch && (more = records_next(r, &im))) {
+		while (n < batch && (more = records_read(r, &im))) {
+			if (more < 0)
+				die_record(r, NULL);
 			if (im.c != a->channels || im.w != a->width || im.h != a->height) {
 				(*converted)++;
 				if (img_convert(&im, a->channels, a->width, a->height, err))
-					records_die(r, err);
+					die_record(r, err);
 			}
 			/* 8 bits, as the model was trained (lib/learn/dataset) */
 			if (im.depth == 16) {
 				struct image small;
 				if (img_to_depth8(&im, &small, err))
-					records_die(r, err);
+					die_record(r, err);
 				img_free(&im);
 				im = small;
 			}
