@@ -10,6 +10,7 @@
 #include "base/strmap.h"
 #include "cli/classifier.h"
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "io/fsout.h"
 #include "io/input.h"
 #include "learn/classify.h"
@@ -41,7 +42,10 @@ enum { OPT_PER_CLASS = CLI_FIRST_LOCAL, OPT_CONFUSION };
 static void write_confusion(const char *path, const struct scores *s, char **classes, int k)
 {
 	struct afile af;
-	FILE *out = afile_open(&af, path);
+	char err[ERRLEN];
+	FILE *out = afile_open(&af, path, err);
+	if (!out)
+		die("%s", err);
 	fputs("true\\predicted", out);
 	for (int j = 0; j < k; j++)
 		fprintf(out, "\t%s", classes[j]);
@@ -52,7 +56,8 @@ static void write_confusion(const char *path, const struct scores *s, char **cla
 			fprintf(out, "\t%ld", s->confusion[(size_t)i * k + j]);
 		fputc('\n', out);
 	}
-	afile_commit(&af);
+	if (afile_commit(&af, err))
+		die("%s", err);
 }
 
 struct tally {

@@ -11,7 +11,7 @@
 #include "cli/classifier.h"
 #include "cli/cli.h"
 #include "cli/learn.h"
-#include "io/fsout.h"
+#include "cli/outputs.h"
 #include "io/input.h"
 #include "learn/classify.h"
 #include "learn/dataset.h"
@@ -256,7 +256,7 @@ static void save(const struct run *r, const char *path, int epoch, bool with_opt
 	sprintf(extra, "%sbest_top1\t%.17g\n", r->extra, r->best_top1);
 	struct ckpt_meta meta = { .classes = r->train.classes, .epoch = epoch,
 				  .step = (long)epoch * r->tr.steps_per_epoch, .extra = extra };
-	ckpt_save(path, &r->m, with_optim ? &r->optim : NULL, &meta);
+	ckpt_save_or_die(path, &r->m, with_optim ? &r->optim : NULL, &meta);
 	free(extra);
 }
 
@@ -408,7 +408,7 @@ int main(int argc, char **argv)
 	 * a killed run keeps the lines of its finished epochs. */
 	FILE *log = NULL;
 	if (o.log && done)
-		log_trim(o.log, done);
+		log_trim_or_die(o.log, done);
 	if (o.log && !(log = fopen(o.log, done ? "a" : "w")))
 		die("%s: %s", o.log, strerror(errno));
 	for (int epoch = done; epoch < o.cfg.epochs; epoch++) {

@@ -12,6 +12,7 @@
 #include "base/rng.h"
 #include "cli/classifier.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "io/input.h"
 #include "io/tsv.h"
 #include "learn/classify.h"
@@ -103,8 +104,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 static void read_vectors(const char *path, int dim, struct features *f)
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
-	while (tsv_next(&r)) {
+	tsv_open_or_die(&r, path);
+	while (tsv_read_or_die(&r)) {
 		if (r.nf < (size_t)dim)
 			die_at(r.name, r.line, "%zu fields, fewer than the %d of a vector", r.nf, dim);
 		double *v = features_append(f);

@@ -9,6 +9,7 @@
 #include "base/rng.h"
 #include "base/strmap.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "cli/learn.h"
 #include "img/image.h"
 #include "img/pam.h"
@@ -128,7 +129,7 @@ static void read_wanted(struct options *o, char *const *classes, int k)
 		return;
 	}
 	struct counts q = { 0 };
-	counts_add_file(&q, o->quota);
+	counts_add_file_or_die(&q, o->quota);
 	for (size_t i = 0; i < q.names.n; i++) {
 		int c = class_find(&index, q.names.key[i]);
 		if (c < 0)

@@ -13,9 +13,9 @@
 #include "cli/classifier.h"
 #include "cli/cli.h"
 #include "cli/learn.h"
+#include "cli/outputs.h"
 #include "img/image.h"
 #include "img/sheet.h"
-#include "io/fsout.h"
 #include "io/input.h"
 #include "learn/classify.h"
 #include "learn/dataset.h"
@@ -266,7 +266,7 @@ static void write_sheet(struct run *run, const char *path, double lambda)
 	struct image sheet;
 	if (sheet_render(&s, &style, &sheet, err))
 		die("%s: %s", path, err);
-	sheet_write_png(&sheet, path);
+	sheet_write_png_or_die(&sheet, path);
 	img_free(&sheet);
 	sheet_free(&s);
 	free(z), free(labels), free(px);
@@ -318,7 +318,7 @@ static void save(struct run *run, long images, double lambda)
 	sprintf(extra, "%slambda\t%.9g\n", run->line, lambda);
 	struct ckpt_meta meta = { .classes = run->data.classes, .step = images, .extra = extra };
 	struct ckpt_part parts[] = RUN_PARTS(&run->tr);
-	ckpt_save_parts(run->o->output, parts, 3, &meta);
+	ckpt_save_parts_or_die(run->o->output, parts, 3, &meta);
 	free(extra);
 }
 
@@ -516,7 +516,7 @@ int main(int argc, char **argv)
 		run.judge = judge_open(&run);
 	FILE *log = NULL;
 	if (o.log && images)
-		log_trim(o.log, (double)images / 1000);
+		log_trim_or_die(o.log, (double)images / 1000);
 	if (o.log && !(log = fopen(o.log, images ? "a" : "w")))
 		die("%s: %s", o.log, strerror(errno));
 	train(&run, images / o.cfg.batch, log);

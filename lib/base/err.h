@@ -3,10 +3,12 @@
  *
  * Every program reports a problem as one line on stderr,
  * "prog: file:line: message", and exits 1 for bad data, 2 for bad usage.
- * Library code returns its errors (-1, with a message in an ERRLEN
- * buffer) and leaves the ending to its caller: die and its kin are
- * called by the programs (bin/) and the layer that serves them (lib/cli/),
- * and by base/mem when memory runs out. */
+ * Library code returns its errors (-1 or NULL, with a message in an ERRLEN
+ * buffer, or in a reader's struct with the line it concerns) and leaves
+ * the ending to its caller: die and its kin are called by the programs
+ * (bin/) and the layer that serves them (lib/cli/, whose *_or_die forms
+ * end a program with the library's message), and by base/mem when memory
+ * runs out.  scripts/layers.sh checks it. */
 #ifndef SIMBAL_ERR_H
 #define SIMBAL_ERR_H
 

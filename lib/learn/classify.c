@@ -149,18 +149,23 @@ static void free_copies(struct record_copy *recs, int n)
 }
 
 /* Up to batch records of r into x, normalised, and their text into recs:
- * how many; -1 with err (and nothing kept) on an image that cannot be
- * converted. */
+ * how many; -1 (and nothing kept) on a record that cannot be read or
+ * converted, the error in r. */
 static int read_batch(const struct model *m, const struct norm *nm, struct records *r, int batch,
-		      long *converted, float *x, struct record_copy *recs, char *err)
+		      long *converted, float *x, struct record_copy *recs)
 {
 	const struct arch *a = &m->arch;
 	size_t size = (size_t)a->channels * (size_t)a->height * (size_t)a->width;
-	int n = 0;
+	int n = 0, more;
 	struct image im;
-	while (n < batch && records_next(r, &im)) {
-		*converted += im.c != a->channels || im.w != a->width || im.h != a->height;
-		if (image_fit(&im, a->channels, a->width, a->height, err)) {
+	char err[ERRLEN];
+	while (n < batch && (more = records_read(r, &im))) {
+		if (more > 0) {
+			*converted += im.c != a->channels || im.w != a->width || im.h != a->height;
+			if (image_fit(&im, a->channels, a->width, a->height, err))
+				more = records_fail(r, err);
+		}
+		if (more < 0) {
 			free_copies(recs, n);
 			return -1;
 		}
@@ -175,14 +180,14 @@ static int read_batch(const struct model *m, const struct norm *nm, struct recor
 
 int classify_records(struct model *m, const struct norm *nm, struct records *r, int batch,
 		     long *converted, void (*emit)(void *ctx, const struct record_copy *rec, int i),
-		     void *ctx, char *err)
+		     void *ctx)
 {
 	const struct arch *a = &m->arch;
 	size_t size = (size_t)a->channels * (size_t)a->height * (size_t)a->width;
 	float *x = xmalloc((size_t)batch * size * sizeof *x);
 	struct record_copy *recs = xcalloc((size_t)batch, sizeof *recs);
 	int n;
-	while ((n = read_batch(m, nm, r, batch, converted, x, recs, err)) > 0) {
+	while ((n = read_batch(m, nm, r, batch, converted, x, recs)) > 0) {
 		model_forward(m, x, n, false);
 		softmax_rows(m->logits, n, a->classes, m->prob);
 		for (int i = 0; i < n; i++)

@@ -65,11 +65,13 @@ int image_fit(struct image *im, int c, int w, int h, char *err)
 	return 0;
 }
 
-/* The error of record r in err: "file:line: " and the message; -1. */
-__attribute__((format(printf, 3, 4))) static int at_record(const struct tsv_reader *r, char *err,
-							   const char *fmt, ...)
+/* A message about line line of file name (0: the file) in err:
+ * "name:line: " and the message; -1. */
+__attribute__((format(printf, 4, 5))) static int at_line(const char *name, long line, char *err,
+							 const char *fmt, ...)
 {
-	int at = snprintf(err, ERRLEN, "%s:%ld: ", r->name, r->line);
+	int at = line > 0 ? snprintf(err, ERRLEN, "%s:%ld: ", name, line)
+			  : snprintf(err, ERRLEN, "%s: ", name);
 	if (at >= 0 && at < ERRLEN) {
 		va_list ap;
 		va_start(ap, fmt);
@@ -77,6 +79,12 @@ __attribute__((format(printf, 3, 4))) static int at_record(const struct tsv_read
 		va_end(ap);
 	}
 	return -1;
+}
+
+/* The reader's error in err, as a program prints it; -1. */
+static int reader_error(const struct tsv_reader *r, char *err)
+{
+	return at_line(r->name, r->err_line, err, "%s", r->err);
 }
 
 /* Decodes one image into d's next slot, converted to d's shape (set from
@@ -87,7 +95,7 @@ static int add_image(struct dataset *d, const struct tsv_reader *r, const char *
 	struct image im;
 	char why[ERRLEN];
 	if (img_load(path, &im, why))
-		return at_record(r, err, "%s", why);
+		return at_line(r->name, r->line, err, "%s", why);
 	if (!d->c)
 		d->c = im.c;
 	if (!d->h) {
@@ -97,7 +105,7 @@ static int add_image(struct dataset *d, const struct tsv_reader *r, const char *
 	if (im.c != d->c || im.h != d->h || im.w != d->w)
 		d->converted++;
 	if (image_fit(&im, d->c, d->w, d->h, why))
-		return at_record(r, err, "%s: %s", path, why);
+		return at_line(r->name, r->line, err, "%s: %s", path, why);
 	size_t size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
 	grow_array(&d->px, cap, ((size_t)d->n + 1) * size, 1);
 	memcpy(d->px + (size_t)d->n * size, im.px, size);
@@ -112,17 +120,24 @@ static int read_manifest(struct dataset *d, const char *path, struct strmap *nam
 			 char *err)
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
+	if (tsv_open(&r, path))
+		return reader_error(&r, err);
 	size_t seen_cap = 0, px_cap = 0;
-	int rc = 0;
-	while (!rc && tsv_next(&r)) {
-		tsv_want_fields(&r, 2, 0);
-		size_t k = strmap_add(names, tsv_class(&r, 2));
+	int rc = 0, more = 0;
+	const char *name;
+	while (!rc && (more = tsv_read(&r)) > 0) {
+		if (tsv_want_fields(&r, 2, 0) || !(name = tsv_class(&r, 2))) {
+			rc = reader_error(&r, err);
+			break;
+		}
+		size_t k = strmap_add(names, name);
 		grow_array(seen, &seen_cap, (size_t)d->n + 1, sizeof **seen);
 		(*seen)[d->n] = k;
 		rc = add_image(d, &r, r.f[0].s, &px_cap, err);
 		d->n += !rc;
 	}
+	if (!rc && more < 0)
+		rc = reader_error(&r, err);
 	tsv_close(&r);
 	if (!rc && d->n == 0) {
 		snprintf(err, ERRLEN, "%s: empty manifest", input_name(path));

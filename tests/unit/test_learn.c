@@ -11,6 +11,8 @@
 #include "base/mem.h"
 #include "base/rng.h"
 #include "base/strmap.h"
+#include "img/records.h"
+#include "learn/classify.h"
 #include "learn/dataset.h"
 #include "learn/gan.h"
 #include "nn/ckpt.h"
@@ -20,8 +22,9 @@
 /* The tests' files are in a directory of their own, the current one. */
 static char dir[] = "/tmp/simbal-learn-XXXXXX";
 
-static void write_file(const char *name, const char *text, size_t n)
+static void write_file(const char *name, const char *text)
 {
+	size_t n = strlen(text);
 	FILE *f = fopen(name, "wb");
 	CHECK(f != NULL);
 	if (!f)
@@ -71,8 +74,8 @@ static void index_counts_and_lists_each_class(void)
  * are errors returned naming the line, the dataset left empty. */
 static void dataset_loads_or_returns_the_error(void)
 {
-	write_file("a.pgm", "P5\n2 2\n255\n\x01\x02\x03\x04", 15);
-	write_file("good.tsv", "a.pgm\tb\na.pgm\ta\n", 16);
+	write_file("a.pgm", "P5\n2 2\n255\n\x01\x02\x03\x04");
+	write_file("good.tsv", "a.pgm\tb\na.pgm\ta\n");
 	struct dataset d;
 	char err[ERRLEN] = "";
 	CHECK(dataset_load(&d, "good.tsv", 0, 0, 0, NULL, 0, err) == 0);
@@ -81,14 +84,55 @@ static void dataset_loads_or_returns_the_error(void)
 	CHECK(d.count[0] == 1 && d.count[1] == 1);
 	dataset_free(&d);
 
-	write_file("bad.tsv", "a.pgm\ta\nmissing.png\tb\n", 22);
+	write_file("bad.tsv", "a.pgm\ta\nmissing.png\tb\n");
 	CHECK(dataset_load(&d, "bad.tsv", 0, 0, 0, NULL, 0, err) == -1);
 	CHECK(strncmp(err, "bad.tsv:2: missing.png: ", 24) == 0);
 	CHECK(d.n == 0 && d.px == NULL && d.label == NULL);
 
-	write_file("empty.tsv", "", 0);
+	write_file("empty.tsv", "");
 	CHECK(dataset_load(&d, "empty.tsv", 0, 0, 0, NULL, 0, err) == -1);
 	CHECK(strcmp(err, "empty.tsv: empty manifest") == 0);
+
+	/* the reader's errors: a line without its class, a file that is not there */
+	write_file("short.tsv", "a.pgm\ta\na.pgm\n");
+	CHECK(dataset_load(&d, "short.tsv", 0, 0, 0, NULL, 0, err) == -1);
+	CHECK(strncmp(err, "short.tsv:2: ", 13) == 0);
+	CHECK(dataset_load(&d, "none.tsv", 0, 0, 0, NULL, 0, err) == -1);
+	CHECK(strncmp(err, "none.tsv: ", 10) == 0);
+	CHECK(d.n == 0 && d.px == NULL);
+}
+
+static void no_record(void *ctx, const struct record_copy *rec, int i)
+{
+	(void)rec, (void)i;
+	(*(int *)ctx)++;
+}
+
+/* Records that cannot be read are an error returned, left in the reader
+ * naming the line, the records before it classified. */
+static void classifying_returns_the_error(void)
+{
+	struct arch a = { "resnet20", 1, 8, 8, 2, 0.125f };
+	struct model m;
+	char err[ERRLEN];
+	CHECK(model_build(&m, &a, 1, err) == 0);
+	struct norm nm = { { 0.5f }, { 0.25f } };
+	write_file("big.pgm", "P5\n8 8\n255\n");
+	FILE *f = fopen("big.pgm", "ab");
+	for (int i = 0; f && i < 64; i++)
+		fputc(i * 3, f);
+	if (f)
+		fclose(f);
+	write_file("records.tsv", "big.pgm\ta\nbig.pgm\tb\nmissing.png\ta\n");
+	struct records r;
+	CHECK(records_open(&r, "records.tsv") == 0);
+	long converted = 0;
+	int emitted = 0;
+	CHECK(classify_records(&m, &nm, &r, 1, &converted, no_record, &emitted) == -1);
+	CHECK(emitted == 2 && converted == 0);
+	CHECK(r.err_line == 3 && strstr(r.err, "missing.png") != NULL);
+	records_close(&r);
+	model_free(&m);
 }
 
 /* A generator's checkpoint with the weight of its conditioning loads; one
@@ -101,9 +145,9 @@ static void sampler_loads_or_returns_the_error(void)
 	CHECK(model_build(&g, &a, 1, err) == 0);
 	char *classes[] = { "a", "b", NULL };
 	struct ckpt_meta meta = { .classes = classes, .extra = "lambda\t0.25\n" };
-	ckpt_save("g.ckpt", &g, NULL, &meta);
+	CHECK(ckpt_save("g.ckpt", &g, NULL, &meta, err) == 0);
 	meta.extra = "train\tsize=8\n";
-	ckpt_save("nolambda.ckpt", &g, NULL, &meta);
+	CHECK(ckpt_save("nolambda.ckpt", &g, NULL, &meta, err) == 0);
 	struct ckpt_meta got;
 	float lambda;
 	CHECK(gan_sampler_load("g.ckpt", &back, &got, &lambda, err) == 0);
@@ -178,6 +222,8 @@ void unit_main(void)
 		 index_counts_and_lists_each_class);
 	unit_run("dataset: a manifest's images, or the error naming its line",
 		 dataset_loads_or_returns_the_error);
+	unit_run("classify: a record that cannot be read, the error returned",
+		 classifying_returns_the_error);
 	unit_run("gan: a generator to sample, or the error naming the file",
 		 sampler_loads_or_returns_the_error);
 	unit_run("gan: the discriminator's augmentation: move, cut, draws, gradient", gan_augmentation);
