@@ -50,7 +50,7 @@ void classify_input(struct model *m, const struct norm *nm, const char *path, in
 {
 	struct records r;
 	if (records_open(&r, path))
-		die_at(r.name, r.err_line, "%s", r.err);
+		die_line_error(r.name, &r.err);
 	long converted = 0;
 	classify_records(m, nm, &r, batch, &converted, emit, ctx);
 	if (r.n == 0)

@@ -146,7 +146,7 @@ static noreturn void die_record(struct records *r, const char *why)
 {
 	if (why)
 		records_fail(r, why);
-	die_at(r->name, r->err_line, "%s", r->err);
+	die_line_error(r->name, &r->err);
 }
 
 void classify_records(struct model *m, const struct norm *nm, struct records *r, int batch,

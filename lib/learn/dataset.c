@@ -66,14 +66,14 @@ void dataset_load(struct dataset *d, const char *path, int c, int h, int w, char
 	struct tsv_reader r;
 	/* TODO(issue 17, learn): return the reader's error instead. */
 	if (tsv_open(&r, path))
-		die_at(r.name, r.err_line, "%s", r.err);
+		die_line_error(r.name, &r.err);
 	struct strmap names = { 0 };
 	size_t *seen = NULL, seen_cap = 0, px_cap = 0, label_cap = 0;
 	int more;
 	const char *name;
 	while ((more = tsv_read(&r)) > 0) {
 		if (tsv_want_fields(&r, 2, 0) || !(name = tsv_class(&r, 2)))
-			die_at(r.name, r.err_line, "%s", r.err);
+			die_line_error(r.name, &r.err);
 		size_t k = strmap_add(&names, name);
 		grow_array(&seen, &seen_cap, (size_t)d->n + 1, sizeof *seen);
 		seen[d->n] = k;
@@ -81,7 +81,7 @@ void dataset_load(struct dataset *d, const char *path, int c, int h, int w, char
 		d->n++;
 	}
 	if (more < 0)
-		die_at(r.name, r.err_line, "%s", r.err);
+		die_line_error(r.name, &r.err);
 	if (d->n == 0)
 		die("%s: empty manifest", input_name(path));
 	tsv_close(&r);
