@@ -20,6 +20,17 @@
 /* Size of the error buffers the library fills (decoders, writers). */
 #define ERRLEN 512
 
+/* The last error of a reader of lines (tsv, records, counts): its message
+ * and the line it concerns, 0 for the file as a whole.  A program prints
+ * "prog: FILE:LINE: MSG" (die_at). */
+struct line_error {
+	char msg[ERRLEN];
+	long line;
+};
+/* Sets e: the message, about line; returns -1. */
+int line_error(struct line_error *e, long line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* The program's name, for messages; cli_init sets it. */
 extern const char *progname;
 
@@ -31,6 +42,8 @@ noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die_at(const char *file, long line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* die_at with a reader's error about file. */
+noreturn void die_line_error(const char *file, const struct line_error *e);
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Flushes stdout now: a failed write is an error (exit 1), for programs

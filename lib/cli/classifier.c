@@ -50,10 +50,10 @@ void classify_input(struct model *m, const struct norm *nm, const char *path, in
 {
 	struct records r;
 	if (records_open(&r, path))
-		die_at(r.name, r.err_line, "%s", r.err);
+		die_line_error(r.name, &r.err);
 	long converted = 0;
 	if (classify_records(m, nm, &r, batch, &converted, emit, ctx))
-		die_at(r.name, r.err_line, "%s", r.err);
+		die_line_error(r.name, &r.err);
 	if (r.n == 0)
 		die("%s: empty input", r.name);
 	warn_converted(r.name, converted, m->arch.width, m->arch.height, m->arch.channels);

@@ -1,7 +1,6 @@
 #include "img/records.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,35 +37,23 @@ static int peeked_close(void *cookie)
 	return rc;
 }
 
-/* Sets the error: the message, about line (0: the input); returns -1. */
-__attribute__((format(printf, 3, 4))) static int fail(struct records *r, long line,
-						     const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof r->err, fmt, ap);
-	va_end(ap);
-	r->err_line = line;
-	return -1;
-}
-
 int records_open(struct records *r, const char *path)
 {
 	memset(r, 0, sizeof *r);
 	r->name = input_name(path);
 	FILE *in = open_input(path);
 	if (!in)
-		return fail(r, 0, "%s", strerror(errno));
+		return line_error(&r->err, 0, "%s", strerror(errno));
 	struct peeked *p = xmalloc(sizeof *p);
 	p->fp = in;
 	p->n = fread(p->head, 1, sizeof p->head, p->fp);
 	p->at = 0;
 	FILE *fp = NULL;
 	if (ferror(p->fp))
-		fail(r, 0, "read error: %s", strerror(errno));
+		line_error(&r->err, 0, "read error: %s", strerror(errno));
 	else if (!(fp = fopencookie(p, "r", (cookie_io_functions_t){ .read = peeked_read,
 								      .close = peeked_close })))
-		fail(r, 0, "cannot read");
+		line_error(&r->err, 0, "cannot read");
 	if (!fp) {
 		peeked_close(p);
 		return -1;
@@ -93,7 +80,7 @@ static int next_frame(struct records *r, struct image *im)
 	frame_meta_free(&r->meta);
 	int rc = pam_read(&r->frames, im, &r->meta, err);
 	if (rc < 0)
-		return fail(r, 0, "%s", err);
+		return line_error(&r->err, 0, "%s", err);
 	if (rc == 0)
 		return 0;
 	free(r->text);
@@ -109,8 +96,10 @@ static int next_frame(struct records *r, struct image *im)
 static int next_line(struct records *r, struct image *im)
 {
 	int rc = tsv_read(&r->tsv);
-	if (rc < 0)
-		return fail(r, r->tsv.err_line, "%s", r->tsv.err);
+	if (rc < 0) {
+		r->err = r->tsv.err;
+		return -1;
+	}
 	if (rc == 0)
 		return 0;
 	free(r->text);
@@ -118,7 +107,7 @@ static int next_line(struct records *r, struct image *im)
 	r->label = r->tsv.nf >= 2 ? r->tsv.f[1].s : NULL;
 	char err[ERRLEN];
 	if (img_load(r->tsv.f[0].s, im, err))
-		return fail(r, r->tsv.line, "%s", err);
+		return line_error(&r->err, r->tsv.line, "%s", err);
 	return 1;
 }
 
@@ -144,6 +133,6 @@ void records_close(struct records *r)
 int records_fail(struct records *r, const char *why)
 {
 	if (r->pam)
-		return fail(r, 0, "frame %ld: %s", r->n, why);
-	return fail(r, r->tsv.line, "%s: %s", r->tsv.f[0].s, why);
+		return line_error(&r->err, 0, "frame %ld: %s", r->n, why);
+	return line_error(&r->err, r->tsv.line, "%s: %s", r->tsv.f[0].s, why);
 }

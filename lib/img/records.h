@@ -2,10 +2,10 @@
  * (path<TAB>class... lines) or a PAM stream (labelled frames), told apart
  * by the input's first bytes; each record with the text it is printed as.
  *
- * A function that fails returns -1 and leaves the message in err and the
- * line of the manifest it concerns in err_line (0: the input as a whole,
- * or a stream, whose messages name the frame): "NAME:ERR_LINE: ERR" is
- * what a program prints. */
+ * A function that fails returns -1 and leaves the message and the line
+ * of the manifest it concerns in err (0: the input as a whole, or a
+ * stream, whose messages name the frame), which a program prints after
+ * the name. */
 #ifndef SIMBAL_RECORDS_H
 #define SIMBAL_RECORDS_H
 
@@ -28,8 +28,7 @@ struct records {
 	const char *label; /* its class: field 2, or the frame's label; NULL if none */
 	struct frame_meta meta;
 	void *peeked;    /* what the stream reads first; reachable until closed */
-	char err[ERRLEN]; /* the last error */
-	long err_line;
+	struct line_error err; /* the last error */
 };
 
 /* Opens path ("-" or NULL: stdin): 0, or -1 when it cannot. */

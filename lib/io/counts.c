@@ -1,10 +1,9 @@
 #include "io/counts.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "base/err.h"
 #include "base/mem.h"
 #include "io/input.h"
 #include "io/tsv.h"
@@ -23,8 +22,7 @@ static size_t class_at(struct counts *c, const char *name, long line)
 /* The reader's error as c's, the reader closed; returns -1. */
 static int fail_from(struct counts *c, struct tsv_reader *r)
 {
-	memcpy(c->err, r->err, sizeof c->err);
-	c->err_line = r->err_line;
+	c->err = r->err;
 	tsv_close(r);
 	return -1;
 }
@@ -57,10 +55,8 @@ static int parse_count(struct tsv_reader *r, long *v)
 	errno = 0;
 	*v = strtol(s, &end, 10);
 	if (errno || end == s || *end || *v < 0 || *v > COUNTS_MAX) {
-		snprintf(r->err, sizeof r->err, "'%s' is not a count of images (0 to %ld)", s,
-			 COUNTS_MAX);
-		r->err_line = r->line;
-		return -1;
+		return line_error(&r->err, r->line, "'%s' is not a count of images (0 to %ld)", s,
+				  COUNTS_MAX);
 	}
 	return 0;
 }
@@ -79,9 +75,8 @@ int counts_add_file(struct counts *c, const char *path)
 			return fail_from(c, &r);
 		size_t k = class_at(c, name, r.line);
 		if (v > COUNTS_MAX - c->class[k].n) {
-			snprintf(c->err, sizeof c->err, "class '%s' adds up to more than %ld images",
-				 c->names.key[k], COUNTS_MAX);
-			c->err_line = r.line;
+			line_error(&c->err, r.line, "class '%s' adds up to more than %ld images",
+				   c->names.key[k], COUNTS_MAX);
 			tsv_close(&r);
 			return -1;
 		}

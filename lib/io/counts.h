@@ -22,9 +22,7 @@ struct counts {
 		long n, line;
 	} *class;
 	size_t cap;
-	/* after a failure: "PATH:ERR_LINE: ERR" (ERR_LINE 0: "PATH: ERR") */
-	char err[ERRLEN];
-	long err_line;
+	struct line_error err; /* after a failure, about path */
 };
 
 /* Adds the images of a manifest ("-" or NULL: stdin), the class taken

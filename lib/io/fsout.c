@@ -347,7 +347,8 @@ int afile_commit(struct afile *af, char *err)
 		return -1;
 	}
 	if (af->tmp && rename(af->tmp, af->path) != 0) {
-		snprintf(err, ERRLEN, "%s: cannot rename into place: %s", af->path, strerror(errno));
+		snprintf(err, ERRLEN, "%s: cannot rename into place: %s", af->path,
+			 strerror(errno));
 		afile_discard(af);
 		return -1;
 	}
@@ -450,8 +451,8 @@ int staged_dir_begin(struct staged_dir *sd, const char *path, char *err)
 			return -1;
 		}
 		if (!empty) {
-			snprintf(err, ERRLEN, "%s: directory is not empty; choose a new output directory",
-				 path);
+			snprintf(err, ERRLEN,
+				 "%s: directory is not empty; choose a new output directory", path);
 			return -1;
 		}
 	} else if (errno != ENOENT) {
@@ -512,7 +513,8 @@ int staged_dir_commit(struct staged_dir *sd, char *err)
 		return -1;
 	}
 	if (rename(sd->tmp, sd->path) != 0) {
-		snprintf(err, ERRLEN, "%s: cannot rename into place: %s", sd->path, strerror(errno));
+		snprintf(err, ERRLEN, "%s: cannot rename into place: %s", sd->path,
+			 strerror(errno));
 		if (replaced)
 			mkdir(sd->path, 0777);
 		staged_dir_discard(sd);

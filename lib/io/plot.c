@@ -29,8 +29,8 @@ static int require_gnuplot(const char *option, char *err)
 		}
 		free(dirs);
 	}
-	snprintf(err, ERRLEN, "%s needs gnuplot, which is not on PATH (Debian package gnuplot-nox)",
-		 option);
+	snprintf(err, ERRLEN,
+		 "%s needs gnuplot, which is not on PATH (Debian package gnuplot-nox)", option);
 	return -1;
 }
 
@@ -150,7 +150,8 @@ static int wait_gnuplot(const struct plot *p, pid_t pid, ssize_t got, char *err)
 static int run_gnuplot(struct plot *p, char *err)
 {
 	if (fflush(p->gp) != 0 || ferror(p->gp) || lseek(fileno(p->gp), 0, SEEK_SET) != 0) {
-		snprintf(err, ERRLEN, "%s: writing the gnuplot script: %s", p->path, strerror(errno));
+		snprintf(err, ERRLEN, "%s: writing the gnuplot script: %s", p->path,
+			 strerror(errno));
 		return -1;
 	}
 	int from_gp;

@@ -1,7 +1,6 @@
 #include "io/tsv.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,25 +8,13 @@
 #include "base/mem.h"
 #include "io/input.h"
 
-/* Sets the error: the message, about line (0: the file); returns -1. */
-__attribute__((format(printf, 3, 4))) static int fail(struct tsv_reader *r, long line,
-						     const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof r->err, fmt, ap);
-	va_end(ap);
-	r->err_line = line;
-	return -1;
-}
-
 int tsv_open(struct tsv_reader *r, const char *path)
 {
 	memset(r, 0, sizeof *r);
 	r->max_line = TSV_MAX_LINE_DEFAULT;
 	r->name = input_name(path);
 	if (!(r->fp = open_input(path)))
-		return fail(r, 0, "%s", strerror(errno));
+		return line_error(&r->err, 0, "%s", strerror(errno));
 	r->close_fp = r->fp != stdin;
 	return 0;
 }
@@ -47,7 +34,7 @@ static int fill(struct tsv_reader *r)
 {
 	size_t pending = r->end - r->start;
 	if (pending > r->max_line)
-		return fail(r, r->line + 1, "line longer than %zu bytes", r->max_line);
+		return line_error(&r->err, r->line + 1, "line longer than %zu bytes", r->max_line);
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, pending);
 		r->start = 0;
@@ -68,7 +55,7 @@ static int fill(struct tsv_reader *r)
 	size_t got = fread(r->buf + r->end, 1, room, r->fp);
 	if (got < room) {
 		if (ferror(r->fp))
-			return fail(r, 0, "read error: %s", strerror(errno));
+			return line_error(&r->err, 0, "read error: %s", strerror(errno));
 		r->eof = true;
 	}
 	r->end += got;
@@ -125,12 +112,13 @@ int tsv_read(struct tsv_reader *r)
 	r->line++;
 	r->len = nl ? (size_t)(nl - line) : r->end - r->start;
 	if (r->len > r->max_line)
-		return fail(r, r->line, "line longer than %zu bytes", r->max_line);
+		return line_error(&r->err, r->line, "line longer than %zu bytes", r->max_line);
 	if (memchr(line, '\0', r->len))
-		return fail(r, r->line, "NUL byte in line");
+		return line_error(&r->err, r->line, "NUL byte in line");
 	/* Silently keeping the CR would make "cat\r" a class of its own. */
 	if (r->len && line[r->len - 1] == '\r')
-		return fail(r, r->line, "carriage return at end of line (DOS line endings?)");
+		return line_error(&r->err, r->line,
+				  "carriage return at end of line (DOS line endings?)");
 	r->start += r->len + (nl ? 1 : 0);
 	split(r, line);
 	return 1;
@@ -141,12 +129,14 @@ int tsv_want_fields(struct tsv_reader *r, size_t min, size_t max)
 	if (r->nf >= min && (max == 0 || r->nf <= max))
 		return 0;
 	if (max == min)
-		return fail(r, r->line, "expected %zu TAB-separated fields, found %zu", min, r->nf);
+		return line_error(&r->err, r->line, "expected %zu TAB-separated fields, found %zu",
+				  min, r->nf);
 	if (max == 0)
-		return fail(r, r->line, "expected at least %zu TAB-separated fields, found %zu", min,
-			    r->nf);
-	return fail(r, r->line, "expected %zu to %zu TAB-separated fields, found %zu", min, max,
-		    r->nf);
+		return line_error(&r->err, r->line,
+				  "expected at least %zu TAB-separated fields, found %zu", min,
+				  r->nf);
+	return line_error(&r->err, r->line, "expected %zu to %zu TAB-separated fields, found %zu",
+			  min, max, r->nf);
 }
 
 const char *tsv_class(struct tsv_reader *r, size_t n)
@@ -155,13 +145,13 @@ const char *tsv_class(struct tsv_reader *r, size_t n)
 		return NULL;
 	const struct tsv_field *f = &r->f[n - 1];
 	if (f->n == 0) {
-		fail(r, r->line, "empty class name");
+		line_error(&r->err, r->line, "empty class name");
 		return NULL;
 	}
 	/* at the end of a line the reader refuses it; before more fields it
 	 * would become a class of its own, and a directory name */
 	if (f->s[f->n - 1] == '\r') {
-		fail(r, r->line, "class name '%s' ends with a carriage return", f->s);
+		line_error(&r->err, r->line, "class name '%s' ends with a carriage return", f->s);
 		return NULL;
 	}
 	return f->s;

@@ -7,10 +7,9 @@
  * max_line.  Fields point into the reader's buffer (no copies) and are
  * NUL-terminated in place; they stay valid until the next tsv_read.
  *
- * A function that fails returns -1 (or NULL) and leaves the message in err
- * and the number of the line it concerns in err_line (0: the file as a
- * whole): "NAME:ERR_LINE: ERR" is the message a program prints (lib/cli's
- * tsv_*_or_die do). */
+ * A function that fails returns -1 (or NULL) and leaves the message and
+ * the line it concerns in err (base/err's line_error): lib/cli's
+ * tsv_*_or_die print it after the name. */
 #ifndef SIMBAL_TSV_H
 #define SIMBAL_TSV_H
 
@@ -36,9 +35,7 @@ struct tsv_reader {
 	struct tsv_field *f;
 	size_t nf;
 	size_t len; /* bytes in the line, without its newline */
-	/* the last error */
-	char err[ERRLEN];
-	long err_line;
+	struct line_error err; /* the last error */
 	/* internal */
 	char *buf;
 	size_t cap, start, end;

@@ -84,7 +84,7 @@ __attribute__((format(printf, 4, 5))) static int at_line(const char *name, long 
 /* The reader's error in err, as a program prints it; -1. */
 static int reader_error(const struct tsv_reader *r, char *err)
 {
-	return at_line(r->name, r->err_line, err, "%s", r->err);
+	return at_line(r->name, r->err.line, err, "%s", r->err.msg);
 }
 
 /* Decodes one image into d's next slot, converted to d's shape (set from

@@ -38,11 +38,11 @@ static char *file_with(const char *dir, const char *name, const char *data, size
 }
 
 /* Whether the error is exactly (line, msg); says what it is when not. */
-static bool error_is(long got_line, const char *got, long line, const char *msg)
+static bool error_is(const struct line_error *e, long line, const char *msg)
 {
-	if (got_line == line && strcmp(got, msg) == 0)
+	if (e->line == line && strcmp(e->msg, msg) == 0)
 		return true;
-	printf("#   error at line %ld: '%s'\n", got_line, got);
+	printf("#   error at line %ld: '%s'\n", e->line, e->msg);
 	return false;
 }
 
@@ -68,12 +68,12 @@ static void tsv_bad_input_is_an_error_naming_its_line(void)
 {
 	struct tsv_reader r;
 	CHECK(read_to_error("a\tb\nc\0d\n", 8, 1024, &r) == -1);
-	CHECK(error_is(r.err_line, r.err, 2, "NUL byte in line"));
+	CHECK(error_is(&r.err, 2, "NUL byte in line"));
 	CHECK(read_to_error("a\tb\r\n", 5, 1024, &r) == -1);
-	CHECK(error_is(r.err_line, r.err, 1, "carriage return at end of line (DOS line endings?)"));
+	CHECK(error_is(&r.err, 1, "carriage return at end of line (DOS line endings?)"));
 	/* over the limit where the line ends within the buffer... */
 	CHECK(read_to_error("short\n0123456789\n", 17, 8, &r) == -1);
-	CHECK(error_is(r.err_line, r.err, 2, "line longer than 8 bytes"));
+	CHECK(error_is(&r.err, 2, "line longer than 8 bytes"));
 	/* ...and where its end is not read yet (the buffer holds about
 	 * max_line + 4096 bytes) */
 	size_t n = 10000;
@@ -82,7 +82,7 @@ static void tsv_bad_input_is_an_error_naming_its_line(void)
 	memcpy(long_line, "ok\n", 3);
 	long_line[n] = '\n';
 	CHECK(read_to_error(long_line, n + 1, 8, &r) == -1);
-	CHECK(error_is(r.err_line, r.err, 2, "line longer than 8 bytes"));
+	CHECK(error_is(&r.err, 2, "line longer than 8 bytes"));
 	free(long_line);
 }
 
@@ -91,7 +91,7 @@ static void tsv_an_input_that_cannot_be_opened_is_an_error(void)
 	struct tsv_reader r;
 	CHECK(tsv_open(&r, "/nonexistent/m.tsv") == -1);
 	CHECK(strcmp(r.name, "/nonexistent/m.tsv") == 0);
-	CHECK(error_is(r.err_line, r.err, 0, strerror(ENOENT)));
+	CHECK(error_is(&r.err, 0, strerror(ENOENT)));
 	tsv_close(&r);
 }
 
@@ -103,13 +103,13 @@ static void tsv_field_and_class_checks_are_errors(void)
 	CHECK(tsv_read(&r) == 1);
 	CHECK(tsv_want_fields(&r, 2, 2) == 0 && strcmp(tsv_class(&r, 2), "b") == 0);
 	CHECK(tsv_want_fields(&r, 3, 0) == -1);
-	CHECK(error_is(r.err_line, r.err, 1, "expected at least 3 TAB-separated fields, found 2"));
+	CHECK(error_is(&r.err, 1, "expected at least 3 TAB-separated fields, found 2"));
 	CHECK(tsv_read(&r) == 1);
 	CHECK(tsv_class(&r, 2) == NULL);
-	CHECK(error_is(r.err_line, r.err, 2, "empty class name"));
+	CHECK(error_is(&r.err, 2, "empty class name"));
 	CHECK(tsv_read(&r) == 1);
 	CHECK(tsv_class(&r, 2) == NULL);
-	CHECK(error_is(r.err_line, r.err, 3, "expected at least 2 TAB-separated fields, found 1"));
+	CHECK(error_is(&r.err, 3, "expected at least 2 TAB-separated fields, found 1"));
 	CHECK(tsv_read(&r) == 0);
 	tsv_close(&r);
 	unlink(path);
@@ -141,8 +141,9 @@ static void tsv_byte_order_mark_stays_a_warning(void)
 	CHECK(fp && fread(text, 1, sizeof text - 1, fp) > 0);
 	fclose(fp);
 	char want[1024];
-	snprintf(want, sizeof want, "%s: warning: %s:1: byte order mark (UTF-8 BOM) at the start ignored\n",
-		 progname, path);
+	snprintf(want, sizeof want,
+		 "%s: warning: %s:1: byte order mark (UTF-8 BOM) at the start ignored\n", progname,
+		 path);
 	CHECK(strcmp(text, want) == 0);
 	unlink(said);
 	unlink(path);
@@ -172,22 +173,22 @@ static void records_errors_name_the_line_or_the_frame(void)
 	CHECK(first_record("/nonexistent/a.png\tcat\n", 23, &r, &im) == -1);
 	char want[ERRLEN];
 	snprintf(want, sizeof want, "/nonexistent/a.png: %s", strerror(ENOENT));
-	CHECK(error_is(r.err_line, r.err, 1, want));
+	CHECK(error_is(&r.err, 1, want));
 	records_close(&r);
 	CHECK(first_record("a.png\tcat\r\n", 11, &r, &im) == -1);
-	CHECK(error_is(r.err_line, r.err, 1, "carriage return at end of line (DOS line endings?)"));
+	CHECK(error_is(&r.err, 1, "carriage return at end of line (DOS line endings?)"));
 	records_close(&r);
 	/* a stream: the frame, and no line */
 	CHECK(first_record("P5\n2 2\n255\n\1\2", 13, &r, &im) == -1);
-	CHECK(error_is(r.err_line, r.err, 0, "frame 1: truncated raster"));
+	CHECK(error_is(&r.err, 0, "frame 1: truncated raster"));
 	records_close(&r);
 	CHECK(first_record("P5\n1 1\n255\n\1", 12, &r, &im) == 1);
 	img_free(&im);
 	CHECK(records_fail(&r, "not 8x8") == -1);
-	CHECK(error_is(r.err_line, r.err, 0, "frame 1: not 8x8"));
+	CHECK(error_is(&r.err, 0, "frame 1: not 8x8"));
 	records_close(&r);
 	CHECK(records_open(&r, "/nonexistent/in") == -1);
-	CHECK(error_is(r.err_line, r.err, 0, strerror(ENOENT)));
+	CHECK(error_is(&r.err, 0, strerror(ENOENT)));
 }
 
 static void afile_errors_leave_nothing_behind(void)
@@ -261,7 +262,7 @@ void unit_main(void)
 		 tsv_byte_order_mark_stays_a_warning);
 	unit_run("records: a manifest's errors name the line, a stream's the frame",
 		 records_errors_name_the_line_or_the_frame);
-	unit_run("fsout: afile on a missing directory or a directory: NULL, the message; nothing left",
+	unit_run("fsout: afile on a missing directory or a directory: NULL, the message",
 		 afile_errors_leave_nothing_behind);
 	unit_run("fsout: afile_commit on a full disk: -1, the reason",
 		 afile_commit_reports_a_full_disk);

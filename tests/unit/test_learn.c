@@ -130,7 +130,7 @@ static void classifying_returns_the_error(void)
 	int emitted = 0;
 	CHECK(classify_records(&m, &nm, &r, 1, &converted, no_record, &emitted) == -1);
 	CHECK(emitted == 2 && converted == 0);
-	CHECK(r.err_line == 3 && strstr(r.err, "missing.png") != NULL);
+	CHECK(r.err.line == 3 && strstr(r.err.msg, "missing.png") != NULL);
 	records_close(&r);
 	model_free(&m);
 }
