@@ -88,11 +88,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/obj/tests/unit/unit.o $(B
 
 unit: $(UNIT_TESTS)
 
-# exit is wrapped (fuzz/fuzz.h): a parser that dies returns to the harness.
 $(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/fuzz.o \
 		$(if $(FUZZ_DRIVER),,$(BUILD)/obj/fuzz/replay.o) $(BUILD)/libsimbal.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $(CFLAGS) $(FUZZ_DRIVER) -Wl,--wrap=exit -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) $(CFLAGS) $(FUZZ_DRIVER) -o $@ $^ $(LIBS)
 
 fuzz-bins: $(FUZZ_BINS)
 

@@ -5,6 +5,8 @@
 
 #include "base/mem.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
+#include "cli/outputs.h"
 #include "io/counts.h"
 #include "io/input.h"
 #include "io/plot.h"
@@ -112,9 +114,13 @@ static void write_script(FILE *gp, const struct classes *c, const char *title)
 /* Draws the chart into p, opened before the input was read. */
 static void draw_chart(struct plot *p, const struct classes *c, const char *title)
 {
-	FILE *gp = plot_begin(p);
+	char err[ERRLEN];
+	FILE *gp = plot_begin(p, err);
+	if (!gp)
+		die("%s", err);
 	write_script(gp, c, title);
-	plot_finish(p);
+	if (plot_finish(p, err))
+		die("%s", err);
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
@@ -154,16 +160,16 @@ int main(int argc, char **argv)
 	 * that a long stream is not consumed for nothing. */
 	struct plot p = { 0 };
 	if (o.plot)
-		plot_open(&p, "--plot", o.plot);
+		plot_open_or_die(&p, "--plot", o.plot);
 	for (int i = optind; o.plot && i < argc; i++)
 		files_distinct((struct named_file[]){ { "--plot", o.plot, true },
 						      { "MANIFEST", argv[i], false } },
 			       2);
 	struct classes c = { 0 };
 	if (optind == argc)
-		counts_add_manifest(&c.counts, NULL, o.field);
+		counts_add_manifest_or_die(&c.counts, NULL, o.field);
 	for (int i = optind; i < argc; i++)
-		counts_add_manifest(&c.counts, argv[i], o.field);
+		counts_add_manifest_or_die(&c.counts, argv[i], o.field);
 	if (c.counts.names.n == 0)
 		die("%s: empty input", input_name(optind == argc ? NULL : argv[argc - 1]));
 	sort_classes(&c);

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/strmap.h"
 #include "cli/classifier.h"
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "io/fsout.h"
 #include "io/input.h"
 #include "learn/classify.h"
@@ -40,7 +42,10 @@ enum { OPT_PER_CLASS = CLI_FIRST_LOCAL, OPT_CONFUSION };
 static void write_confusion(const char *path, const struct scores *s, char **classes, int k)
 {
 	struct afile af;
-	FILE *out = afile_open(&af, path);
+	char err[ERRLEN];
+	FILE *out = afile_open(&af, path, err);
+	if (!out)
+		die("%s", err);
 	fputs("true\\predicted", out);
 	for (int j = 0; j < k; j++)
 		fprintf(out, "\t%s", classes[j]);
@@ -51,12 +56,13 @@ static void write_confusion(const char *path, const struct scores *s, char **cla
 			fprintf(out, "\t%ld", s->confusion[(size_t)i * k + j]);
 		fputc('\n', out);
 	}
-	afile_commit(&af);
+	if (afile_commit(&af, err))
+		die("%s", err);
 }
 
 struct tally {
 	const struct model *m;
-	char **classes;
+	struct strmap classes; /* the model's, by name */
 	struct scores s;
 	long unknown, unlabelled;
 };
@@ -69,7 +75,7 @@ static void tally_one(void *ctx, const struct record_copy *rec, int i)
 		t->unlabelled++;
 		return;
 	}
-	int label = class_index(t->classes, k, rec->label);
+	int label = class_find(&t->classes, rec->label);
 	if (label < 0)
 		t->unknown++;
 	else
@@ -114,7 +120,8 @@ int main(int argc, char **argv)
 	struct ckpt_meta meta;
 	struct norm nm;
 	classifier_load(argv[optind], &m, NULL, &meta, &nm);
-	struct tally t = { .m = &m, .classes = meta.classes };
+	struct tally t = { .m = &m };
+	class_map(&t.classes, meta.classes, m.arch.classes);
 	scores_init(&t.s, m.arch.classes);
 	classify_input(&m, &nm, argv[optind + 1], co.batch, tally_one, &t);
 	const char *name = input_name(argv[optind + 1]);
@@ -137,6 +144,7 @@ int main(int argc, char **argv)
 	if (fflush(stdout) || ferror(stdout))
 		die("write error: %s", strerror(errno));
 	scores_free(s);
+	strmap_free(&t.classes);
 	ckpt_meta_free(&meta);
 	model_free(&m);
 	return 0;

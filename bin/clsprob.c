@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/strmap.h"
 #include "cli/classifier.h"
 #include "cli/cli.h"
 #include "img/records.h"
 #include "learn/classify.h"
+#include "learn/dataset.h"
 #include "nn/ckpt.h"
 #include "nn/model.h"
 
@@ -35,6 +37,7 @@ enum { OPT_ALL = CLI_FIRST_LOCAL, OPT_CLASSES };
 struct emit_ctx {
 	const struct model *m;
 	char **classes;
+	struct strmap index; /* of classes */
 	bool all;
 };
 
@@ -43,10 +46,7 @@ static void emit(void *ctx, const struct record_copy *rec, int i)
 	const struct emit_ctx *e = ctx;
 	int k = e->m->arch.classes;
 	const float *p = e->m->prob + (size_t)i * k;
-	int best = argmax(p, k), own = -1;
-	for (int c = 0; rec->label && c < k; c++)
-		if (strcmp(e->classes[c], rec->label) == 0)
-			own = c;
+	int best = argmax(p, k), own = rec->label ? class_find(&e->index, rec->label) : -1;
 	printf("%s\t%s\t%.6g\t", rec->text, e->classes[best], p[best]);
 	if (own >= 0)
 		printf("%.6g", p[own]);
@@ -92,7 +92,9 @@ int main(int argc, char **argv)
 			puts(meta.classes[c]);
 	} else {
 		struct emit_ctx e = { .m = &m, .classes = meta.classes, .all = all };
+		class_map(&e.index, meta.classes, m.arch.classes);
 		classify_input(&m, &nm, argc - optind == 2 ? argv[optind + 1] : NULL, co.batch, emit, &e);
+		strmap_free(&e.index);
 	}
 	if (fflush(stdout) || ferror(stdout))
 		die("write error: %s", strerror(errno));

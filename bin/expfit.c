@@ -9,6 +9,8 @@
 #include "base/mem.h"
 #include "base/num.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
+#include "cli/outputs.h"
 #include "io/input.h"
 #include "io/plot.h"
 #include "io/tsv.h"
@@ -193,9 +195,9 @@ static void read_points(const char *path, const struct options *o, struct points
 {
 	struct tsv_reader r;
 	size_t need = o->xfield > o->yfield ? o->xfield : o->yfield;
-	tsv_open(&r, path);
-	while (tsv_next(&r)) {
-		tsv_want_fields(&r, need, 0);
+	tsv_open_or_die(&r, path);
+	while (tsv_read_or_die(&r)) {
+		tsv_want_fields_or_die(&r, need, 0);
 		double x = field_number(&r, o->xfield), y = field_number(&r, o->yfield);
 		if (y <= 0)
 			die_at(r.name, r.line,
@@ -346,7 +348,7 @@ int main(int argc, char **argv)
 	/* gnuplot found and the output opened before any input is read. */
 	struct plot pl = { 0 };
 	if (o.plot)
-		plot_open(&pl, "--plot", o.plot);
+		plot_open_or_die(&pl, "--plot", o.plot);
 	for (int i = optind; o.plot && i < argc; i++)
 		files_distinct((struct named_file[]){ { "--plot", o.plot, true },
 						      { "FILE", argv[i], false } },
@@ -390,7 +392,9 @@ int main(int argc, char **argv)
 	/* The plot first: if it fails, nothing at all is printed. */
 	if (o.plot) {
 		struct figure fig = { &o, &p, have_fit ? &fitted : NULL, fixed ? &o.given : NULL, py };
-		plot_draw(&pl, write_script, &fig);
+		char err[ERRLEN];
+		if (plot_draw(&pl, write_script, &fig, err))
+			die("%s", err);
 	}
 	if (o.npredict)
 		for (size_t i = 0; i < o.npredict; i++)

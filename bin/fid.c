@@ -12,6 +12,7 @@
 #include "base/rng.h"
 #include "cli/classifier.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "io/input.h"
 #include "io/tsv.h"
 #include "learn/classify.h"
@@ -103,8 +104,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 static void read_vectors(const char *path, int dim, struct features *f)
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
-	while (tsv_next(&r)) {
+	tsv_open_or_die(&r, path);
+	while (tsv_read_or_die(&r)) {
 		if (r.nf < (size_t)dim)
 			die_at(r.name, r.line, "%zu fields, fewer than the %d of a vector", r.nf, dim);
 		double *v = features_append(f);
@@ -169,7 +170,10 @@ int main(int argc, char **argv)
 	read_set(&o, &m, &nm, o.a, &a);
 	read_set(&o, &m, &nm, o.b, &b);
 	bool offset;
-	double fid = fid_distance(&a, &b, SINGULAR_OFFSET, &offset);
+	double fid;
+	char err[ERRLEN];
+	if (fid_distance(&a, &b, SINGULAR_OFFSET, &offset, &fid, err))
+		die("%s", err);
 	size_t size = (size_t)o.subset_size;
 	size = size < a.n ? size : a.n;
 	size = size < b.n ? size : b.n;

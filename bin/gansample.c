@@ -7,7 +7,10 @@
 
 #include "base/mem.h"
 #include "base/rng.h"
+#include "base/strmap.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
+#include "cli/learn.h"
 #include "img/image.h"
 #include "img/pam.h"
 #include "io/counts.h"
@@ -115,23 +118,27 @@ static void parse_options(int argc, char **argv, struct options *o)
 static void read_wanted(struct options *o, char *const *classes, int k)
 {
 	long *n = o->wanted = xcalloc((size_t)k, sizeof *n);
+	struct strmap index;
+	class_map(&index, classes, k);
 	if (o->class_name) {
-		int c = class_index(classes, k, o->class_name);
+		int c = class_find(&index, o->class_name);
 		if (c < 0)
 			die("%s: no class '%s' in its generator", o->generator, o->class_name);
 		n[c] = o->count;
+		strmap_free(&index);
 		return;
 	}
 	struct counts q = { 0 };
-	counts_add_file(&q, o->quota);
+	counts_add_file_or_die(&q, o->quota);
 	for (size_t i = 0; i < q.names.n; i++) {
-		int c = class_index(classes, k, q.names.key[i]);
+		int c = class_find(&index, q.names.key[i]);
 		if (c < 0)
 			die_at(q.path, q.class[i].line, "no class '%s' in the generator %s",
 			       q.names.key[i], o->generator);
 		n[c] = q.class[i].n;
 	}
 	counts_free(&q);
+	strmap_free(&index);
 }
 
 /* Images first .. first + total - 1 of class c, written as frames. */
@@ -179,7 +186,7 @@ int main(int argc, char **argv)
 	struct model g;
 	struct ckpt_meta meta;
 	float lambda;
-	gan_load_sampler(o.generator, &g, &meta, &lambda);
+	generator_load(o.generator, &g, &meta, &lambda);
 	int k = g.arch.classes;
 	read_wanted(&o, meta.classes, k);
 	long *n = o.wanted;

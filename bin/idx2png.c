@@ -5,6 +5,8 @@
 #include "base/mem.h"
 #include "base/progress.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
+#include "cli/outputs.h"
 #include "img/idx.h"
 #include "img/image.h"
 #include "io/fsout.h"
@@ -32,9 +34,9 @@ static const char usage[] =
 static void read_names(const char *path, char *names[NLABELS])
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
-	while (tsv_next(&r)) {
-		tsv_want_fields(&r, 2, 2);
+	tsv_open_or_die(&r, path);
+	while (tsv_read_or_die(&r)) {
+		tsv_want_fields_or_die(&r, 2, 2);
 		char *end;
 		long label = strtol(r.f[0].s, &end, 10);
 		if (end == r.f[0].s || *end || label < 0 || label >= NLABELS)
@@ -93,14 +95,14 @@ static void write_tree(struct import *im, struct staged_dir *sd)
 			    x->path, im->n, i + 1);
 		int label = im->labels[i];
 		if (!dirs[label])
-			dirs[label] = staged_dir_subdir(sd, im->names[label]);
+			dirs[label] = staged_dir_subdir_or_die(sd, im->names[label]);
 		snprintf(name, sizeof name, "%0*zu.png", im->width, i);
 		char *path = path_join(dirs[label], name);
 		/* Messages name the file where it will be, not in the staging
 		 * directory. */
 		char *dir = path_join(sd->path, im->names[label]);
 		char *shown = path_join(dir, name);
-		png_save_as(path, shown, &img);
+		png_save_as_or_die(path, shown, &img);
 		free(shown);
 		free(dir);
 		free(path);
@@ -210,9 +212,9 @@ int main(int argc, char **argv)
 	open_images(&im, images, labels);
 
 	struct staged_dir sd;
-	staged_dir_begin(&sd, outdir);
+	staged_dir_begin_or_die(&sd, outdir);
 	write_tree(&im, &sd);
-	staged_dir_commit(&sd);
+	staged_dir_commit_or_die(&sd);
 	print_manifest(&im, outdir);
 	stdout_flush(); /* the tree is removed again if its manifest is lost */
 	staged_dir_keep(&sd);

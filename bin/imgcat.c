@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "img/image.h"
 #include "img/pam.h"
 #include "io/tsv.h"
@@ -32,10 +33,10 @@ struct options {
 static void cat_manifest(const char *path, const struct options *o, size_t *count)
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
+	tsv_open_or_die(&r, path);
 	char err[ERRLEN];
-	while (tsv_next(&r)) {
-		const char *cls = tsv_class(&r, 2);
+	while (tsv_read_or_die(&r)) {
+		const char *cls = tsv_class_or_die(&r, 2);
 		if (r.f[0].n == 0)
 			die_at(r.name, r.line, "empty image path");
 		if (r.f[0].n > PAM_META_MAX || r.f[1].n > PAM_META_MAX)

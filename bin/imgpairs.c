@@ -9,6 +9,7 @@
 #include "base/rng.h"
 #include "base/strmap.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "io/input.h"
 #include "io/tsv.h"
 
@@ -85,9 +86,9 @@ static bool add_path(struct groups *g, size_t k, const struct tsv_field *path, l
 static void read_records(const char *path, struct groups *g)
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
-	while (tsv_next(&r)) {
-		tsv_want_fields(&r, 2, 0);
+	tsv_open_or_die(&r, path);
+	while (tsv_read_or_die(&r)) {
+		tsv_want_fields_or_die(&r, 2, 0);
 		if (r.f[0].n == 0)
 			die_at(r.name, r.line, "empty group name");
 		if (r.f[1].n == 0)

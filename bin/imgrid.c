@@ -5,10 +5,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/inputs.h"
+#include "cli/outputs.h"
 #include "img/image.h"
 #include "img/pam.h"
 #include "img/sheet.h"
-#include "io/fsout.h"
 #include "io/input.h"
 
 static const char usage[] =
@@ -60,7 +61,7 @@ static void count_area(uint64_t *area, const struct image *im, const char *name,
 static void read_stream(const char *path, const struct options *o, struct sheet *s)
 {
 	const char *name = input_name(path);
-	struct pam_reader r = { .fp = open_input(path), .name = name };
+	struct pam_reader r = { .fp = open_input_or_die(path), .name = name };
 	struct image im;
 	struct frame_meta meta;
 	char err[ERRLEN];
@@ -141,7 +142,7 @@ int main(int argc, char **argv)
 	if (sheet_render(&s, &style, &sheet, err))
 		die_at(input_name(path), 0, "%s", err);
 	sheet_free(&s);
-	sheet_write_png(&sheet, o.out);
+	sheet_write_png_or_die(&sheet, o.out);
 	img_free(&sheet);
 	return 0;
 }

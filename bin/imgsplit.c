@@ -6,6 +6,8 @@
 #include "base/mem.h"
 #include "base/strmap.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
+#include "cli/outputs.h"
 #include "img/image.h"
 #include "img/pam.h"
 #include "io/fsout.h"
@@ -45,7 +47,7 @@ static const char *class_dir(struct split *s, const char *label)
 	size_t known = s->labels.n, k = strmap_add(&s->labels, label);
 	if (k == known) {
 		grow_array(&s->dir, &s->dcap, k + 1, sizeof *s->dir);
-		s->dir[k] = staged_dir_subdir(&s->sd, label);
+		s->dir[k] = staged_dir_subdir_or_die(&s->sd, label);
 	}
 	return s->dir[k];
 }
@@ -66,7 +68,7 @@ static void write_frame(struct split *s, const struct image *im, const char *lab
 	char *path = path_join(class_dir(s, label), name);
 	char *dir = path_join(s->outdir, label);
 	char *shown = path_join(dir, name);
-	png_save_as(path, shown, im);
+	png_save_as_or_die(path, shown, im);
 	free(shown);
 	free(path);
 	fprintf(s->manifest, "%s/%s\t%s\n", dir, name, label);
@@ -136,13 +138,13 @@ int main(int argc, char **argv)
 	if (!manifest_safe(s.outdir))
 		die_usage("%s: a TAB or newline in DIR cannot be written to a manifest", s.outdir);
 	const char *input = argv[optind + 1];
-	struct pam_reader pr = { .fp = open_input(input), .name = input_name(input) };
+	struct pam_reader pr = { .fp = open_input_or_die(input), .name = input_name(input) };
 	s.manifest = tmpfile();
 	if (!s.manifest)
 		die("cannot create a temporary file: %s", strerror(errno));
-	staged_dir_begin(&s.sd, s.outdir);
+	staged_dir_begin_or_die(&s.sd, s.outdir);
 	split_stream(&s, &pr);
-	staged_dir_commit(&s.sd);
+	staged_dir_commit_or_die(&s.sd);
 	copy_out(s.manifest);
 	stdout_flush(); /* the tree is removed again if its manifest is lost */
 	staged_dir_keep(&s.sd);

@@ -10,6 +10,7 @@
 #include "base/rng.h"
 #include "base/strmap.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "io/input.h"
 #include "io/tsv.h"
 
@@ -83,10 +84,10 @@ static size_t class_add(struct classes *c, const char *s, long line)
 static void read_manifest(const char *path, struct manifest *m, struct classes *c)
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
+	tsv_open_or_die(&r, path);
 	m->name = r.name;
-	while (tsv_next(&r)) {
-		size_t k = class_add(c, tsv_class(&r, 2), r.line);
+	while (tsv_read_or_die(&r)) {
+		size_t k = class_add(c, tsv_class_or_die(&r, 2), r.line);
 		c->v[k].count++;
 		grow_array(&m->v, &m->cap, m->n + 1, sizeof *m->v);
 		m->v[m->n++] = (struct line){ tsv_record_dup(&r), k };
@@ -103,11 +104,11 @@ static void read_order(const char *path, const struct manifest *m, struct classe
 	c->order = xmalloc(c->names.n * sizeof *c->order);
 	size_t n = 0;
 	struct tsv_reader r;
-	tsv_open(&r, path);
-	while (tsv_next(&r)) {
+	tsv_open_or_die(&r, path);
+	while (tsv_read_or_die(&r)) {
 		if (r.len == 0)
 			continue;
-		tsv_want_fields(&r, 1, 1);
+		tsv_want_fields_or_die(&r, 1, 1);
 		size_t k = strmap_find(&c->names, r.f[0].s);
 		if (k == STRMAP_NONE)
 			die_at(r.name, r.line, "class '%s' is not in %s", r.f[0].s, m->name);

@@ -11,6 +11,7 @@
 #include "base/num.h"
 #include "base/strmap.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "io/input.h"
 #include "io/tsv.h"
 
@@ -163,12 +164,12 @@ static bool field_value(const struct tsv_reader *r, size_t n, bool narm, double 
 	}
 }
 
-static void reduce_record(const struct options *o, const struct tsv_reader *r, struct groups *g)
+static void reduce_record(const struct options *o, struct tsv_reader *r, struct groups *g)
 {
 	size_t need = o->group > 2 ? o->group : 2;
 	if (o->field > need)
 		need = o->field;
-	tsv_want_fields(r, need, 0);
+	tsv_want_fields_or_die(r, need, 0);
 	size_t vf = o->field ? o->field : r->nf;
 	if (vf == o->group)
 		die_at(r->name, r->line, "no value field: the last field is the group (field %zu)",
@@ -183,9 +184,9 @@ static void reduce_record(const struct options *o, const struct tsv_reader *r, s
 }
 
 /* A line of earlier output: group, mean, count, sd, se. */
-static void merge_record(const struct tsv_reader *r, struct groups *g)
+static void merge_record(struct tsv_reader *r, struct groups *g)
 {
-	tsv_want_fields(r, 5, 5);
+	tsv_want_fields_or_die(r, 5, 5);
 	const char *name = r->f[0].s, *cs = r->f[2].s;
 	if (!*name)
 		die_at(r->name, r->line, "field 1: empty group");
@@ -210,8 +211,8 @@ static void merge_record(const struct tsv_reader *r, struct groups *g)
 static void read_input(const char *path, const struct options *o, struct groups *g)
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
-	while (tsv_next(&r)) {
+	tsv_open_or_die(&r, path);
+	while (tsv_read_or_die(&r)) {
 		if (o->merge)
 			merge_record(&r, g);
 		else

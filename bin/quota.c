@@ -8,6 +8,7 @@
 
 #include "base/mem.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "io/counts.h"
 #include "io/input.h"
 
@@ -179,11 +180,11 @@ int main(int argc, char **argv)
 	cli_init(argc, argv);
 	parse_options(argc, argv, &o);
 	struct counts c = { 0 }, named = { 0 };
-	counts_add_manifest(&c, o.input, o.field);
+	counts_add_manifest_or_die(&c, o.input, o.field);
 	if (c.names.n == 0)
 		die("%s: empty input", input_name(o.input));
 	if (o.targets) {
-		counts_add_file(&named, o.targets);
+		counts_add_file_or_die(&named, o.targets);
 		check_named(&o, &c, &named);
 	}
 	to_gains(&o, &c, &named);

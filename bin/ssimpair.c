@@ -9,6 +9,7 @@
 #include "base/mem.h"
 #include "base/strmap.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "img/image.h"
 #include "io/input.h"
 #include "io/tsv.h"
@@ -222,13 +223,13 @@ static void pair_lines(const char *path, const struct options *o, struct ssim *s
 		       struct cache *c, size_t *lines)
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
+	tsv_open_or_die(&r, path);
 	char err[ERRLEN];
 	size_t need = o->field_a ? (size_t)(o->field_a > o->field_b ? o->field_a : o->field_b) : 2;
 	if ((size_t)o->line_a > need || (size_t)o->line_b > need)
 		need = (size_t)(o->line_a > o->line_b ? o->line_a : o->line_b);
-	while (tsv_next(&r)) {
-		tsv_want_fields(&r, need, 0);
+	while (tsv_read_or_die(&r)) {
+		tsv_want_fields_or_die(&r, need, 0);
 		struct pair_fields p = read_pair_fields(o, &r);
 		size_t a = cache_get(c, o, s, r.f[p.a].s, err), b = NONE;
 		if (a == NONE)

@@ -5,6 +5,7 @@
 #include "base/mem.h"
 #include "base/strmap.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "io/input.h"
 #include "io/tsv.h"
 
@@ -53,12 +54,12 @@ struct hier {
 static void read_hier(const char *path, struct hier *h)
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
+	tsv_open_or_die(&r, path);
 	h->name = r.name;
-	while (tsv_next(&r)) {
+	while (tsv_read_or_die(&r)) {
 		if (r.len == 0)
 			continue;
-		tsv_want_fields(&r, 2, 2);
+		tsv_want_fields_or_die(&r, 2, 2);
 		const char *cls = r.f[0].s, *sup = r.f[1].s;
 		if (!*cls)
 			die_at(r.name, r.line, "empty class name");
@@ -94,11 +95,11 @@ static size_t group_manifest(const char *path, const struct options *o, const st
 			     size_t *dropped)
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
+	tsv_open_or_die(&r, path);
 	size_t n = 0;
-	while (tsv_next(&r)) {
+	while (tsv_read_or_die(&r)) {
 		n++;
-		const char *cls = tsv_class(&r, 2), *group;
+		const char *cls = tsv_class_or_die(&r, 2), *group;
 		if (o->mode == MODE_FLAT) {
 			group = o->flat_name;
 		} else if (o->mode == MODE_SELF) {

@@ -10,6 +10,7 @@
 #include "base/mem.h"
 #include "base/num.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "io/counts.h"
 #include "io/tsv.h"
 
@@ -91,10 +92,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 }
 
 /* The record's probability, from field o->field (or the last). */
-static double probability(const struct tsv_reader *r, const struct options *o)
+static double probability(struct tsv_reader *r, const struct options *o)
 {
 	size_t f = o->field ? o->field : r->nf;
-	tsv_want_fields(r, f, 0);
+	tsv_want_fields_or_die(r, f, 0);
 	const char *s = r->f[f - 1].s;
 	double p;
 	if (scan_number(s, &p) != NUMBER_OK || !(p >= 0 && p <= 1))
@@ -193,12 +194,12 @@ static void finish(const struct counts *q, struct best *best, double alpha)
 static void keep_quota(const struct options *o, struct tsv_reader *r)
 {
 	struct counts q = { 0 };
-	counts_add_file(&q, o->quota);
+	counts_add_file_or_die(&q, o->quota);
 	struct best *best = xcalloc(q.names.n ? q.names.n : 1, sizeof *best);
 	for (size_t k = 0; k < q.names.n; k++)
 		best[k].cap = (size_t)q.class[k].n;
-	for (long seq = 0; tsv_next(r); seq++) {
-		const char *name = tsv_class(r, o->class_field);
+	for (long seq = 0; tsv_read_or_die(r); seq++) {
+		const char *name = tsv_class_or_die(r, o->class_field);
 		size_t k = strmap_find(&q.names, name);
 		if (k == STRMAP_NONE)
 			die_at(r->name, r->line, "class '%s' has no line in the quota %s", name,
@@ -223,11 +224,11 @@ int main(int argc, char **argv)
 	cli_init(argc, argv);
 	parse_options(argc, argv, &o);
 	struct tsv_reader r;
-	tsv_open(&r, o.input);
+	tsv_open_or_die(&r, o.input);
 	if (o.quota)
 		keep_quota(&o, &r);
 	else
-		while (tsv_next(&r))
+		while (tsv_read_or_die(&r))
 			if (probability(&r, &o) >= o.alpha)
 				tsv_write_record(&r, stdout, true);
 	tsv_close(&r);

@@ -1,36 +1,9 @@
 /* fuzz: what the harnesses share; see fuzz.h. */
 #include "fuzz.h"
 
-#include <stdbool.h>
 #include <stdlib.h>
-#include <stdnoreturn.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-jmp_buf fuzz_exit_jump;
-static bool catching;
-
-void fuzz_catch_exit(void)
-{
-	catching = true;
-}
-
-void fuzz_release_exit(void)
-{
-	catching = false;
-}
-
-noreturn void __real_exit(int status);
-noreturn void __wrap_exit(int status);
-
-void __wrap_exit(int status)
-{
-	if (catching) {
-		catching = false;
-		longjmp(fuzz_exit_jump, 1);
-	}
-	__real_exit(status);
-}
 
 int fuzz_file(const uint8_t *data, size_t size, char path[32])
 {

@@ -2,6 +2,9 @@
 # layers.sh [LIB]: lib/'s folders are layers, each using only those below
 # it (make lint; tests/layout.bats).  An include of another folder's header is allowed only
 # downward; metric and nn stand side by side and use neither the other.
+# Below cli/, code returns its errors: only cli/ (and the programs) end a
+# program, with die, die_at, die_usage or exit, which base/err defines;
+# base/mem's die when memory runs out is the one exception.
 #
 #   base    errors, memory, numbers, rng, string maps, cleanup, progress
 #   io      TSV records, counts, outputs that appear whole, plots
@@ -9,7 +12,8 @@
 #   metric  SSIM, the exponential fit
 #   nn      the network engine: layers, models, optimizers, checkpoints
 #   learn   datasets, classifiers, the GAN, FID
-#   cli     what programs share: options, --help, standard streams
+#   cli     what programs share: options, --help, standard streams, and the
+#           forms of library calls that end a program when they fail
 set -eu
 cd "${1:-$(dirname "$0")/../lib}"
 rank() {
@@ -33,5 +37,13 @@ for f in */*.[ch]; do
 		echo "layers: lib/$f: an include without its folder" >&2
 		bad=1
 	fi
+	case $f in
+	cli/* | base/err.[ch] | base/mem.c) continue ;;
+	esac
+	for hit in $(grep -noE '(^|[^_[:alnum:]])(die|die_at|die_usage|exit)[[:space:]]*\(' "$f" |
+		sed 's/:[^[:alpha:]]*/:/; s/[[:space:]]*($//'); do
+		echo "layers: lib/$f:${hit%%:*}: ${hit#*:} ends the program below cli/; return the error" >&2
+		bad=1
+	done
 done
 exit $bad

@@ -27,8 +27,8 @@ static struct pending {
 int cleanup_add(const char *path, bool is_dir)
 {
 	if (strlen(path) >= PATH_MAX) {
-		fprintf(stderr, "%s: path too long\n", path);
-		exit(1);
+		errno = ENAMETOOLONG;
+		return -1;
 	}
 	for (int i = 0; i < MAX_PENDING; i++) {
 		if (!pending[i].used) {

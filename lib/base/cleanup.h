@@ -10,7 +10,8 @@
 #include <stdbool.h>
 
 /* Registers path (copied) for removal; a directory is removed with all it
- * holds.  Returns a handle for cleanup_forget. */
+ * holds.  Returns a handle for cleanup_forget, or -1 (errno ENAMETOOLONG)
+ * for a path of PATH_MAX bytes or more. */
 int cleanup_add(const char *path, bool is_dir);
 /* The path was renamed into place or removed already: keep it. */
 void cleanup_forget(int handle);

@@ -95,6 +95,11 @@ void die_at(const char *file, long line, const char *fmt, ...)
 	vdie(EXIT_DATA, file, line, fmt, ap);
 }
 
+void die_line_error(const char *file, const struct line_error *e)
+{
+	die_at(file, e->line, "%s", e->msg);
+}
+
 void die_usage(const char *fmt, ...)
 {
 	dying = true;
@@ -106,6 +111,16 @@ void die_usage(const char *fmt, ...)
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
 	cleanup_run();
 	exit(EXIT_USAGE);
+}
+
+int line_error(struct line_error *e, long line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	e->line = line;
+	return -1;
 }
 
 void warn(const char *fmt, ...)

@@ -3,10 +3,12 @@
  *
  * Every program reports a problem as one line on stderr,
  * "prog: file:line: message", and exits 1 for bad data, 2 for bad usage.
- * Library code returns its errors (-1, with a message in an ERRLEN
- * buffer) and leaves the ending to its caller: die and its kin are
- * called by the programs (bin/) and the layer that serves them (lib/cli/),
- * and by base/mem when memory runs out. */
+ * Library code returns its errors (-1 or NULL, with a message in an ERRLEN
+ * buffer, or in a reader's struct with the line it concerns) and leaves
+ * the ending to its caller: die and its kin are called by the programs
+ * (bin/) and the layer that serves them (lib/cli/, whose *_or_die forms
+ * end a program with the library's message), and by base/mem when memory
+ * runs out.  scripts/layers.sh checks it. */
 #ifndef SIMBAL_ERR_H
 #define SIMBAL_ERR_H
 
@@ -17,6 +19,17 @@
 
 /* Size of the error buffers the library fills (decoders, writers). */
 #define ERRLEN 512
+
+/* The last error of a reader of lines (tsv, records, counts): its message
+ * and the line it concerns, 0 for the file as a whole.  A program prints
+ * "prog: FILE:LINE: MSG" (die_at). */
+struct line_error {
+	char msg[ERRLEN];
+	long line;
+};
+/* Sets e: the message, about line; returns -1. */
+int line_error(struct line_error *e, long line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* The program's name, for messages; cli_init sets it. */
 extern const char *progname;
@@ -29,6 +42,8 @@ noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die_at(const char *file, long line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* die_at with a reader's error about file. */
+noreturn void die_line_error(const char *file, const struct line_error *e);
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Flushes stdout now: a failed write is an error (exit 1), for programs

@@ -22,6 +22,22 @@ void classifier_load(const char *path, struct model *m, struct optim *o, struct 
 		die("%s: its header lacks the input normalisation", path);
 }
 
+void ckpt_save_or_die(const char *path, const struct model *m, const struct optim *o,
+		      const struct ckpt_meta *meta)
+{
+	char err[ERRLEN];
+	if (ckpt_save(path, m, o, meta, err))
+		die("%s", err);
+}
+
+void ckpt_save_parts_or_die(const char *path, const struct ckpt_part *parts, int nparts,
+			    const struct ckpt_meta *meta)
+{
+	char err[ERRLEN];
+	if (ckpt_save_parts(path, parts, nparts, meta, err))
+		die("%s", err);
+}
+
 void warn_converted(const char *name, long n, int w, int h, int c)
 {
 	if (n)
@@ -33,9 +49,11 @@ void classify_input(struct model *m, const struct norm *nm, const char *path, in
 		    void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx)
 {
 	struct records r;
-	records_open(&r, path);
+	if (records_open(&r, path))
+		die_line_error(r.name, &r.err);
 	long converted = 0;
-	classify_records(m, nm, &r, batch, &converted, emit, ctx);
+	if (classify_records(m, nm, &r, batch, &converted, emit, ctx))
+		die_line_error(r.name, &r.err);
 	if (r.n == 0)
 		die("%s: empty input", r.name);
 	warn_converted(r.name, converted, m->arch.width, m->arch.height, m->arch.channels);

@@ -1,7 +1,8 @@
 /* classifier: what the programs that use a trained classifier (clseval,
  * clsprob, clsfeat, fid, and clstrain and gantrain) share on their
  * command line: the -b and -j options, loading a model or ending with the
- * reason, the warning about converted images, classifying an input. */
+ * reason, saving one or ending so, the warning about converted images,
+ * classifying an input. */
 #ifndef SIMBAL_CLASSIFIER_H
 #define SIMBAL_CLASSIFIER_H
 
@@ -37,6 +38,12 @@ bool classify_option(int opt, const char *arg, struct classify_options *o);
  * cannot. */
 void classifier_load(const char *path, struct model *m, struct optim *o, struct ckpt_meta *meta,
 		     struct norm *nm);
+
+/* ckpt_save and ckpt_save_parts, dying with the reason when they fail. */
+void ckpt_save_or_die(const char *path, const struct model *m, const struct optim *o,
+		      const struct ckpt_meta *meta);
+void ckpt_save_parts_or_die(const char *path, const struct ckpt_part *parts, int nparts,
+			    const struct ckpt_meta *meta);
 
 /* The one warning about n images converted to w x h, c channels. */
 void warn_converted(const char *name, long n, int w, int h, int c);

@@ -73,12 +73,11 @@ const char *img_sniff(const unsigned char *head, size_t n);
 
 int png_decode(FILE *fp, struct image *im, char *err);
 int png_encode(FILE *fp, const struct image *im, char *err);
-/* Writes a PNG file (not atomically: for trees staged as a whole); dies
- * with a message naming path on any error. */
-void png_save(const char *path, const struct image *im);
-/* The same, its messages naming name (the path a staged file will have
- * once its tree is in place) instead of path. */
-void png_save_as(const char *path, const char *name, const struct image *im);
+/* Writes a PNG file at path (not atomically: for trees staged as a
+ * whole, which a failure removes): 0, or -1 with a message in err naming
+ * name (the path the file will have once its tree is in place). */
+__attribute__((warn_unused_result)) int png_save_as(const char *path, const char *name,
+						    const struct image *im, char *err);
 int jpeg_decode(FILE *fp, struct image *im, char *err);
 
 /* Conversions into a new image (dst is allocated; src unchanged). */

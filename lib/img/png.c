@@ -182,19 +182,22 @@ int png_encode(FILE *fp, const struct image *im, char *err)
 	return 0;
 }
 
-void png_save(const char *path, const struct image *im)
+int png_save_as(const char *path, const char *name, const struct image *im, char *err)
 {
-	png_save_as(path, path, im);
-}
-
-void png_save_as(const char *path, const char *name, const struct image *im)
-{
-	char err[ERRLEN];
 	FILE *fp = fopen(path, "wb");
-	if (!fp)
-		die("%s: %s", name, strerror(errno));
-	if (png_encode(fp, im, err))
-		die("%s: %s", name, err);
-	if (fclose(fp) != 0)
-		die("%s: write error: %s", name, strerror(errno));
+	if (!fp) {
+		snprintf(err, ERRLEN, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	char why[ERRLEN];
+	if (png_encode(fp, im, why)) {
+		snprintf(err, ERRLEN, "%s: %.400s", name, why);
+		fclose(fp);
+		return -1;
+	}
+	if (fclose(fp) != 0) {
+		snprintf(err, ERRLEN, "%s: write error: %s", name, strerror(errno));
+		return -1;
+	}
+	return 0;
 }

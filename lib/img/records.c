@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/err.h"
 #include "base/mem.h"
 #include "io/input.h"
 
@@ -38,24 +37,31 @@ static int peeked_close(void *cookie)
 	return rc;
 }
 
-void records_open(struct records *r, const char *path)
+int records_open(struct records *r, const char *path)
 {
 	memset(r, 0, sizeof *r);
 	r->name = input_name(path);
+	FILE *in = open_input(path);
+	if (!in)
+		return line_error(&r->err, 0, "%s", strerror(errno));
 	struct peeked *p = xmalloc(sizeof *p);
-	p->fp = open_input(path);
+	p->fp = in;
 	p->n = fread(p->head, 1, sizeof p->head, p->fp);
-	if (ferror(p->fp))
-		die("%s: read error: %s", r->name, strerror(errno));
 	p->at = 0;
+	FILE *fp = NULL;
+	if (ferror(p->fp))
+		line_error(&r->err, 0, "read error: %s", strerror(errno));
+	else if (!(fp = fopencookie(p, "r", (cookie_io_functions_t){ .read = peeked_read,
+								      .close = peeked_close })))
+		line_error(&r->err, 0, "cannot read");
+	if (!fp) {
+		peeked_close(p);
+		return -1;
+	}
+	r->peeked = p;
 	/* "P5", "P6" or "P7" then white space: a netpbm stream */
 	r->pam = p->n == 3 && p->head[0] == 'P' && strchr("567", p->head[1]) && p->head[1] &&
 		 strchr(" \t\r\n", p->head[2]);
-	FILE *fp = fopencookie(p, "r", (cookie_io_functions_t){ .read = peeked_read,
-								 .close = peeked_close });
-	if (!fp)
-		die("%s: cannot read", r->name);
-	r->peeked = p;
 	if (r->pam) {
 		r->frames = (struct pam_reader){ .fp = fp, .name = r->name };
 	} else {
@@ -65,6 +71,7 @@ void records_open(struct records *r, const char *path)
 		r->tsv.fp = fp;
 		r->tsv.close_fp = true;
 	}
+	return 0;
 }
 
 static int next_frame(struct records *r, struct image *im)
@@ -73,7 +80,7 @@ static int next_frame(struct records *r, struct image *im)
 	frame_meta_free(&r->meta);
 	int rc = pam_read(&r->frames, im, &r->meta, err);
 	if (rc < 0)
-		die("%s: %s", r->name, err);
+		return line_error(&r->err, 0, "%s", err);
 	if (rc == 0)
 		return 0;
 	free(r->text);
@@ -88,21 +95,27 @@ static int next_frame(struct records *r, struct image *im)
 
 static int next_line(struct records *r, struct image *im)
 {
-	if (!tsv_next(&r->tsv))
+	int rc = tsv_read(&r->tsv);
+	if (rc < 0) {
+		r->err = r->tsv.err;
+		return -1;
+	}
+	if (rc == 0)
 		return 0;
 	free(r->text);
 	r->text = tsv_record_dup(&r->tsv);
 	r->label = r->tsv.nf >= 2 ? r->tsv.f[1].s : NULL;
 	char err[ERRLEN];
 	if (img_load(r->tsv.f[0].s, im, err))
-		die_at(r->tsv.name, r->tsv.line, "%s", err);
+		return line_error(&r->err, r->tsv.line, "%s", err);
 	return 1;
 }
 
-int records_next(struct records *r, struct image *im)
+int records_read(struct records *r, struct image *im)
 {
 	int rc = r->pam ? next_frame(r, im) : next_line(r, im);
-	r->n += rc;
+	if (rc > 0)
+		r->n++;
 	return rc;
 }
 
@@ -117,9 +130,9 @@ void records_close(struct records *r)
 	r->text = NULL;
 }
 
-void records_die(const struct records *r, const char *why)
+int records_fail(struct records *r, const char *why)
 {
 	if (r->pam)
-		die("%s: frame %ld: %s", r->name, r->n, why);
-	die_at(r->tsv.name, r->tsv.line, "%s: %s", r->tsv.f[0].s, why);
+		return line_error(&r->err, 0, "frame %ld: %s", r->n, why);
+	return line_error(&r->err, r->tsv.line, "%s: %s", r->tsv.f[0].s, why);
 }

@@ -177,17 +177,24 @@ void sheet_free(struct sheet *s)
 	strmap_free(&s->labels);
 }
 
-void sheet_write_png(const struct image *im, const char *path)
+int sheet_write_png(const struct image *im, const char *path, char *err)
 {
-	char err[ERRLEN];
+	char why[ERRLEN];
 	if (!path) {
-		if (png_encode(stdout, im, err))
-			die("(stdout): %s", err);
-		return;
+		if (png_encode(stdout, im, why)) {
+			snprintf(err, ERRLEN, "(stdout): %.400s", why);
+			return -1;
+		}
+		return 0;
 	}
 	struct afile af;
-	FILE *fp = afile_open(&af, path);
-	if (png_encode(fp, im, err))
-		die("%s: %s", path, err);
-	afile_commit(&af);
+	FILE *fp = afile_open(&af, path, err);
+	if (!fp)
+		return -1;
+	if (png_encode(fp, im, why)) {
+		snprintf(err, ERRLEN, "%s: %.400s", path, why);
+		afile_abandon(&af);
+		return -1;
+	}
+	return afile_commit(&af, err);
 }

@@ -47,7 +47,8 @@ int sheet_render(const struct sheet *s, const struct sheet_style *st, struct ima
 void sheet_free(struct sheet *s);
 
 /* Writes im as a PNG to path, complete or not at all, or to stdout when
- * path is NULL; dies on error. */
-void sheet_write_png(const struct image *im, const char *path);
+ * path is NULL: 0, or -1 with a message in err. */
+__attribute__((warn_unused_result)) int sheet_write_png(const struct image *im, const char *path,
+							char *err);
 
 #endif

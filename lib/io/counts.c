@@ -5,6 +5,7 @@
 
 #include "base/err.h"
 #include "base/mem.h"
+#include "io/input.h"
 #include "io/tsv.h"
 
 /* The number of class name, added with 0 images when new. */
@@ -18,44 +19,73 @@ static size_t class_at(struct counts *c, const char *name, long line)
 	return k;
 }
 
-void counts_add_manifest(struct counts *c, const char *path, size_t field)
+/* The reader's error as c's, the reader closed; returns -1. */
+static int fail_from(struct counts *c, struct tsv_reader *r)
 {
-	struct tsv_reader r;
-	tsv_open(&r, path);
-	c->path = r.name;
-	while (tsv_next(&r)) {
-		size_t k = class_at(c, tsv_class(&r, field), r.line); /* may move c->class */
-		c->class[k].n++;
-	}
-	tsv_close(&r);
+	c->err = r->err;
+	tsv_close(r);
+	return -1;
 }
 
-static long parse_count(const struct tsv_reader *r)
+int counts_add_manifest(struct counts *c, const char *path, size_t field)
+{
+	struct tsv_reader r;
+	c->path = input_name(path);
+	if (tsv_open(&r, path))
+		return fail_from(c, &r);
+	int rc;
+	while ((rc = tsv_read(&r)) > 0) {
+		const char *name = tsv_class(&r, field);
+		if (!name)
+			return fail_from(c, &r);
+		size_t k = class_at(c, name, r.line); /* may move c->class */
+		c->class[k].n++;
+	}
+	if (rc < 0)
+		return fail_from(c, &r);
+	tsv_close(&r);
+	return 0;
+}
+
+/* Field 2 as a count: 0 with *v, or -1 (the reader's error set). */
+static int parse_count(struct tsv_reader *r, long *v)
 {
 	const char *s = r->f[1].s;
 	char *end;
 	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > COUNTS_MAX)
-		die_at(r->name, r->line, "'%s' is not a count of images (0 to %ld)", s, COUNTS_MAX);
-	return v;
+	*v = strtol(s, &end, 10);
+	if (errno || end == s || *end || *v < 0 || *v > COUNTS_MAX) {
+		return line_error(&r->err, r->line, "'%s' is not a count of images (0 to %ld)", s,
+				  COUNTS_MAX);
+	}
+	return 0;
 }
 
-void counts_add_file(struct counts *c, const char *path)
+int counts_add_file(struct counts *c, const char *path)
 {
 	struct tsv_reader r;
-	tsv_open(&r, path);
-	c->path = r.name;
-	while (tsv_next(&r)) {
-		tsv_want_fields(&r, 2, 2);
-		size_t k = class_at(c, tsv_class(&r, 1), r.line);
-		long v = parse_count(&r);
-		if (v > COUNTS_MAX - c->class[k].n)
-			die_at(r.name, r.line, "class '%s' adds up to more than %ld images",
-			       c->names.key[k], COUNTS_MAX);
+	c->path = input_name(path);
+	if (tsv_open(&r, path))
+		return fail_from(c, &r);
+	int rc;
+	while ((rc = tsv_read(&r)) > 0) {
+		const char *name;
+		long v;
+		if (tsv_want_fields(&r, 2, 2) || !(name = tsv_class(&r, 1)) || parse_count(&r, &v))
+			return fail_from(c, &r);
+		size_t k = class_at(c, name, r.line);
+		if (v > COUNTS_MAX - c->class[k].n) {
+			line_error(&c->err, r.line, "class '%s' adds up to more than %ld images",
+				   c->names.key[k], COUNTS_MAX);
+			tsv_close(&r);
+			return -1;
+		}
 		c->class[k].n += v;
 	}
+	if (rc < 0)
+		return fail_from(c, &r);
 	tsv_close(&r);
+	return 0;
 }
 
 void counts_free(struct counts *c)

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "base/err.h"
 #include "base/strmap.h"
 
 /* The most images a count may say. */
@@ -21,15 +22,18 @@ struct counts {
 		long n, line;
 	} *class;
 	size_t cap;
+	struct line_error err; /* after a failure, about path */
 };
 
 /* Adds the images of a manifest ("-" or NULL: stdin), the class taken
- * from field (1-based); dies naming the line on a missing or empty class. */
-void counts_add_manifest(struct counts *c, const char *path, size_t field);
-/* Adds the lines of a class<TAB>n file ("-": stdin); dies naming the line
- * on one of another shape, n not a whole number from 0 to 10^9, or a class
- * whose lines add up to more. */
-void counts_add_file(struct counts *c, const char *path);
+ * from field (1-based): 0, or -1 on a missing or empty class, or an input
+ * that cannot be read. */
+__attribute__((warn_unused_result)) int counts_add_manifest(struct counts *c, const char *path,
+							    size_t field);
+/* Adds the lines of a class<TAB>n file ("-": stdin): 0, or -1 on a line
+ * of another shape, n not a whole number from 0 to 10^9, or a class whose
+ * lines add up to more. */
+__attribute__((warn_unused_result)) int counts_add_file(struct counts *c, const char *path);
 void counts_free(struct counts *c);
 
 #endif

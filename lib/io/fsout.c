@@ -80,15 +80,13 @@ static int afile_close(void *cookie)
 	return 0;
 }
 
+/* The stream over fd; NULL with errno on failure. */
 static FILE *afile_stream(struct afile *af, int fd)
 {
 	af->fd = fd;
 	af->err = 0;
-	FILE *fp = fopencookie(af, "wb", (cookie_io_functions_t){ .write = afile_write,
-								 .close = afile_close });
-	if (!fp)
-		die("%s: %s", af->path, strerror(errno));
-	return fp;
+	return fopencookie(af, "wb", (cookie_io_functions_t){ .write = afile_write,
+							   .close = afile_close });
 }
 
 /* Creating a temporary name and registering it for removal happen with
@@ -109,6 +107,16 @@ static void release_signals(const sigset_t *old)
 	errno = saved;
 }
 
+/* Drops the temporary name of a file not made (it may be another's);
+ * errno kept. */
+static void forget_tmp(struct afile *af)
+{
+	int saved = errno;
+	free(af->tmp);
+	af->tmp = NULL;
+	errno = saved;
+}
+
 /* A new file of a temporary name beside af->path (mkstemp), registered for
  * removal, with the mode a plain creat would give; -1 with errno on
  * failure. */
@@ -117,11 +125,17 @@ static int open_named(struct afile *af)
 	af->tmp = temp_template(af->path);
 	sigset_t old = hold_signals();
 	int fd = mkstemp(af->tmp);
-	if (fd >= 0)
-		af->handle = cleanup_add(af->tmp, false);
+	if (fd >= 0 && (af->handle = cleanup_add(af->tmp, false)) < 0) {
+		unlink(af->tmp);
+		close(fd);
+		fd = -1;
+		errno = ENAMETOOLONG;
+	}
 	release_signals(&old);
-	if (fd < 0)
+	if (fd < 0) {
+		forget_tmp(af);
 		return -1;
+	}
 	/* mkstemp makes the file 0600 */
 	mode_t mask = umask(0);
 	umask(mask);
@@ -159,8 +173,9 @@ static int open_unnamed(const char *path)
 }
 
 /* Links the complete unnamed file to a new temporary name beside the
- * output, to be renamed over it (linkat cannot replace a file). */
-static void name_unnamed(struct afile *af)
+ * output, to be renamed over it (linkat cannot replace a file): 0, or -1
+ * with errno. */
+static int name_unnamed(struct afile *af)
 {
 	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	char proc[64];
@@ -171,15 +186,22 @@ static void name_unnamed(struct afile *af)
 	clock_gettime(CLOCK_REALTIME, &now);
 	struct rng r;
 	rng_seed(&r, (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec, (uint64_t)getpid());
-	for (int tries = 0; af->handle < 0; tries++) {
+	for (int tries = 0;; tries++) {
 		for (int i = 0; i < 6; i++)
 			suffix[i] = chars[rng_below(&r, sizeof chars - 1)];
 		sigset_t old = hold_signals();
-		if (linkat(AT_FDCWD, proc, AT_FDCWD, af->tmp, AT_SYMLINK_FOLLOW) == 0)
-			af->handle = cleanup_add(af->tmp, false);
+		bool linked = linkat(AT_FDCWD, proc, AT_FDCWD, af->tmp, AT_SYMLINK_FOLLOW) == 0;
+		if (linked && (af->handle = cleanup_add(af->tmp, false)) < 0)
+			unlink(af->tmp);
 		release_signals(&old);
-		if (af->handle < 0 && (errno != EEXIST || tries == 100))
-			die("%s: cannot create: %s", af->path, strerror(errno));
+		if (af->handle >= 0)
+			return 0;
+		if (linked)
+			errno = ENAMETOOLONG;
+		if (linked || errno != EEXIST || tries == 100) {
+			forget_tmp(af);
+			return -1;
+		}
 	}
 }
 
@@ -202,8 +224,10 @@ static char *read_link(const char *path)
 /* Where writing through path lands (malloc'd): path itself, or the end of
  * its chain of symbolic links, which need not exist yet: through a
  * dangling link the file is created where the link points, as open(2)
- * would, and the link stays.  (realpath refuses a dangling link.) */
-static char *link_end(const char *path)
+ * would, and the link stays.  (realpath refuses a dangling link.)  NULL
+ * with a message in err where a link cannot be read, or the chain is too
+ * long. */
+static char *link_end(const char *path, char *err)
 {
 	char *at = xstrdup(path);
 	for (int hops = 0; hops <= 40; hops++) { /* Linux's own limit */
@@ -211,8 +235,11 @@ static char *link_end(const char *path)
 		if (lstat(at, &st) != 0 || !S_ISLNK(st.st_mode))
 			return at;
 		char *to = read_link(at);
-		if (!to)
-			die("%s: %s", at, strerror(errno));
+		if (!to) {
+			snprintf(err, ERRLEN, "%s: %s", at, strerror(errno));
+			free(at);
+			return NULL;
+		}
 		char *next = to;
 		if (to[0] != '/') {
 			char *dcopy = xstrdup(at);
@@ -223,98 +250,146 @@ static char *link_end(const char *path)
 		free(at);
 		at = next;
 	}
-	die("%s: %s", path, strerror(ELOOP));
+	free(at);
+	snprintf(err, ERRLEN, "%s: %s", path, strerror(ELOOP));
+	return NULL;
+}
+
+/* Removes what a failed afile left (its temporary name, its path); errno
+ * kept for the message. */
+static void afile_discard(struct afile *af)
+{
+	int saved = errno;
+	if (af->tmp) {
+		unlink(af->tmp);
+		free(af->tmp);
+		af->tmp = NULL;
+	}
+	cleanup_forget(af->handle);
+	free(af->path);
+	af->path = NULL;
+	errno = saved;
 }
 
 /* afile_open; an unnamed file only when allow_unnamed. */
-static FILE *open_afile(struct afile *af, const char *path, bool allow_unnamed)
+static FILE *open_afile(struct afile *af, const char *path, bool allow_unnamed, char *err)
 {
-	if (!*path)
-		die("an empty file name cannot be written"); /* see output_name_check */
-	struct stat st;
-	bool exists = stat(path, &st) == 0;
-	if (exists && S_ISDIR(st.st_mode))
-		die("%s: is a directory", path);
-	/* The temporary file would be made beside "x" and only its rename to
-	 * "x/" fail, after the work. */
-	if (path[strlen(path) - 1] == '/')
-		die("%s: a file name cannot end with '/'", path);
-	af->tmp = NULL;
+	af->fp = NULL;
+	af->path = af->tmp = NULL;
 	af->handle = -1;
 	af->unnamed = false;
+	if (!*path) {
+		/* programs refuse it first, as bad usage (cli/outputs) */
+		snprintf(err, ERRLEN, "an empty file name cannot be written");
+		return NULL;
+	}
+	struct stat st;
+	bool exists = stat(path, &st) == 0;
+	if (exists && S_ISDIR(st.st_mode)) {
+		snprintf(err, ERRLEN, "%s: is a directory", path);
+		return NULL;
+	}
+	/* The temporary file would be made beside "x" and only its rename to
+	 * "x/" fail, after the work. */
+	if (path[strlen(path) - 1] == '/') {
+		snprintf(err, ERRLEN, "%s: a file name cannot end with '/'", path);
+		return NULL;
+	}
+	int fd;
 	if (exists && !S_ISREG(st.st_mode)) {
 		af->path = xstrdup(path);
-		int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-		if (fd < 0)
-			die("%s: %s", path, strerror(errno));
-		af->fp = afile_stream(af, fd);
-		return af->fp;
+		if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0) {
+			snprintf(err, ERRLEN, "%s: %s", path, strerror(errno));
+			afile_discard(af);
+			return NULL;
+		}
+	} else {
+		if (!(af->path = link_end(path, err)))
+			return NULL;
+		fd = allow_unnamed ? open_unnamed(af->path) : -1;
+		af->unnamed = fd >= 0;
+		if (fd < 0 && (fd = open_named(af)) < 0) {
+			snprintf(err, ERRLEN, "%s: cannot create: %s", path, strerror(errno));
+			afile_discard(af);
+			return NULL;
+		}
 	}
-	af->path = link_end(path);
-	int fd = allow_unnamed ? open_unnamed(af->path) : -1;
-	af->unnamed = fd >= 0;
-	if (fd < 0 && (fd = open_named(af)) < 0)
-		die("%s: cannot create: %s", path, strerror(errno));
-	af->fp = afile_stream(af, fd);
+	if (!(af->fp = afile_stream(af, fd))) {
+		snprintf(err, ERRLEN, "%s: %s", af->path, strerror(errno));
+		close(fd);
+		afile_discard(af);
+	}
 	return af->fp;
 }
 
-FILE *afile_open(struct afile *af, const char *path)
+FILE *afile_open(struct afile *af, const char *path, char *err)
 {
-	return open_afile(af, path, !unnamed_off);
+	return open_afile(af, path, !unnamed_off, err);
 }
 
-void afile_commit(struct afile *af)
+int afile_commit(struct afile *af, char *err)
 {
 	errno = 0;
 	int bad = fflush(af->fp) != 0 || ferror(af->fp);
 	/* named once complete, while its descriptor is still open */
-	if (!bad && af->unnamed)
-		name_unnamed(af);
+	if (!bad && af->unnamed && name_unnamed(af) != 0) {
+		snprintf(err, ERRLEN, "%s: cannot create: %s", af->path, strerror(errno));
+		afile_abandon(af);
+		return -1;
+	}
 	if (fclose(af->fp) != 0)
 		bad = 1;
-	if (bad)
-		die("%s: write error: %s", af->path,
-		    strerror(af->err ? af->err : errno ? errno : EIO));
-	if (af->tmp && rename(af->tmp, af->path) != 0)
-		die("%s: cannot rename into place: %s", af->path, strerror(errno));
+	af->fp = NULL;
+	if (bad) {
+		snprintf(err, ERRLEN, "%s: write error: %s", af->path,
+			 strerror(af->err ? af->err : errno ? errno : EIO));
+		afile_discard(af);
+		return -1;
+	}
+	if (af->tmp && rename(af->tmp, af->path) != 0) {
+		snprintf(err, ERRLEN, "%s: cannot rename into place: %s", af->path,
+			 strerror(errno));
+		afile_discard(af);
+		return -1;
+	}
 	cleanup_forget(af->handle);
 	free(af->tmp);
 	free(af->path);
+	return 0;
+}
+
+void afile_abandon(struct afile *af)
+{
+	fclose(af->fp);
 	af->fp = NULL;
+	afile_discard(af);
 }
 
-void output_name_check(const char *what, const char *path)
+int afile_probe(const char *path, char *err)
 {
-	if (!*path)
-		die_usage("%s: empty file name", what);
-}
-
-void afile_check(const char *what, const char *path)
-{
-	output_name_check(what, path);
 	struct stat st;
 	/* A device or FIFO is opened when written (opening a FIFO would wait
 	 * for its reader). */
 	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		return;
+		return 0;
 	/* Named, so that a name the file system refuses is refused now. */
 	struct afile af;
-	open_afile(&af, path, false);
-	fclose(af.fp);
-	unlink(af.tmp);
-	cleanup_forget(af.handle);
-	free(af.tmp);
-	free(af.path);
+	if (!open_afile(&af, path, false, err))
+		return -1;
+	afile_abandon(&af);
+	return 0;
 }
 
 /* Where a file named path is (malloc'd): the end of its chain of
  * symbolic links, in a directory without '.', '..' or links, so that two
  * names of one file compare equal; NULL where its directory does not
- * resolve. */
-static char *file_identity(const char *path)
+ * resolve, and NULL with a message in err where the chain does not. */
+static char *file_identity(const char *path, char *err)
 {
-	char *end = link_end(path), *dcopy = xstrdup(end), *bcopy = xstrdup(end);
+	char *end = link_end(path, err);
+	if (!end)
+		return NULL;
+	char *dcopy = xstrdup(end), *bcopy = xstrdup(end);
 	char *dir = realpath(dirname(dcopy), NULL);
 	char *id = dir ? path_join(dir, basename(bcopy)) : NULL;
 	free(dir);
@@ -324,38 +399,22 @@ static char *file_identity(const char *path)
 	return id;
 }
 
-/* Whether paths a and b are one regular file, or would be one when made. */
-static bool same_file(const char *a, const char *b)
+int same_file(const char *a, const char *b, char *err)
 {
 	struct stat sa, sb;
 	bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
 	if ((ea && !S_ISREG(sa.st_mode)) || (eb && !S_ISREG(sb.st_mode)))
-		return false;
+		return 0;
 	if (ea && eb)
 		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 	if (ea != eb)
-		return false;
-	char *ia = file_identity(a), *ib = file_identity(b);
-	bool same = ia && ib && strcmp(ia, ib) == 0;
+		return 0;
+	*err = '\0';
+	char *ia = file_identity(a, err), *ib = *err ? NULL : file_identity(b, err);
+	int same = *err ? -1 : ia && ib && strcmp(ia, ib) == 0;
 	free(ia);
 	free(ib);
 	return same;
-}
-
-void files_distinct(const struct named_file *f, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++) {
-			const struct named_file *a = &f[i], *b = &f[j];
-			if (!(a->output || b->output) || !a->path || !b->path ||
-			    !strcmp(a->path, "-") || !strcmp(b->path, "-"))
-				continue;
-			if (same_file(a->path, b->path))
-				die_usage("%s and %s are the same file, %s: %s", a->what, b->what,
-					  b->path,
-					  a->output && b->output ? "one output would replace the other"
-								 : "the output would replace the input");
-		}
 }
 
 static int dir_is_empty(const char *path)
@@ -374,58 +433,97 @@ static int dir_is_empty(const char *path)
 	return empty;
 }
 
-void staged_dir_begin(struct staged_dir *sd, const char *path)
+int staged_dir_begin(struct staged_dir *sd, const char *path, char *err)
 {
 	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-		die("%s: is a symbolic link; give the directory itself", path);
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		snprintf(err, ERRLEN, "%s: is a symbolic link; give the directory itself", path);
+		return -1;
+	}
 	if (stat(path, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			die("%s: exists and is not a directory", path);
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, ERRLEN, "%s: exists and is not a directory", path);
+			return -1;
+		}
 		int empty = dir_is_empty(path);
-		if (empty < 0)
-			die("%s: %s", path, strerror(errno));
-		if (!empty)
-			die("%s: directory is not empty; choose a new output directory", path);
+		if (empty < 0) {
+			snprintf(err, ERRLEN, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (!empty) {
+			snprintf(err, ERRLEN,
+				 "%s: directory is not empty; choose a new output directory", path);
+			return -1;
+		}
 	} else if (errno != ENOENT) {
-		die("%s: %s", path, strerror(errno));
+		snprintf(err, ERRLEN, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	sd->tmp = temp_template(path);
+	bool made = mkdtemp(sd->tmp) != NULL;
+	if (made && (sd->handle = cleanup_add(sd->tmp, true)) < 0) {
+		rmdir(sd->tmp);
+		made = false;
+		errno = ENAMETOOLONG;
+	}
+	if (!made) {
+		snprintf(err, ERRLEN, "%s: cannot create a directory beside it: %s", path,
+			 strerror(errno));
+		free(sd->tmp);
+		return -1;
 	}
 	sd->path = xstrdup(path);
-	sd->tmp = temp_template(path);
-	if (!mkdtemp(sd->tmp))
-		die("%s: cannot create a directory beside it: %s", path, strerror(errno));
-	sd->handle = cleanup_add(sd->tmp, true);
 	mode_t mask = umask(0);
 	umask(mask);
 	chmod(sd->tmp, 0777 & ~mask);
+	return 0;
 }
 
-char *staged_dir_subdir(struct staged_dir *sd, const char *sub)
+char *staged_dir_subdir(struct staged_dir *sd, const char *sub, char *err)
 {
 	char *p = path_join(sd->tmp, sub);
-	if (mkdir(p, 0777) != 0 && errno != EEXIST)
-		die("%s: cannot create directory: %s", p, strerror(errno));
+	if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+		snprintf(err, ERRLEN, "%s: cannot create directory: %s", p, strerror(errno));
+		free(p);
+		return NULL;
+	}
 	return p;
 }
 
-void staged_dir_commit(struct staged_dir *sd)
+/* Removes the tree of a failed commit; errno kept for the message. */
+static void staged_dir_discard(struct staged_dir *sd)
+{
+	int saved = errno;
+	remove_tree(sd->tmp);
+	cleanup_forget(sd->handle);
+	free(sd->tmp);
+	free(sd->path);
+	errno = saved;
+}
+
+int staged_dir_commit(struct staged_dir *sd, char *err)
 {
 	sigset_t old = hold_signals();
 	/* An empty directory of that name was allowed; it is replaced. */
 	bool replaced = rmdir(sd->path) == 0;
 	if (!replaced && errno != ENOENT) {
+		snprintf(err, ERRLEN, "%s: cannot replace: %s", sd->path, strerror(errno));
+		staged_dir_discard(sd);
 		release_signals(&old);
-		die("%s: cannot replace: %s", sd->path, strerror(errno));
+		return -1;
 	}
 	if (rename(sd->tmp, sd->path) != 0) {
-		int why = errno;
+		snprintf(err, ERRLEN, "%s: cannot rename into place: %s", sd->path,
+			 strerror(errno));
 		if (replaced)
 			mkdir(sd->path, 0777);
+		staged_dir_discard(sd);
 		release_signals(&old);
-		die("%s: cannot rename into place: %s", sd->path, strerror(why));
+		return -1;
 	}
 	cleanup_moved(sd->handle, sd->path, replaced);
 	release_signals(&old);
+	return 0;
 }
 
 void staged_dir_keep(struct staged_dir *sd)
@@ -457,13 +555,17 @@ bool manifest_safe(const char *path)
 	return !strpbrk(path, "\t\n");
 }
 
-void log_trim(const char *path, double upto)
+int log_trim(const char *path, double upto, char *err)
 {
 	FILE *in = fopen(path, "r");
 	if (!in)
-		return;
+		return 0;
 	struct afile af;
-	FILE *out = afile_open(&af, path);
+	FILE *out = afile_open(&af, path, err);
+	if (!out) {
+		fclose(in);
+		return -1;
+	}
 	char *line = NULL;
 	size_t cap = 0;
 	/* a kimg read back may differ in the last bit from the one computed */
@@ -472,5 +574,5 @@ void log_trim(const char *path, double upto)
 			fputs(line, out);
 	free(line);
 	fclose(in);
-	afile_commit(&af);
+	return afile_commit(&af, err);
 }

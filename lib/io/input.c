@@ -1,9 +1,6 @@
 #include "io/input.h"
 
-#include <errno.h>
 #include <string.h>
-
-#include "base/err.h"
 
 const char *input_name(const char *path)
 {
@@ -14,8 +11,5 @@ FILE *open_input(const char *path)
 {
 	if (!path || strcmp(path, "-") == 0)
 		return stdin;
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		die("%s: %s", path, strerror(errno));
-	return fp;
+	return fopen(path, "rb");
 }

@@ -6,7 +6,8 @@
 
 /* Displayable name of an input path: "-" and NULL are "(stdin)". */
 const char *input_name(const char *path);
-/* Opens an input for reading ("-" and NULL: stdin); dies if it cannot. */
+/* Opens an input for reading ("-" and NULL: stdin); NULL with errno set
+ * if it cannot. */
 FILE *open_input(const char *path);
 
 #endif

@@ -8,13 +8,15 @@
 #include "base/mem.h"
 #include "io/input.h"
 
-void tsv_open(struct tsv_reader *r, const char *path)
+int tsv_open(struct tsv_reader *r, const char *path)
 {
 	memset(r, 0, sizeof *r);
 	r->max_line = TSV_MAX_LINE_DEFAULT;
 	r->name = input_name(path);
-	r->fp = open_input(path);
+	if (!(r->fp = open_input(path)))
+		return line_error(&r->err, 0, "%s", strerror(errno));
 	r->close_fp = r->fp != stdin;
+	return 0;
 }
 
 void tsv_close(struct tsv_reader *r)
@@ -27,12 +29,12 @@ void tsv_close(struct tsv_reader *r)
 	r->f = NULL;
 }
 
-/* Makes room and reads more input after the unconsumed bytes. */
-static void fill(struct tsv_reader *r)
+/* Makes room and reads more input after the unconsumed bytes: 0 or -1. */
+static int fill(struct tsv_reader *r)
 {
 	size_t pending = r->end - r->start;
 	if (pending > r->max_line)
-		die_at(r->name, r->line + 1, "line longer than %zu bytes", r->max_line);
+		return line_error(&r->err, r->line + 1, "line longer than %zu bytes", r->max_line);
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, pending);
 		r->start = 0;
@@ -53,10 +55,11 @@ static void fill(struct tsv_reader *r)
 	size_t got = fread(r->buf + r->end, 1, room, r->fp);
 	if (got < room) {
 		if (ferror(r->fp))
-			die("%s: read error: %s", r->name, strerror(errno));
+			return line_error(&r->err, 0, "read error: %s", strerror(errno));
 		r->eof = true;
 	}
 	r->end += got;
+	return 0;
 }
 
 static void split(struct tsv_reader *r, char *line)
@@ -88,10 +91,11 @@ static void skip_byte_order_mark(struct tsv_reader *r)
 	r->start += 3;
 }
 
-int tsv_next(struct tsv_reader *r)
+int tsv_read(struct tsv_reader *r)
 {
 	if (!r->buf) {
-		fill(r);
+		if (fill(r))
+			return -1;
 		skip_byte_order_mark(r);
 	}
 	char *line, *nl;
@@ -100,47 +104,56 @@ int tsv_next(struct tsv_reader *r)
 		nl = memchr(line, '\n', r->end - r->start);
 		if (nl || r->eof)
 			break;
-		fill(r);
+		if (fill(r))
+			return -1;
 	}
 	if (!nl && r->start == r->end)
 		return 0;
 	r->line++;
 	r->len = nl ? (size_t)(nl - line) : r->end - r->start;
 	if (r->len > r->max_line)
-		die_at(r->name, r->line, "line longer than %zu bytes", r->max_line);
+		return line_error(&r->err, r->line, "line longer than %zu bytes", r->max_line);
 	if (memchr(line, '\0', r->len))
-		die_at(r->name, r->line, "NUL byte in line");
+		return line_error(&r->err, r->line, "NUL byte in line");
 	/* Silently keeping the CR would make "cat\r" a class of its own. */
 	if (r->len && line[r->len - 1] == '\r')
-		die_at(r->name, r->line, "carriage return at end of line (DOS line endings?)");
+		return line_error(&r->err, r->line,
+				  "carriage return at end of line (DOS line endings?)");
 	r->start += r->len + (nl ? 1 : 0);
 	split(r, line);
 	return 1;
 }
 
-void tsv_want_fields(const struct tsv_reader *r, size_t min, size_t max)
+int tsv_want_fields(struct tsv_reader *r, size_t min, size_t max)
 {
 	if (r->nf >= min && (max == 0 || r->nf <= max))
-		return;
+		return 0;
 	if (max == min)
-		die_at(r->name, r->line, "expected %zu TAB-separated fields, found %zu", min, r->nf);
+		return line_error(&r->err, r->line, "expected %zu TAB-separated fields, found %zu",
+				  min, r->nf);
 	if (max == 0)
-		die_at(r->name, r->line, "expected at least %zu TAB-separated fields, found %zu", min,
-		       r->nf);
-	die_at(r->name, r->line, "expected %zu to %zu TAB-separated fields, found %zu", min, max,
-	       r->nf);
+		return line_error(&r->err, r->line,
+				  "expected at least %zu TAB-separated fields, found %zu", min,
+				  r->nf);
+	return line_error(&r->err, r->line, "expected %zu to %zu TAB-separated fields, found %zu",
+			  min, max, r->nf);
 }
 
-const char *tsv_class(const struct tsv_reader *r, size_t n)
+const char *tsv_class(struct tsv_reader *r, size_t n)
 {
-	tsv_want_fields(r, n, 0);
+	if (tsv_want_fields(r, n, 0))
+		return NULL;
 	const struct tsv_field *f = &r->f[n - 1];
-	if (f->n == 0)
-		die_at(r->name, r->line, "empty class name");
+	if (f->n == 0) {
+		line_error(&r->err, r->line, "empty class name");
+		return NULL;
+	}
 	/* at the end of a line the reader refuses it; before more fields it
 	 * would become a class of its own, and a directory name */
-	if (f->s[f->n - 1] == '\r')
-		die_at(r->name, r->line, "class name '%s' ends with a carriage return", f->s);
+	if (f->s[f->n - 1] == '\r') {
+		line_error(&r->err, r->line, "class name '%s' ends with a carriage return", f->s);
+		return NULL;
+	}
 	return f->s;
 }
 

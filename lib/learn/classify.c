@@ -140,48 +140,61 @@ void classify_normalise(const struct image *im, const struct norm *nm, float *x)
 	}
 }
 
-void classify_records(struct model *m, const struct norm *nm, struct records *r, int batch,
-		      long *converted,
-		      void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx)
+static void free_copies(struct record_copy *recs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(recs[i].text);
+		free(recs[i].label);
+	}
+}
+
+/* Up to batch records of r into x, normalised, and their text into recs:
+ * how many; -1 (and nothing kept) on a record that cannot be read or
+ * converted, the error in r. */
+static int read_batch(const struct model *m, const struct norm *nm, struct records *r, int batch,
+		      long *converted, float *x, struct record_copy *recs)
+{
+	const struct arch *a = &m->arch;
+	size_t size = (size_t)a->channels * (size_t)a->height * (size_t)a->width;
+	int n = 0, more;
+	struct image im;
+	char err[ERRLEN];
+	while (n < batch && (more = records_read(r, &im))) {
+		if (more > 0) {
+			*converted += im.c != a->channels || im.w != a->width || im.h != a->height;
+			if (image_fit(&im, a->channels, a->width, a->height, err))
+				more = records_fail(r, err);
+		}
+		if (more < 0) {
+			free_copies(recs, n);
+			return -1;
+		}
+		classify_normalise(&im, nm, x + (size_t)n * size);
+		img_free(&im);
+		recs[n].text = xstrdup(r->text);
+		recs[n].label = r->label ? xstrdup(r->label) : NULL;
+		n++;
+	}
+	return n;
+}
+
+int classify_records(struct model *m, const struct norm *nm, struct records *r, int batch,
+		     long *converted, void (*emit)(void *ctx, const struct record_copy *rec, int i),
+		     void *ctx)
 {
 	const struct arch *a = &m->arch;
 	size_t size = (size_t)a->channels * (size_t)a->height * (size_t)a->width;
 	float *x = xmalloc((size_t)batch * size * sizeof *x);
 	struct record_copy *recs = xcalloc((size_t)batch, sizeof *recs);
-	char err[ERRLEN];
-	for (bool more = true; more;) {
-		int n = 0;
-		struct image im;
-		while (n < batch && (more = records_next(r, &im))) {
-			if (im.c != a->channels || im.w != a->width || im.h != a->height) {
-				(*converted)++;
-				if (img_convert(&im, a->channels, a->width, a->height, err))
-					records_die(r, err);
-			}
-			/* 8 bits, as the model was trained (lib/learn/dataset) */
-			if (im.depth == 16) {
-				struct image small;
-				if (img_to_depth8(&im, &small, err))
-					records_die(r, err);
-				img_free(&im);
-				im = small;
-			}
-			classify_normalise(&im, nm, x + (size_t)n * size);
-			img_free(&im);
-			recs[n].text = xstrdup(r->text);
-			recs[n].label = r->label ? xstrdup(r->label) : NULL;
-			n++;
-		}
-		if (n == 0)
-			break;
+	int n;
+	while ((n = read_batch(m, nm, r, batch, converted, x, recs)) > 0) {
 		model_forward(m, x, n, false);
 		softmax_rows(m->logits, n, a->classes, m->prob);
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < n; i++)
 			emit(ctx, &recs[i], i);
-			free(recs[i].text);
-			free(recs[i].label);
-		}
+		free_copies(recs, n);
 	}
 	free(recs);
 	free(x);
+	return n < 0 ? -1 : 0;
 }

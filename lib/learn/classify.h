@@ -46,14 +46,16 @@ void scores_free(struct scores *s);
 /* Classifies every record of r in batches of batch: images converted to
  * the model's shape (counted in *converted), normalised, the model run in
  * evaluation mode; then emit(ctx, record, i) for each, with the model's
- * m->prob row i (softmax) and its features (model_features) filled. */
+ * m->prob row i (softmax) and its features (model_features) filled.  0,
+ * or -1 on a record that cannot be read or converted, the error in r
+ * (records.h). */
 struct record_copy {
 	char *text, *label; /* label NULL when the record has none */
 };
 
-void classify_records(struct model *m, const struct norm *nm, struct records *r, int batch,
-		      long *converted,
-		      void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx);
+int classify_records(struct model *m, const struct norm *nm, struct records *r, int batch,
+		     long *converted, void (*emit)(void *ctx, const struct record_copy *rec, int i),
+		     void *ctx);
 
 /* 8-bit image im into x [c][h][w], normalised as the model was trained. */
 void classify_normalise(const struct image *im, const struct norm *nm, float *x);

@@ -1,6 +1,8 @@
 #include "learn/dataset.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,23 +18,84 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int class_index(char *const *classes, int n, const char *name)
+void class_map(struct strmap *map, char *const *classes, int n)
 {
+	*map = (struct strmap){ 0 };
 	for (int i = 0; i < n; i++)
-		if (strcmp(classes[i], name) == 0)
-			return i;
+		strmap_add(map, classes[i]);
+}
+
+int class_find(const struct strmap *map, const char *name)
+{
+	size_t i = strmap_find(map, name);
+	return i == STRMAP_NONE ? -1 : (int)i;
+}
+
+void dataset_index_classes(struct dataset *d)
+{
+	int k = d->nclasses;
+	d->count = xcalloc((size_t)k, sizeof *d->count);
+	d->members = xcalloc((size_t)k, sizeof *d->members);
+	for (int i = 0; i < d->n; i++)
+		if (d->label[i] >= 0)
+			d->count[d->label[i]]++;
+	for (int c = 0; c < k; c++)
+		d->members[c] = xmalloc((size_t)d->count[c] * sizeof **d->members);
+	int *filled = xcalloc((size_t)k, sizeof *filled);
+	for (int i = 0; i < d->n; i++)
+		if (d->label[i] >= 0)
+			d->members[d->label[i]][filled[d->label[i]]++] = i;
+	free(filled);
+}
+
+int image_fit(struct image *im, int c, int w, int h, char *err)
+{
+	if (img_convert(im, c, w, h, err)) {
+		img_free(im);
+		return -1;
+	}
+	if (im->depth == 16) {
+		struct image small;
+		int rc = img_to_depth8(im, &small, err);
+		img_free(im);
+		if (rc)
+			return -1;
+		*im = small;
+	}
+	return 0;
+}
+
+/* A message about line line of file name (0: the file) in err:
+ * "name:line: " and the message; -1. */
+__attribute__((format(printf, 4, 5))) static int at_line(const char *name, long line, char *err,
+							 const char *fmt, ...)
+{
+	int at = line > 0 ? snprintf(err, ERRLEN, "%s:%ld: ", name, line)
+			  : snprintf(err, ERRLEN, "%s: ", name);
+	if (at >= 0 && at < ERRLEN) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err + at, ERRLEN - (size_t)at, fmt, ap);
+		va_end(ap);
+	}
 	return -1;
 }
 
+/* The reader's error in err, as a program prints it; -1. */
+static int reader_error(const struct tsv_reader *r, char *err)
+{
+	return at_line(r->name, r->err.line, err, "%s", r->err.msg);
+}
+
 /* Decodes one image into d's next slot, converted to d's shape (set from
- * the first image when 0). */
-static void add_image(struct dataset *d, const struct tsv_reader *r, const char *path,
-		      size_t *cap)
+ * the first image when 0); -1 with err naming the line. */
+static int add_image(struct dataset *d, const struct tsv_reader *r, const char *path,
+		     size_t *cap, char *err)
 {
 	struct image im;
-	char err[ERRLEN];
-	if (img_load(path, &im, err))
-		die_at(r->name, r->line, "%s", err);
+	char why[ERRLEN];
+	if (img_load(path, &im, why))
+		return at_line(r->name, r->line, err, "%s", why);
 	if (!d->c)
 		d->c = im.c;
 	if (!d->h) {
@@ -41,74 +104,116 @@ static void add_image(struct dataset *d, const struct tsv_reader *r, const char 
 	}
 	if (im.c != d->c || im.h != d->h || im.w != d->w)
 		d->converted++;
-	if (img_convert(&im, d->c, d->w, d->h, err))
-		die_at(r->name, r->line, "%s: %s", path, err);
-	if (im.depth == 16) {
-		struct image small;
-		if (img_to_depth8(&im, &small, err))
-			die_at(r->name, r->line, "%s: %s", path, err);
-		img_free(&im);
-		im = small;
-	}
+	if (image_fit(&im, d->c, d->w, d->h, why))
+		return at_line(r->name, r->line, err, "%s: %s", path, why);
 	size_t size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
 	grow_array(&d->px, cap, ((size_t)d->n + 1) * size, 1);
 	memcpy(d->px + (size_t)d->n * size, im.px, size);
 	img_free(&im);
+	return 0;
 }
 
-void dataset_load(struct dataset *d, const char *path, int c, int h, int w, char **classes,
-		  int nclasses)
+/* The images of manifest path into d, and the number in names of each
+ * one's class into *seen; -1 with err on an image that cannot be read or
+ * an empty manifest. */
+static int read_manifest(struct dataset *d, const char *path, struct strmap *names, size_t **seen,
+			 char *err)
 {
-	memset(d, 0, sizeof *d);
-	d->c = c;
-	d->h = h;
-	d->w = w;
 	struct tsv_reader r;
-	tsv_open(&r, path);
-	struct strmap names = { 0 };
-	size_t *seen = NULL, seen_cap = 0, px_cap = 0, label_cap = 0;
-	while (tsv_next(&r)) {
-		tsv_want_fields(&r, 2, 0);
-		size_t k = strmap_add(&names, tsv_class(&r, 2));
-		grow_array(&seen, &seen_cap, (size_t)d->n + 1, sizeof *seen);
-		seen[d->n] = k;
-		add_image(d, &r, r.f[0].s, &px_cap);
-		d->n++;
+	if (tsv_open(&r, path))
+		return reader_error(&r, err);
+	size_t seen_cap = 0, px_cap = 0;
+	int rc = 0, more = 0;
+	const char *name;
+	while (!rc && (more = tsv_read(&r)) > 0) {
+		if (tsv_want_fields(&r, 2, 0) || !(name = tsv_class(&r, 2))) {
+			rc = reader_error(&r, err);
+			break;
+		}
+		size_t k = strmap_add(names, name);
+		grow_array(seen, &seen_cap, (size_t)d->n + 1, sizeof **seen);
+		(*seen)[d->n] = k;
+		rc = add_image(d, &r, r.f[0].s, &px_cap, err);
+		d->n += !rc;
 	}
-	if (d->n == 0)
-		die("%s: empty manifest", input_name(path));
+	if (!rc && more < 0)
+		rc = reader_error(&r, err);
 	tsv_close(&r);
+	if (!rc && d->n == 0) {
+		snprintf(err, ERRLEN, "%s: empty manifest", input_name(path));
+		rc = -1;
+	}
+	return rc;
+}
+
+/* d's class list: classes[0 .. nclasses - 1], or (classes NULL) the
+ * names read, in byte order. */
+static void set_classes(struct dataset *d, const struct strmap *names, char **classes,
+			int nclasses)
+{
 	if (classes) {
 		d->nclasses = nclasses;
 		d->classes = xcalloc((size_t)nclasses, sizeof *d->classes);
 		for (int i = 0; i < nclasses; i++)
 			d->classes[i] = xstrdup(classes[i]);
 	} else {
-		d->nclasses = (int)names.n;
-		d->classes = xcalloc(names.n, sizeof *d->classes);
-		for (size_t i = 0; i < names.n; i++)
-			d->classes[i] = xstrdup(names.key[i]);
-		qsort(d->classes, names.n, sizeof *d->classes, compare_names);
+		d->nclasses = (int)names->n;
+		d->classes = xcalloc(names->n, sizeof *d->classes);
+		for (size_t i = 0; i < names->n; i++)
+			d->classes[i] = xstrdup(names->key[i]);
+		qsort(d->classes, names->n, sizeof *d->classes, compare_names);
 	}
+}
+
+/* Each image's label from the number of its class's name, seen[i]. */
+static void set_labels(struct dataset *d, const struct strmap *names, const size_t *seen)
+{
 	/* Each distinct name looked up once. */
-	int *of_name = xcalloc(names.n, sizeof *of_name);
-	for (size_t k = 0; k < names.n; k++)
-		of_name[k] = class_index(d->classes, d->nclasses, names.key[k]);
-	grow_array(&d->label, &label_cap, (size_t)d->n, sizeof *d->label);
+	struct strmap index;
+	class_map(&index, d->classes, d->nclasses);
+	int *of_name = xcalloc(names->n, sizeof *of_name);
+	for (size_t k = 0; k < names->n; k++)
+		of_name[k] = class_find(&index, names->key[k]);
+	strmap_free(&index);
+	d->label = xcalloc((size_t)d->n, sizeof *d->label);
 	for (int i = 0; i < d->n; i++) {
 		d->label[i] = of_name[seen[i]];
 		d->unknown += d->label[i] < 0;
 	}
 	free(of_name);
+}
+
+int dataset_load(struct dataset *d, const char *path, int c, int h, int w, char **classes,
+		 int nclasses, char *err)
+{
+	memset(d, 0, sizeof *d);
+	d->c = c;
+	d->h = h;
+	d->w = w;
+	struct strmap names = { 0 };
+	size_t *seen = NULL;
+	int rc = read_manifest(d, path, &names, &seen, err);
+	if (!rc) {
+		set_classes(d, &names, classes, nclasses);
+		set_labels(d, &names, seen);
+		dataset_index_classes(d);
+	}
 	free(seen);
 	strmap_free(&names);
+	if (rc)
+		dataset_free(d);
+	return rc;
 }
 
 void dataset_free(struct dataset *d)
 {
-	for (int i = 0; i < d->nclasses; i++)
+	for (int i = 0; i < d->nclasses; i++) {
 		free(d->classes[i]);
+		free(d->members ? d->members[i] : NULL);
+	}
 	free(d->classes);
+	free(d->count);
+	free(d->members);
 	free(d->px);
 	free(d->label);
 	memset(d, 0, sizeof *d);

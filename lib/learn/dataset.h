@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/strmap.h"
+#include "img/image.h"
+
 struct dataset {
 	int n, c, h, w;
 	uint8_t *px;     /* n images of c h w samples, interleaved as decoded */
@@ -15,18 +18,37 @@ struct dataset {
 	int nclasses;
 	long converted;  /* images that had another size or channel count */
 	long unknown;    /* lines whose class is not in the list */
+	/* The one per-class index of the set (oversampling, class weights,
+	 * the GAN's groups): count[c] images of class c, members[c][0 ..
+	 * count[c] - 1] their indices in the set's order; an image of a
+	 * class not in the list is in none. */
+	int *count;
+	int **members;
 };
 
 /* Loads manifest path (path<TAB>class lines; "-": stdin).  c, h, w: the
  * images' shape (0: that of the first image); classes: the names the
- * labels index (NULL: the manifest's own, in byte order).  Dies naming the
- * line on an unreadable image or an empty manifest. */
-void dataset_load(struct dataset *d, const char *path, int c, int h, int w, char **classes,
-		  int nclasses);
+ * labels index (NULL: the manifest's own, in byte order).  -1 with err
+ * ("file:line: why") on an image that cannot be read or converted, or on
+ * an empty manifest; d is then empty. */
+int dataset_load(struct dataset *d, const char *path, int c, int h, int w, char **classes,
+		 int nclasses, char *err);
 void dataset_free(struct dataset *d);
 
-/* The index of name among classes[0 .. n-1], or -1. */
-int class_index(char *const *classes, int n, const char *name);
+/* Builds d's per-class index (count, members) from its labels, as
+ * dataset_load does. */
+void dataset_index_classes(struct dataset *d);
+
+/* Class names to their indices in constant time: map made of classes[0 ..
+ * n-1], a model's or a dataset's (distinct names), and a name's index in
+ * it, or -1. */
+void class_map(struct strmap *map, char *const *classes, int n);
+int class_find(const struct strmap *map, const char *name);
+
+/* im converted in place to c channels of w x h (0: as it is), 8 bits a
+ * sample: as the networks take every image, in training and after; -1
+ * with err, and im freed, when it cannot be. */
+int image_fit(struct image *im, int c, int w, int h, char *err);
 
 /* An 8-bit sample v of a channel of mean and sd (both in [0, 1] units)
  * becomes v scale - shift: the one formula of training and of every

@@ -57,8 +57,8 @@ static void moments(const struct features *f, double *mean, double *cov)
 }
 
 /* The eigenvalues of the symmetric d x d matrix a (into w); a becomes its
- * eigenvectors, one a row. */
-static void eigen(double *a, int d, double *w)
+ * eigenvectors, one a row.  -1 with err when LAPACK fails. */
+static int eigen(double *a, int d, double *w, char *err)
 {
 	int lwork = -1, info;
 	double query;
@@ -67,38 +67,51 @@ static void eigen(double *a, int d, double *w)
 	double *work = xmalloc((size_t)lwork * sizeof *work);
 	dsyev_("V", "U", &d, a, &d, w, work, &lwork, &info);
 	free(work);
-	if (info != 0)
-		die("the eigen-decomposition of a covariance did not converge (LAPACK info %d)", info);
+	if (info == 0)
+		return 0;
+	snprintf(err, ERRLEN,
+		 "the eigen-decomposition of a covariance did not converge (LAPACK info %d)", info);
+	return -1;
 }
 
-/* tr((A B)^(1/2)) of two covariances: with S = A^(1/2), the eigenvalues
- * of the symmetric S B S are those of A B. */
-static double trace_sqrt_product(const double *a, const double *b, int d)
+/* tr((A B)^(1/2)) of two covariances into *sum: with S = A^(1/2), the
+ * eigenvalues of the symmetric S B S are those of A B.  -1 with err. */
+static int trace_sqrt_product(const double *a, const double *b, int d, double *sum, char *err)
 {
 	size_t dd = (size_t)d * (size_t)d;
 	double *v = xmalloc(dd * sizeof *v), *w = xmalloc((size_t)d * sizeof *w);
 	double *s = xmalloc(dd * sizeof *s), *t = xmalloc(dd * sizeof *t);
 	memcpy(v, a, dd * sizeof *v);
-	eigen(v, d, w);
-	/* S = sum_k sqrt(w_k) v_k v_k^T = R^T R, row k of R v_k w_k^(1/4) */
-	for (int k = 0; k < d; k++) {
-		double q = sqrt(sqrt(w[k] > 0 ? w[k] : 0));
-		for (int i = 0; i < d; i++)
-			v[(size_t)k * d + (size_t)i] *= q;
+	int rc = eigen(v, d, w, err);
+	if (!rc) {
+		/* S = sum_k sqrt(w_k) v_k v_k^T = R^T R, row k of R v_k w_k^(1/4) */
+		for (int k = 0; k < d; k++) {
+			double q = sqrt(sqrt(w[k] > 0 ? w[k] : 0));
+			for (int i = 0; i < d; i++)
+				v[(size_t)k * d + (size_t)i] *= q;
+		}
+		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, d, 1, v, d, v, d, 0, s, d);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1, s, d, b, d, 0, t, d);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1, t, d, s, d, 0, v, d);
+		rc = eigen(v, d, w, err);
 	}
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, d, 1, v, d, v, d, 0, s, d);
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1, s, d, b, d, 0, t, d);
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1, t, d, s, d, 0, v, d);
-	eigen(v, d, w);
-	double sum = 0;
-	for (int k = 0; k < d; k++)
-		sum += sqrt(w[k] > 0 ? w[k] : 0);
+	*sum = 0;
+	for (int k = 0; !rc && k < d; k++)
+		*sum += sqrt(w[k] > 0 ? w[k] : 0);
 	free(v), free(w), free(s), free(t);
-	return sum;
+	return rc;
 }
 
-double fid_distance(const struct features *a, const struct features *b, double offset,
-		    bool *offset_used)
+static bool finite_all(const double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(v[i]))
+			return false;
+	return true;
+}
+
+int fid_distance(const struct features *a, const struct features *b, double offset,
+		 bool *offset_used, double *fid, char *err)
 {
 	int d = a->dim;
 	size_t dd = (size_t)d * (size_t)d;
@@ -106,25 +119,25 @@ double fid_distance(const struct features *a, const struct features *b, double o
 	double *ca = xmalloc(dd * sizeof *ca), *cb = xmalloc(dd * sizeof *cb);
 	moments(a, ma, ca);
 	moments(b, mb, cb);
-	for (size_t i = 0; i < dd; i++)
-		if (!isfinite(ca[i]) || !isfinite(cb[i])) { /* values beyond double's range */
-			free(ma), free(mb), free(ca), free(cb);
-			return NAN;
-		}
+	int rc = 0;
+	*fid = NAN;
 	*offset_used = a->n <= (size_t)d || b->n <= (size_t)d;
-	if (*offset_used)
-		for (int i = 0; i < d; i++) {
+	if (finite_all(ca, dd) && finite_all(cb, dd)) { /* else values beyond double's range */
+		for (int i = 0; *offset_used && i < d; i++) {
 			ca[(size_t)i * d + (size_t)i] += offset;
 			cb[(size_t)i * d + (size_t)i] += offset;
 		}
-	double dist = 0;
-	for (int i = 0; i < d; i++)
-		dist += (ma[i] - mb[i]) * (ma[i] - mb[i]) + ca[(size_t)i * d + (size_t)i] +
-			cb[(size_t)i * d + (size_t)i];
-	dist -= 2 * trace_sqrt_product(ca, cb, d);
+		double dist = 0, root;
+		for (int i = 0; i < d; i++)
+			dist += (ma[i] - mb[i]) * (ma[i] - mb[i]) + ca[(size_t)i * d + (size_t)i] +
+				cb[(size_t)i * d + (size_t)i];
+		rc = trace_sqrt_product(ca, cb, d, &root, err);
+		dist -= 2 * root;
+		/* equal sets give 0 but for rounding, which may fall below it */
+		*fid = dist > 0 ? dist : 0;
+	}
 	free(ma), free(mb), free(ca), free(cb);
-	/* equal sets give 0 but for rounding, which may fall below it */
-	return dist > 0 ? dist : 0;
+	return rc;
 }
 
 /* size rows of f drawn without replacement (a partial shuffle of idx). */

@@ -26,12 +26,13 @@ void features_add(struct features *f, const float *x, size_t stride);
 double *features_append(struct features *f);
 void features_free(struct features *f);
 
-/* |mu_a - mu_b|^2 + tr(C_a + C_b - 2 (C_a C_b)^(1/2)), the covariances
- * the sample ones (n - 1).  A set of no more vectors than dimensions has
- * a singular covariance: then both get offset added to their diagonal
- * (*offset_used says so).  NAN where the moments overflow. */
-double fid_distance(const struct features *a, const struct features *b, double offset,
-		    bool *offset_used);
+/* |mu_a - mu_b|^2 + tr(C_a + C_b - 2 (C_a C_b)^(1/2)) into *fid, the
+ * covariances the sample ones (n - 1).  A set of no more vectors than
+ * dimensions has a singular covariance: then both get offset added to
+ * their diagonal (*offset_used says so).  NAN where the moments overflow;
+ * -1 with err where the eigen-decomposition fails. */
+int fid_distance(const struct features *a, const struct features *b, double offset,
+		 bool *offset_used, double *fid, char *err);
 
 /* The unbiased squared MMD with the kernel (x.y / dim + 1)^3, averaged
  * over subsets of size vectors of each set drawn without replacement;

@@ -1,6 +1,7 @@
 #include "learn/gan.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,11 +107,15 @@ void gan_aug_backward(const struct gan_aug *a, int n, int c, int h, int w, const
 			}
 }
 
-void gan_load_sampler(const char *path, struct model *g, struct ckpt_meta *meta, float *lambda)
+int gan_sampler_load(const char *path, struct model *g, struct ckpt_meta *meta, float *lambda,
+		     char *err)
 {
-	char err[ERRLEN];
 	if (ckpt_load(path, MODEL_GENERATOR, g, NULL, meta, err))
-		die("%s", err);
-	if (ckpt_extra_numbers(meta->extra, "lambda", 1, lambda) || !(*lambda >= 0 && *lambda <= 1))
-		die("%s: its header lacks the weight of the conditioning (lambda)", path);
+		return -1;
+	if (!ckpt_extra_numbers(meta->extra, "lambda", 1, lambda) && *lambda >= 0 && *lambda <= 1)
+		return 0;
+	snprintf(err, ERRLEN, "%s: its header lacks the weight of the conditioning (lambda)", path);
+	ckpt_meta_free(meta);
+	model_free(g);
+	return -1;
 }

@@ -55,8 +55,9 @@ void gan_aug_backward(const struct gan_aug *a, int n, int c, int h, int w, const
 		      float *dx);
 
 /* A generator's checkpoint for sampling: its first part and the weight
- * of its conditioning when it was written.  Dies naming path on a file
- * that is no generator's. */
-void gan_load_sampler(const char *path, struct model *g, struct ckpt_meta *meta, float *lambda);
+ * of its conditioning when it was written; -1 with err (naming path) for
+ * a file that is no generator's. */
+int gan_sampler_load(const char *path, struct model *g, struct ckpt_meta *meta, float *lambda,
+		     char *err);
 
 #endif

@@ -138,8 +138,23 @@ static size_t entries(const struct model *m, const char *part, int copies, float
 	return n;
 }
 
-void ckpt_save_parts(const char *path, const struct ckpt_part *parts, int nparts,
-		     const struct ckpt_meta *meta)
+/* The bytes written to path, complete or not at all: 0 or -1. */
+static int write_file(const char *path, const struct bytes *b, char *err)
+{
+	struct afile af;
+	FILE *fp = afile_open(&af, path, err);
+	if (!fp)
+		return -1;
+	if (fwrite(b->p, 1, b->n, fp) != b->n) {
+		snprintf(err, ERRLEN, "%s: write error: %s", path, strerror(errno));
+		afile_abandon(&af);
+		return -1;
+	}
+	return afile_commit(&af, err);
+}
+
+int ckpt_save_parts(const char *path, const struct ckpt_part *parts, int nparts,
+		    const struct ckpt_meta *meta, char *err)
 {
 	struct bytes b = { 0 }, h = { 0 };
 	header(&h, parts, nparts, meta);
@@ -172,21 +187,18 @@ void ckpt_save_parts(const char *path, const struct ckpt_part *parts, int nparts
 	for (size_t i = 0; i < n; i++)
 		put_floats(&b, e[i].arena + e[i].at, e[i].p->size);
 	put_le(&b, crc32_z(crc32(0, NULL, 0), b.p, b.n), 4);
-	struct afile af;
-	FILE *fp = afile_open(&af, path);
-	if (fwrite(b.p, 1, b.n, fp) != b.n)
-		die("%s: write error: %s", path, strerror(errno));
-	afile_commit(&af);
 	free(e);
-	free(b.p);
 	free(h.p);
+	int rc = write_file(path, &b, err);
+	free(b.p);
+	return rc;
 }
 
-void ckpt_save(const char *path, const struct model *m, const struct optim *o,
-	       const struct ckpt_meta *meta)
+int ckpt_save(const char *path, const struct model *m, const struct optim *o,
+	      const struct ckpt_meta *meta, char *err)
 {
 	struct ckpt_part part = { "", (struct model *)m, (struct optim *)o };
-	ckpt_save_parts(path, &part, 1, meta);
+	return ckpt_save_parts(path, &part, 1, meta, err);
 }
 
 /* Reading: a cursor over the file's bytes that fails past the end. */

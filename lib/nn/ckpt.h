@@ -16,10 +16,11 @@ struct ckpt_meta {
 	char *extra;     /* "key<TAB>value\n" lines of the caller's, or NULL */
 };
 
-/* Writes m (and o's state when o is not NULL) to path; dies on an I/O
- * error, leaving no file behind. */
-void ckpt_save(const char *path, const struct model *m, const struct optim *o,
-	       const struct ckpt_meta *meta);
+/* Writes m (and o's state when o is not NULL) to path: 0, or -1 with a
+ * message in err (ERRLEN bytes) on an I/O error, leaving no file behind. */
+__attribute__((warn_unused_result)) int ckpt_save(const char *path, const struct model *m,
+						  const struct optim *o,
+						  const struct ckpt_meta *meta, char *err);
 
 /* A checkpoint may hold several models (a GAN's generators and
  * discriminator): the first part's names are bare, each other's start
@@ -33,8 +34,9 @@ struct ckpt_part {
 	struct optim *o;    /* its optimizer, or NULL */
 };
 
-void ckpt_save_parts(const char *path, const struct ckpt_part *parts, int nparts,
-		     const struct ckpt_meta *meta);
+__attribute__((warn_unused_result)) int ckpt_save_parts(const char *path,
+							const struct ckpt_part *parts, int nparts,
+							const struct ckpt_meta *meta, char *err);
 
 /* Reads the parts named (by prefix; the first one ""; CKPT_MAX_PARTS at
  * most) into models built

@@ -542,77 +542,6 @@ void tanh_backward(const float *out, const float *dout, size_t len, float *dx)
 		dx[i] += dout[i] * (1 - out[i] * out[i]);
 }
 
-void sigmoid_forward(const float *x, size_t len, float *out)
-{
-#pragma omp parallel for schedule(static)
-	for (size_t i = 0; i < len; i++)
-		out[i] = 1 / (1 + expf(-x[i]));
-}
-
-void sigmoid_backward(const float *out, const float *dout, size_t len, float *dx)
-{
-#pragma omp parallel for simd schedule(static)
-	for (size_t i = 0; i < len; i++)
-		dx[i] += dout[i] * out[i] * (1 - out[i]);
-}
-
-void pool_forward(const struct pool *p, const float *x, int planes, int h, int w, float *out,
-		  int *argmax)
-{
-	int oh = pool_size(h, p), ow = pool_size(w, p);
-#pragma omp parallel for schedule(static)
-	for (int q = 0; q < planes; q++) {
-		const float *xp = x + (size_t)q * h * w;
-		for (int y = 0; y < oh; y++)
-			for (int xo = 0; xo < ow; xo++) {
-				size_t o = ((size_t)q * oh + y) * ow + xo;
-				/* the window's first sample to start: all-NaN windows
-				 * still have a place for backward */
-				int at = y * p->stride * w + xo * p->stride;
-				float best = xp[at], sum = 0;
-				for (int i = 0; i < p->k; i++)
-					for (int j = 0; j < p->k; j++) {
-						int iy = y * p->stride + i, ix = xo * p->stride + j;
-						float v = xp[(size_t)iy * w + ix];
-						sum += v;
-						if (v > best) {
-							best = v;
-							at = iy * w + ix;
-						}
-					}
-				if (p->max) {
-					out[o] = best;
-					argmax[o] = at;
-				} else {
-					out[o] = sum / (float)(p->k * p->k);
-				}
-			}
-	}
-}
-
-void pool_backward(const struct pool *p, const float *dout, const int *argmax, int planes, int h,
-		   int w, float *dx)
-{
-	int oh = pool_size(h, p), ow = pool_size(w, p);
-	float share = 1 / (float)(p->k * p->k);
-#pragma omp parallel for schedule(static)
-	for (int q = 0; q < planes; q++) {
-		float *dp = dx + (size_t)q * h * w;
-		for (int y = 0; y < oh; y++)
-			for (int xo = 0; xo < ow; xo++) {
-				size_t o = ((size_t)q * oh + y) * ow + xo;
-				if (p->max) {
-					dp[argmax[o]] += dout[o];
-					continue;
-				}
-				for (int i = 0; i < p->k; i++)
-					for (int j = 0; j < p->k; j++)
-						dp[(size_t)(y * p->stride + i) * w + xo * p->stride + j] +=
-							dout[o] * share;
-			}
-	}
-}
-
 void upsample_forward(const float *x, int planes, int h, int w, int scale, float *out)
 {
 	int ow = w * scale;
@@ -635,62 +564,57 @@ void upsample_backward(const float *dout, int planes, int h, int w, int scale, f
 					dout[((size_t)q * h * scale + y) * ow + xo];
 }
 
-void embedding_forward(const float *table, int dim, const int *labels, int n, float *out)
+void embed_add_forward(const float *in, const float *table, int dim, const int *labels, int n,
+		       float scale, float *out)
 {
-	for (int c = 0; c < dim; c++)
+	for (int k = 0; k < dim; k++)
 		for (int i = 0; i < n; i++)
-			out[(size_t)c * n + i] = table[(size_t)labels[i] * dim + c];
+			out[(size_t)k * n + i] =
+				in[(size_t)k * n + i] + scale * table[(size_t)labels[i] * dim + k];
 }
 
-void embedding_backward(const float *dout, int dim, const int *labels, int n, float *dtable)
+void embed_add_backward(const float *dout, int dim, const int *labels, int n, float scale,
+			float *din, float *dtable)
 {
-	for (int i = 0; i < n; i++)
-		for (int c = 0; c < dim; c++)
-			dtable[(size_t)labels[i] * dim + c] += dout[(size_t)c * n + i];
+	for (int k = 0; k < dim; k++)
+		for (int i = 0; i < n; i++) {
+			float d = dout[(size_t)k * n + i];
+			dtable[(size_t)labels[i] * dim + k] += scale * d;
+			if (din)
+				din[(size_t)k * n + i] += d;
+		}
 }
 
-void dropout_forward(const float *x, size_t len, float p, struct rng *r, float *mask, float *out)
+void projection_forward(const float *x, int c, int n, const float *w, const float *bias,
+			const float *table, const int *labels, float *out)
 {
-	/* p < 1: a draw below p 2^32 drops */
-	float keep = 1 / (1 - p);
-	uint32_t below = (uint32_t)(p * 4294967296.0);
-	for (size_t i = 0; i < len; i++) {
-		mask[i] = rng_u32(r) < below ? 0 : keep;
-		out[i] = x[i] * mask[i];
+	for (int i = 0; i < n; i++) {
+		const float *e = table + (size_t)labels[i] * c;
+		float uc = bias[0], cond = 0;
+		for (int k = 0; k < c; k++) {
+			uc += w[k] * x[(size_t)k * n + i];
+			cond += e[k] * x[(size_t)k * n + i];
+		}
+		out[2 * i] = uc;
+		out[2 * i + 1] = cond;
 	}
 }
 
-void dropout_backward(const float *mask, const float *dout, size_t len, float *dx)
+void projection_backward(const float *x, int c, int n, const float *w, const float *table,
+			 const int *labels, const float *dout, float *dx, float *dw, float *dbias,
+			 float *dtable)
 {
-#pragma omp parallel for simd schedule(static)
-	for (size_t i = 0; i < len; i++)
-		dx[i] += dout[i] * mask[i];
-}
-
-double softplus_mean(const float *x, int n, float sign, float scale, float *dx)
-{
-	double loss = 0;
 	for (int i = 0; i < n; i++) {
-		double z = sign * x[i];
-		loss += (z > 0 ? z : 0) + log1p(exp(-fabs(z)));
-		if (dx)
-			dx[i] += (float)(scale * sign / (1 + exp(-z)) / n);
-	}
-	return scale * loss / n;
-}
-
-double hinge_mean(const float *x, int n, float sign, float scale, float *dx)
-{
-	double loss = 0;
-	for (int i = 0; i < n; i++) {
-		double z = 1 + sign * (double)x[i];
-		if (z > 0) {
-			loss += z;
-			if (dx)
-				dx[i] += scale * sign / (float)n;
+		float duc = dout[2 * i], dcond = dout[2 * i + 1];
+		size_t row = (size_t)labels[i] * c;
+		dbias[0] += duc;
+		for (int k = 0; k < c; k++) {
+			float xk = x[(size_t)k * n + i];
+			dw[k] += duc * xk;
+			dtable[row + k] += dcond * xk;
+			dx[(size_t)k * n + i] += duc * w[k] + dcond * table[row + k];
 		}
 	}
-	return scale * loss / n;
 }
 
 /* The spread of group images first .. first + g - 1 of in [c][n][hw]:

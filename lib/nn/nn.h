@@ -21,8 +21,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "base/rng.h"
-
 /* A 2-D convolution without bias (batch norm follows each one). */
 struct conv {
 	int cin, cout, k, stride, pad;
@@ -113,40 +111,28 @@ void leaky_relu_forward(const float *x, size_t len, float slope, float *out);
 void leaky_relu_backward(const float *x, const float *dout, size_t len, float slope, float *dx);
 void tanh_forward(const float *x, size_t len, float *out);
 void tanh_backward(const float *out, const float *dout, size_t len, float *dx);
-void sigmoid_forward(const float *x, size_t len, float *out);
-void sigmoid_backward(const float *out, const float *dout, size_t len, float *dx);
-
-/* Average or max pooling of k x k windows, no padding, over planes of h x
- * w (c n of them in CNHW); max pooling keeps in argmax where each output
- * came from, for backward. */
-struct pool {
-	int k, stride;
-	bool max;
-};
-
-static inline int pool_size(int x, const struct pool *p)
-{
-	return (x - p->k) / p->stride + 1;
-}
-
-void pool_forward(const struct pool *p, const float *x, int planes, int h, int w, float *out,
-		  int *argmax);
-void pool_backward(const struct pool *p, const float *dout, const int *argmax, int planes, int h,
-		   int w, float *dx);
 
 /* Nearest-neighbour upsampling by an integer scale. */
 void upsample_forward(const float *x, int planes, int h, int w, int scale, float *out);
 void upsample_backward(const float *dout, int planes, int h, int w, int scale, float *dx);
 
-/* A class embedding: out [dim][n] = table[labels[i]] (table [classes][dim]). */
-void embedding_forward(const float *table, int dim, const int *labels, int n, float *out);
-void embedding_backward(const float *dout, int dim, const int *labels, int n, float *dtable);
+/* A class embedding added (the generator's conditioning): out [dim][n] =
+ * in + scale table[labels[i]], table [classes][dim]. */
+void embed_add_forward(const float *in, const float *table, int dim, const int *labels, int n,
+		       float scale, float *out);
+/* din (when not NULL) += dout; dtable's rows += scale dout. */
+void embed_add_backward(const float *dout, int dim, const int *labels, int n, float scale,
+			float *din, float *dtable);
 
-/* Dropout with probability p (0 <= p < 1), survivors scaled by 1 / (1 - p); mask (len
- * floats) keeps each element's factor for backward.  One generator, used
- * in order: the same seed gives the same mask at any thread count. */
-void dropout_forward(const float *x, size_t len, float p, struct rng *r, float *mask, float *out);
-void dropout_backward(const float *mask, const float *dout, size_t len, float *dx);
+/* The projection discriminator's head (Miyato and Koyama 2018): x [c][n]
+ * -> out [n][2], image i's (w . x_i + bias, table[labels[i]] . x_i), an
+ * unconditional and a conditional logit; w [c], bias [1], table
+ * [classes][c]. */
+void projection_forward(const float *x, int c, int n, const float *w, const float *bias,
+			const float *table, const int *labels, float *out);
+void projection_backward(const float *x, int c, int n, const float *w, const float *table,
+			 const int *labels, const float *dout, float *dx, float *dw, float *dbias,
+			 float *dtable);
 
 /* The minibatch standard deviation (Karras et al. 2018): in [c][n][hw] ->
  * out [c + 1][n][hw], in and a plane per image filled with its group's
@@ -155,12 +141,6 @@ void dropout_backward(const float *mask, const float *dout, size_t len, float *d
 void mbstd_forward(const float *in, int c, int n, size_t hw, int group, float *out);
 void mbstd_backward(const float *in, const float *dout, int c, int n, size_t hw, int group,
 		    float *din);
-
-/* The losses of GANs, over n logits: scale times the mean of
- * softplus(sign x) (the logistic loss), or of max(0, 1 + sign x) (hinge);
- * dx (when not NULL) accumulates the gradient. */
-double softplus_mean(const float *x, int n, float sign, float scale, float *dx);
-double hinge_mean(const float *x, int n, float sign, float scale, float *dx);
 
 /* Softmax cross-entropy of logits [n][k] against labels, weighted by class
  * (weight NULL: all 1) and averaged as PyTorch does, sum_i w[y_i] l_i /

@@ -41,7 +41,7 @@ static void make_checkpoint(const char *name, struct model *m, struct optim *o)
 	optim_step(o, m, 0.1f);
 	struct ckpt_meta meta = { .classes = classes, .epoch = 3, .step = 42,
 				  .extra = "seed\t7\nloss\tce\n" };
-	ckpt_save(path_of(name), m, o, &meta);
+	CHECK(ckpt_save(path_of(name), m, o, &meta, err) == 0);
 }
 
 static void reads_back_what_was_written(void)
@@ -142,7 +142,7 @@ static void several_parts(void)
 	od.step = 5;
 	struct ckpt_part parts[] = { { "", &ema, NULL }, { "G.", &g, &og }, { "D.", &d, &od } };
 	struct ckpt_meta meta = { .classes = classes, .step = 640 };
-	ckpt_save_parts(path_of("gan.ckpt"), parts, 3, &meta);
+	CHECK(ckpt_save_parts(path_of("gan.ckpt"), parts, 3, &meta, err) == 0);
 	struct ckpt_part want[] = { { "", &back[0], NULL }, { "G.", &back[1], &oback[0] },
 				    { "D.", &back[2], &oback[1] } };
 	if (ckpt_load_parts(path_of("gan.ckpt"), MODEL_GENERATOR, want, 3, &meta, err)) {
@@ -242,7 +242,7 @@ static void bad_files_are_refused(void)
 	char err[ERRLEN];
 	CHECK(ckpt_load(path_of("good.ckpt"), MODEL_CLASSIFIER, &m2, NULL, &meta2, err) == 0);
 	struct ckpt_meta plain = { .classes = classes };
-	ckpt_save(path_of("plain.ckpt"), &m2, NULL, &plain);
+	CHECK(ckpt_save(path_of("plain.ckpt"), &m2, NULL, &plain, err) == 0);
 	CHECK(refused("plain.ckpt", "no optimizer state") == 0);
 	ckpt_meta_free(&meta2);
 	model_free(&m2);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/err.h"
 #include "base/mem.h"
 #include "io/fsout.h"
 #include "unit.h"
@@ -67,11 +68,14 @@ static void write_over(bool unnamed, const char *during)
 	mode_t mask = umask(027);
 	afile_unnamed_disable(!unnamed);
 	struct afile af;
-	fputs("new", afile_open(&af, out));
+	char err[ERRLEN];
+	fp = afile_open(&af, out, err);
+	CHECK(fp != NULL);
+	fputs("new", fp);
 	char *open_listing = listing(dir);
 	CHECK(fnmatch(during, open_listing, FNM_PERIOD) == 0);
 	CHECK(has_content(out, "old"));
-	afile_commit(&af);
+	CHECK(afile_commit(&af, err) == 0);
 	afile_unnamed_disable(false);
 	umask(mask);
 	char *after = listing(dir);

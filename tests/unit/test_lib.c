@@ -29,8 +29,8 @@ static void tsv_fields_point_into_the_line(void)
 {
 	const char *path = temp_with("a\tb c\t\nlast\tline", 16);
 	struct tsv_reader r;
-	tsv_open(&r, path);
-	CHECK(tsv_next(&r) == 1);
+	CHECK(tsv_open(&r, path) == 0);
+	CHECK(tsv_read(&r) == 1);
 	CHECK(r.line == 1 && r.nf == 3);
 	CHECK(strcmp(r.f[0].s, "a") == 0 && r.f[0].n == 1);
 	CHECK(strcmp(r.f[1].s, "b c") == 0 && r.f[1].n == 3);
@@ -39,9 +39,9 @@ static void tsv_fields_point_into_the_line(void)
 	CHECK(strcmp(dup, "a\tb c\t") == 0);
 	free(dup);
 	/* The last line has no newline and is still a record. */
-	CHECK(tsv_next(&r) == 1);
+	CHECK(tsv_read(&r) == 1);
 	CHECK(r.line == 2 && r.nf == 2 && strcmp(r.f[1].s, "line") == 0);
-	CHECK(tsv_next(&r) == 0);
+	CHECK(tsv_read(&r) == 0);
 	tsv_close(&r);
 	unlink(path);
 }
@@ -55,10 +55,10 @@ static void tsv_long_input_crosses_buffer_refills(void)
 		at += (size_t)sprintf(data + at, "%zu\tx%zu\n", i, i % 7);
 	const char *path = temp_with(data, at);
 	struct tsv_reader r;
-	tsv_open(&r, path);
+	CHECK(tsv_open(&r, path) == 0);
 	size_t seen = 0;
 	bool ok = true;
-	while (tsv_next(&r)) {
+	while (tsv_read(&r) > 0) {
 		char want[32];
 		sprintf(want, "%zu", seen);
 		ok = ok && r.nf == 2 && strcmp(r.f[0].s, want) == 0;

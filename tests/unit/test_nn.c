@@ -9,7 +9,6 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/rng.h"
-#include "learn/gan.h"
 #include "nn/conv3.h"
 #include "nn/model.h"
 #include "nn/nn.h"
@@ -463,17 +462,12 @@ static void transposed_convolution(void)
 	free(c.in), free(c.wt), free(out), free(want), free(rw), free(din), free(dwt);
 }
 
-/* Activations, pooling, upsampling, embedding, dropout, GAN losses */
+/* Activations, addition, upsampling, the GAN's embedding and projection */
 
 struct act_case {
 	float *x;
 	int which;
-	struct pool pool;
 	int planes, h, w;
-	int *argmax;
-	const int *labels;
-	uint64_t seed;
-	float *mask;
 };
 
 static void act_probe_forward(const struct probe *p, float *out)
@@ -487,23 +481,8 @@ static void act_probe_forward(const struct probe *p, float *out)
 		tanh_forward(c->x, p->nout, out);
 		break;
 	case 2:
-		sigmoid_forward(c->x, p->nout, out);
-		break;
-	case 3:
-		pool_forward(&c->pool, c->x, c->planes, c->h, c->w, out, c->argmax);
-		break;
-	case 4:
 		upsample_forward(c->x, c->planes, c->h, c->w, 2, out);
 		break;
-	case 5:
-		embedding_forward(c->x, 3, c->labels, 4, out);
-		break;
-	case 6: {
-		struct rng dr;
-		rng_seed(&dr, c->seed, 0);
-		dropout_forward(c->x, p->nout, 0.3f, &dr, c->mask, out);
-		break;
-	}
 	}
 }
 
@@ -511,16 +490,14 @@ static void elementwise_layers(void)
 {
 	size_t len = 40;
 	float *rw = randn_like(len, -1, 1), *out = xmalloc(len * sizeof *out);
-	for (int which = 0; which < 3; which++) {
+	for (int which = 0; which < 2; which++) {
 		struct act_case c = { .x = away_from_zero(len), .which = which };
 		float *dx = xcalloc(len, sizeof *dx);
 		act_probe_forward(&(struct probe){ act_probe_forward, &c, len, rw }, out);
 		if (which == 0)
 			leaky_relu_backward(c.x, rw, len, 0.2f, dx);
-		else if (which == 1)
-			tanh_backward(out, rw, len, dx);
 		else
-			sigmoid_backward(out, rw, len, dx);
+			tanh_backward(out, rw, len, dx);
 		struct probe p = { act_probe_forward, &c, len, rw };
 		CHECK(worst_gradient_error(&p, c.x, len, dx) < GRAD_TOLERANCE);
 		free(c.x);
@@ -530,30 +507,40 @@ static void elementwise_layers(void)
 	free(out);
 }
 
-static void pooling_upsampling_embedding_dropout(void)
+/* out = a + b, each input's gradient dout. */
+struct add_case {
+	float *a, *b;
+};
+
+static void add_probe_forward(const struct probe *p, float *out)
 {
-	/* 2 planes of 6 x 4, pooled 2 x 2 by 2: distinct values, so that
-	 * the max does not jump under a small change. */
+	const struct add_case *c = p->ctx;
+	add_forward(c->a, c->b, p->nout, out);
+}
+
+static void addition_gradients(void)
+{
+	size_t len = 30;
+	struct add_case c = { randn_like(len, -1, 1), randn_like(len, -1, 1) };
+	float *out = xmalloc(len * sizeof *out), *rw = randn_like(len, -1, 1);
+	float *da = xcalloc(len, sizeof *da), *db = xcalloc(len, sizeof *db);
+	add_forward(c.a, c.b, len, out);
+	CHECK(out[7] == c.a[7] + c.b[7]);
+	add_backward(rw, len, da, db);
+	struct probe p = { add_probe_forward, &c, len, rw };
+	CHECK(worst_gradient_error(&p, c.a, len, da) < GRAD_TOLERANCE);
+	CHECK(worst_gradient_error(&p, c.b, len, db) < GRAD_TOLERANCE);
+	free(c.a), free(c.b), free(out), free(rw), free(da), free(db);
+}
+
+static void upsampling(void)
+{
+	/* 2 planes of 6 x 4, each sample to a 2 x 2 block */
 	size_t len = 48;
 	float *x = xmalloc(len * sizeof *x);
 	for (size_t i = 0; i < len; i++)
 		x[i] = (float)((i * 37) % 48) / 8;
-	float rw[96];
-	for (int i = 0; i < 96; i++)
-		rw[i] = (float)((i * 11) % 13) / 13 - 0.5f;
-	int argmax[12];
-	for (int max = 0; max < 2; max++) {
-		struct act_case c = { .x = x, .which = 3, .pool = { 2, 2, max }, .planes = 2, .h = 6,
-				      .w = 4, .argmax = argmax };
-		float out[12], dx[48] = { 0 };
-		pool_forward(&c.pool, x, 2, 6, 4, out, argmax);
-		CHECK(out[0] == (max ? fmaxf(fmaxf(x[0], x[1]), fmaxf(x[4], x[5]))
-				     : (x[0] + x[1] + x[4] + x[5]) / 4));
-		pool_backward(&c.pool, rw, argmax, 2, 6, 4, dx);
-		struct probe p = { act_probe_forward, &c, 12, rw };
-		CHECK(worst_gradient_error(&p, x, len, dx) < GRAD_TOLERANCE);
-	}
-	struct act_case up = { .x = x, .which = 4, .planes = 2, .h = 6, .w = 4 };
+	struct act_case up = { .x = x, .which = 2, .planes = 2, .h = 6, .w = 4 };
 	float big[192], rbig[192], dup[48] = { 0 };
 	for (int i = 0; i < 192; i++)
 		rbig[i] = (float)((i * 7) % 9) / 9 - 0.4f;
@@ -562,28 +549,68 @@ static void pooling_upsampling_embedding_dropout(void)
 	upsample_backward(rbig, 2, 6, 4, 2, dup);
 	CHECK(worst_gradient_error(&(struct probe){ act_probe_forward, &up, 192, rbig }, x, len, dup) <
 	      GRAD_TOLERANCE);
-
-	int labels[4] = { 1, 0, 1, 2 };
-	struct act_case emb = { .x = randn_like(9, -1, 1), .which = 5, .labels = labels };
-	float eout[12], dtable[9] = { 0 };
-	embedding_forward(emb.x, 3, labels, 4, eout);
-	CHECK(eout[2 * 4 + 3] == emb.x[2 * 3 + 2]);
-	embedding_backward(rw, 3, labels, 4, dtable);
-	CHECK(worst_gradient_error(&(struct probe){ act_probe_forward, &emb, 12, rw }, emb.x, 9,
-				   dtable) < GRAD_TOLERANCE);
-
-	float mask[48], dout[48], ddx[48] = { 0 };
-	struct act_case drop = { .x = x, .which = 6, .seed = 3, .mask = mask };
-	act_probe_forward(&(struct probe){ act_probe_forward, &drop, 48, rw }, dout);
-	int zeros = 0;
-	for (int i = 0; i < 48; i++)
-		zeros += mask[i] == 0;
-	CHECK(zeros > 5 && zeros < 25);
-	dropout_backward(mask, rw, 48, ddx);
-	CHECK(worst_gradient_error(&(struct probe){ act_probe_forward, &drop, 48, rw }, x, len, ddx) <
-	      GRAD_TOLERANCE);
 	free(x);
-	free(emb.x);
+}
+
+/* The generator's conditioning on 5 images of dim 3 in 4 classes, and
+ * the discriminator's head on 5 of 6 channels. */
+enum { EMBED_N = 5, EMBED_DIM = 3, EMBED_CLASSES = 4, HEAD_C = 6 };
+static const int embed_labels[EMBED_N] = { 2, 0, 3, 2, 1 };
+
+struct embed_case {
+	float *x, *table, *w, *bias;
+};
+
+static void embed_add_probe_forward(const struct probe *p, float *out)
+{
+	const struct embed_case *c = p->ctx;
+	embed_add_forward(c->x, c->table, EMBED_DIM, embed_labels, EMBED_N, 0.7f, out);
+}
+
+static void projection_probe_forward(const struct probe *p, float *out)
+{
+	const struct embed_case *c = p->ctx;
+	projection_forward(c->x, HEAD_C, EMBED_N, c->w, c->bias, c->table, embed_labels, out);
+}
+
+static void embedding_added(void)
+{
+	size_t len = EMBED_DIM * EMBED_N, nt = EMBED_CLASSES * EMBED_DIM;
+	struct embed_case c = { .x = randn_like(len, -1, 1), .table = randn_like(nt, -1, 1) };
+	float out[EMBED_DIM * EMBED_N], *rw = randn_like(len, -1, 1);
+	float dx[EMBED_DIM * EMBED_N] = { 0 }, dt[EMBED_CLASSES * EMBED_DIM] = { 0 };
+	embed_add_forward(c.x, c.table, EMBED_DIM, embed_labels, EMBED_N, 0.7f, out);
+	/* channel 1 of image 2, of class 3 */
+	CHECK(out[1 * EMBED_N + 2] == c.x[1 * EMBED_N + 2] + 0.7f * c.table[3 * EMBED_DIM + 1]);
+	embed_add_backward(rw, EMBED_DIM, embed_labels, EMBED_N, 0.7f, dx, dt);
+	struct probe p = { embed_add_probe_forward, &c, len, rw };
+	CHECK(worst_gradient_error(&p, c.x, len, dx) < GRAD_TOLERANCE);
+	CHECK(worst_gradient_error(&p, c.table, nt, dt) < GRAD_TOLERANCE);
+	free(c.x), free(c.table), free(rw);
+}
+
+static void projection_head(void)
+{
+	size_t len = HEAD_C * EMBED_N, nt = EMBED_CLASSES * HEAD_C;
+	struct embed_case c = { .x = randn_like(len, -1, 1), .table = randn_like(nt, -1, 1),
+				.w = randn_like(HEAD_C, -1, 1), .bias = randn_like(1, -1, 1) };
+	float out[2 * EMBED_N], *rw = randn_like(2 * EMBED_N, -1, 1);
+	float dx[HEAD_C * EMBED_N] = { 0 }, dt[EMBED_CLASSES * HEAD_C] = { 0 };
+	float dw[HEAD_C] = { 0 }, db[1] = { 0 };
+	projection_forward(c.x, HEAD_C, EMBED_N, c.w, c.bias, c.table, embed_labels, out);
+	double uc = c.bias[0], cond = 0; /* image 4, of class 1 */
+	for (int k = 0; k < HEAD_C; k++) {
+		uc += (double)c.w[k] * c.x[k * EMBED_N + 4];
+		cond += (double)c.table[1 * HEAD_C + k] * c.x[k * EMBED_N + 4];
+	}
+	CHECK(fabs(out[8] - uc) < 1e-5 && fabs(out[9] - cond) < 1e-5);
+	projection_backward(c.x, HEAD_C, EMBED_N, c.w, c.table, embed_labels, rw, dx, dw, db, dt);
+	struct probe p = { projection_probe_forward, &c, 2 * EMBED_N, rw };
+	CHECK(worst_gradient_error(&p, c.x, len, dx) < GRAD_TOLERANCE);
+	CHECK(worst_gradient_error(&p, c.w, HEAD_C, dw) < GRAD_TOLERANCE);
+	CHECK(worst_gradient_error(&p, c.bias, 1, db) < GRAD_TOLERANCE);
+	CHECK(worst_gradient_error(&p, c.table, nt, dt) < GRAD_TOLERANCE);
+	free(c.x), free(c.table), free(c.w), free(c.bias), free(rw);
 }
 
 /* Minibatch standard deviation over 3 channels of 2 x 2, 6 images: groups
@@ -612,97 +639,6 @@ static void minibatch_stddev(void)
 	double e = worst_gradient_error(&p, x, len, dx);
 	CHECK(e < GRAD_TOLERANCE);
 	free(x), free(rw), free(out), free(dx);
-}
-
-struct gan_case {
-	float *x;
-	bool hinge;
-	float sign;
-};
-
-static void gan_probe_forward(const struct probe *p, float *out)
-{
-	const struct gan_case *c = p->ctx;
-	out[0] = (float)(c->hinge ? hinge_mean(c->x, 8, c->sign, 0.5f, NULL)
-				  : softplus_mean(c->x, 8, c->sign, 0.5f, NULL));
-}
-
-static void gan_losses(void)
-{
-	float one = 1;
-	for (int hinge = 0; hinge < 2; hinge++)
-		for (int s = 0; s < 2; s++) {
-			struct gan_case c = { .x = away_from_zero(8), .hinge = hinge, .sign = s ? 1.f : -1.f };
-			/* keep 1 + sign x away from 0, hinge's kink */
-			for (int i = 0; hinge && i < 8; i++)
-				if (fabsf(1 + c.sign * c.x[i]) < 0.1f)
-					c.x[i] += 0.3f;
-			float dx[8] = { 0 };
-			if (hinge)
-				hinge_mean(c.x, 8, c.sign, 0.5f, dx);
-			else
-				softplus_mean(c.x, 8, c.sign, 0.5f, dx);
-			CHECK(worst_gradient_error(&(struct probe){ gan_probe_forward, &c, 1, &one }, c.x, 8,
-						   dx) < GRAD_TOLERANCE);
-			free(c.x);
-		}
-	float zero = 0;
-	CHECK(fabs(softplus_mean(&zero, 1, 1, 1, NULL) - log(2)) < 1e-12);
-	float big = 100;
-	CHECK(fabs(softplus_mean(&big, 1, -1, 1, NULL)) < 1e-12);
-	CHECK(softplus_mean(&big, 1, 1, 1, NULL) == 100);
-}
-
-/* gantrain --augment: the move and the cut as defined, the draws within
- * their bounds, and the backward the adjoint of the forward,
- * <A x, y> = <x, A' y>, for moves of either sign and cuts that stick out. */
-static void gan_augmentation(void)
-{
-	enum { N = 2, C = 2, H = 6, W = 5, LEN = N * C * H * W };
-	/* draws of its own: the tests after it see the numbers they saw
-	 * before it was written */
-	struct rng ar;
-	rng_seed(&ar, 12, 0);
-	float x[LEN], y[LEN], ax[LEN], aty[LEN];
-	for (int i = 0; i < LEN; i++) {
-		x[i] = (float)(2 * rng_double(&ar) - 1);
-		y[i] = (float)(2 * rng_double(&ar) - 1);
-	}
-	struct gan_aug down = { 1, 0, -100, -100 }, cut = { 0, 0, 0, 0 }, a[N];
-	gan_aug_forward(&down, 1, 1, H, W, x, ax);
-	for (int p = 0; p < H * W; p++)
-		CHECK(ax[p] == (p < W ? 0 : x[p - W]));
-	gan_aug_forward(&cut, 1, 1, H, W, x, ax);
-	for (int p = 0; p < H * W; p++)
-		CHECK(ax[p] == (p / W < (H + 1) / 2 && p % W < (W + 1) / 2 ? 0 : x[p]));
-	int seen[4][2] = { { 0 } }; /* dy, dx, cy, cx at their least and most */
-	for (int i = 0; i < 2000; i++) {
-		gan_aug_draw(&ar, 1, 28, 28, a);
-		int v[4] = { a[0].dy, a[0].dx, a[0].cy, a[0].cx }, lo[4] = { -4, -4, -7, -7 },
-		    hi[4] = { 4, 4, 20, 20 };
-		for (int k = 0; k < 4; k++) {
-			CHECK(v[k] >= lo[k] && v[k] <= hi[k]);
-			seen[k][0] |= v[k] == lo[k];
-			seen[k][1] |= v[k] == hi[k];
-		}
-	}
-	for (int k = 0; k < 4; k++)
-		CHECK(seen[k][0] && seen[k][1]);
-	struct gan_aug fixed[][N] = { { { 1, -1, 2, 0 }, { -1, 1, -1, 3 } },
-				      { { -2, 0, 4, -2 }, { 2, -2, -100, -100 } } };
-	for (int t = 0; t < 22; t++) {
-		const struct gan_aug *at = t < 2 ? fixed[t] : a;
-		if (t >= 2)
-			gan_aug_draw(&ar, N, H, W, a);
-		gan_aug_forward(at, N, C, H, W, x, ax);
-		gan_aug_backward(at, N, C, H, W, y, aty);
-		double lhs = 0, rhs = 0;
-		for (int i = 0; i < LEN; i++) {
-			lhs += (double)ax[i] * y[i];
-			rhs += (double)x[i] * aty[i];
-		}
-		CHECK(fabs(lhs - rhs) < 1e-9);
-	}
 }
 
 /* Whole networks against PyTorch (tests/fixtures/nn, made by
@@ -1062,11 +998,11 @@ void unit_main(void)
 	unit_run("nn: ReLU, global average pooling, linear: gradients", relu_pool_linear_gradients);
 	unit_run("nn: softmax cross-entropy, plain and weighted", softmax_ce_loss_and_gradient);
 	unit_run("nn: transposed convolution as defined; its gradients", transposed_convolution);
-	unit_run("nn: LeakyReLU, tanh, sigmoid: gradients", elementwise_layers);
-	unit_run("nn: pooling, upsampling, embedding, dropout: values and gradients",
-		 pooling_upsampling_embedding_dropout);
-	unit_run("nn: the GAN losses (logistic, hinge)", gan_losses);
-	unit_run("gan: the discriminator's augmentation: move, cut, draws, gradient", gan_augmentation);
+	unit_run("nn: LeakyReLU, tanh: gradients", elementwise_layers);
+	unit_run("nn: addition: values and gradients", addition_gradients);
+	unit_run("nn: upsampling: values and gradients", upsampling);
+	unit_run("nn: a class embedding added: values and gradients", embedding_added);
+	unit_run("nn: the projection head: values and gradients", projection_head);
 	unit_run("nn: minibatch standard deviation: values and gradients", minibatch_stddev);
 	unit_run("model: every parameter has a name of its own", parameter_names_are_unique);
 	unit_run("model: resnet20 and resnet18 agree with PyTorch (logits, loss, gradients, statistics)",

@@ -1,0 +1,92 @@
+#include "cli/outputs.h"
+
+#include <string.h>
+
+#include "base/err.h"
+#include "img/sheet.h"
+
+void output_name_check(const char *what, const char *path)
+{
+	if (!*path)
+		die_usage("%s: empty file name", what);
+}
+
+void afile_check(const char *what, const char *path)
+{
+	output_name_check(what, path);
+	char err[ERRLEN];
+	if (afile_probe(path, err))
+		die("%s", err);
+}
+
+void files_distinct(const struct named_file *f, size_t n)
+{
+	char err[ERRLEN];
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			const struct named_file *a = &f[i], *b = &f[j];
+			if (!(a->output || b->output) || !a->path || !b->path ||
+			    !strcmp(a->path, "-") || !strcmp(b->path, "-"))
+				continue;
+			int same = same_file(a->path, b->path, err);
+			if (same < 0)
+				die("%s", err);
+			if (same)
+				die_usage("%s and %s are the same file, %s: %s", a->what, b->what,
+					  b->path,
+					  a->output && b->output ? "one output would replace the other"
+								 : "the output would replace the input");
+		}
+}
+
+void staged_dir_begin_or_die(struct staged_dir *sd, const char *path)
+{
+	char err[ERRLEN];
+	if (staged_dir_begin(sd, path, err))
+		die("%s", err);
+}
+
+char *staged_dir_subdir_or_die(struct staged_dir *sd, const char *sub)
+{
+	char err[ERRLEN];
+	char *p = staged_dir_subdir(sd, sub, err);
+	if (!p)
+		die("%s", err);
+	return p;
+}
+
+void staged_dir_commit_or_die(struct staged_dir *sd)
+{
+	char err[ERRLEN];
+	if (staged_dir_commit(sd, err))
+		die("%s", err);
+}
+
+void png_save_as_or_die(const char *path, const char *name, const struct image *im)
+{
+	char err[ERRLEN];
+	if (png_save_as(path, name, im, err))
+		die("%s", err);
+}
+
+void log_trim_or_die(const char *path, double upto)
+{
+	char err[ERRLEN];
+	if (log_trim(path, upto, err))
+		die("%s", err);
+}
+
+void plot_open_or_die(struct plot *p, const char *option, const char *path)
+{
+	output_name_check(option, path);
+	char err[ERRLEN];
+	if (plot_open(p, option, path, err))
+		die("%s", err);
+}
+
+void sheet_write_png_or_die(const struct image *im, const char *path)
+{
+	char err[ERRLEN];
+	if (sheet_write_png(im, path, err))
+		die("%s", err);
+}

@@ -1,0 +1,46 @@
+/* outputs: the checks a program makes of the outputs named on its command
+ * line, before any work, and the forms of io/fsout, io/plot and img/sheet
+ * that end the program with the library's message (exit 1) where the
+ * library returns it. */
+#ifndef SIMBAL_OUTPUTS_H
+#define SIMBAL_OUTPUTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "img/image.h"
+#include "io/fsout.h"
+#include "io/plot.h"
+
+/* An output named on the command line (what: the option or operand, for
+ * the message) must not be empty: bad usage, refused before any work. */
+void output_name_check(const char *what, const char *path);
+/* Dies as output_name_check does, then as afile_open would fail if path
+ * could not be written (a directory, a directory that does not exist or
+ * is not one, a name ending in '/', no permission), leaving nothing
+ * behind: for programs that write their output only after long work, to
+ * refuse before it. */
+void afile_check(const char *what, const char *path);
+
+/* A file named on the command line, for files_distinct. */
+struct named_file {
+	const char *what; /* the option or operand, for the message */
+	const char *path; /* NULL, "-" (stdin): not a file, skipped */
+	bool output;
+};
+/* Dies (bad usage) when an output is the same file as another output,
+ * which would silently replace it, or as an input, which it would destroy.
+ * Devices and FIFOs (/dev/stdout) may be named twice.  For after
+ * afile_check, which refuses what cannot be written at all. */
+void files_distinct(const struct named_file *f, size_t n);
+
+void staged_dir_begin_or_die(struct staged_dir *sd, const char *path);
+char *staged_dir_subdir_or_die(struct staged_dir *sd, const char *sub);
+void staged_dir_commit_or_die(struct staged_dir *sd);
+void png_save_as_or_die(const char *path, const char *name, const struct image *im);
+void log_trim_or_die(const char *path, double upto);
+/* output_name_check(option, path), then plot_open. */
+void plot_open_or_die(struct plot *p, const char *option, const char *path);
+void sheet_write_png_or_die(const struct image *im, const char *path);
+
+#endif
