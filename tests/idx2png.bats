@@ -402,6 +402,16 @@ assert_no_outdir() {
 	assert_output "$(printf '%s\n' O img.idx lab.idx)"
 }
 
+@test "idx2png: an empty OUTDIR replaced keeps its mode; a new one gets the umask's" {
+	make_idx
+	mkdir -m 700 O
+	run --separate-stderr idx2png img.idx lab.idx O
+	assert_success
+	assert_equal "$(stat -c %a O)" 700
+	(umask 027 && idx2png img.idx lab.idx N >/dev/null)
+	assert_equal "$(stat -c %a N)" 750
+}
+
 @test "idx2png: OUTDIR with a trailing slash" {
 	make_idx
 	run --separate-stderr idx2png img.idx lab.idx O/

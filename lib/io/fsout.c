@@ -436,6 +436,9 @@ static int dir_is_empty(const char *path)
 int staged_dir_begin(struct staged_dir *sd, const char *path, char *err)
 {
 	struct stat st;
+	mode_t mask = umask(0);
+	umask(mask);
+	mode_t mode = 0777 & ~mask; /* a new directory's, or the empty one's it replaces */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
 		snprintf(err, ERRLEN, "%s: is a symbolic link; give the directory itself", path);
 		return -1;
@@ -455,17 +458,20 @@ int staged_dir_begin(struct staged_dir *sd, const char *path, char *err)
 				 "%s: directory is not empty; choose a new output directory", path);
 			return -1;
 		}
+		mode = st.st_mode & 07777;
 	} else if (errno != ENOENT) {
 		snprintf(err, ERRLEN, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	sd->tmp = temp_template(path);
+	sigset_t old = hold_signals();
 	bool made = mkdtemp(sd->tmp) != NULL;
 	if (made && (sd->handle = cleanup_add(sd->tmp, true)) < 0) {
 		rmdir(sd->tmp);
 		made = false;
 		errno = ENAMETOOLONG;
 	}
+	release_signals(&old);
 	if (!made) {
 		snprintf(err, ERRLEN, "%s: cannot create a directory beside it: %s", path,
 			 strerror(errno));
@@ -473,9 +479,7 @@ int staged_dir_begin(struct staged_dir *sd, const char *path, char *err)
 		return -1;
 	}
 	sd->path = xstrdup(path);
-	mode_t mask = umask(0);
-	umask(mask);
-	chmod(sd->tmp, 0777 & ~mask);
+	chmod(sd->tmp, mode);
 	return 0;
 }
 

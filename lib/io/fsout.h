@@ -56,7 +56,8 @@ struct staged_dir {
 };
 
 /* path must not exist, or be an empty directory (not a symbolic link to
- * one: it could not be replaced): 0, or -1. */
+ * one: it could not be replaced), whose mode the tree then takes (a new
+ * one gets the umask's): 0, or -1. */
 __attribute__((warn_unused_result)) int staged_dir_begin(struct staged_dir *sd, const char *path,
 							 char *err);
 /* Makes tmp/sub (one level, idempotent); returns its path (malloc'd), or
