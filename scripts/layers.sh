@@ -10,8 +10,10 @@
 #   io      TSV records, counts, outputs that appear whole, plots
 #   img     images, their codecs, PAM streams, image records, sheets
 #   metric  SSIM, the exponential fit
-#   nn      the network engine: layers, models, optimizers, checkpoints
-#   learn   datasets, classifiers, the GAN, FID
+#   nn      the network engine: layers, kernels, models and their
+#           architectures, optimizers, checkpoints
+#   learn   datasets, classifiers, the classifier's and the GAN's
+#           training, FID
 #   cli     what programs share: options, --help, standard streams, and the
 #           forms of library calls that end a program when they fail
 set -eu
