@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/path.h"
 #include "base/progress.h"
 #include "cli/cli.h"
 #include "cli/inputs.h"

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/inputs.h"
 #include "img/image.h"
+#include "img/load.h"
 #include "img/pam.h"
 #include "io/tsv.h"
 

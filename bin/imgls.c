@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 
 #include "base/mem.h"
+#include "base/path.h"
 #include "base/strmap.h"
 #include "cli/cli.h"
 #include "img/image.h"
-#include "io/fsout.h"
+#include "img/load.h"
+#include "io/tsv.h"
 
 static const char usage[] =
 	"Usage: imgls [OPTION]... DIR\n"

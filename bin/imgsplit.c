@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/path.h"
 #include "base/strmap.h"
 #include "cli/cli.h"
 #include "cli/inputs.h"
@@ -11,6 +12,7 @@
 #include "img/image.h"
 #include "img/pam.h"
 #include "io/fsout.h"
+#include "io/tsv.h"
 #include "io/input.h"
 
 static const char usage[] =

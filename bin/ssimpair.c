@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/inputs.h"
 #include "img/image.h"
+#include "img/load.h"
 #include "io/input.h"
 #include "io/tsv.h"
 #include "metric/ssim.h"

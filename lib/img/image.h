@@ -65,12 +65,6 @@ int img_check_size(long w, long h, char *err);
  * not measured (false). */
 bool img_cannot_hold(FILE *fp, uint64_t unread, uint64_t need, long w, long h, char *err);
 
-/* Decodes a PNG, JPEG or netpbm (PAM, PGM, PPM) file, chosen by its first
- * bytes, not its name. */
-int img_load(const char *path, struct image *im, char *err);
-/* The format named by a file's first bytes: "png", "jpeg", "pnm", or NULL. */
-const char *img_sniff(const unsigned char *head, size_t n);
-
 int png_decode(FILE *fp, struct image *im, char *err);
 int png_encode(FILE *fp, const struct image *im, char *err);
 /* Writes a PNG file at path (not atomically: for trees staged as a

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "img/load.h"
 #include "io/input.h"
 
 /* A stream whose first bytes were read to tell its kind: they are given

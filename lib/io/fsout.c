@@ -15,22 +15,9 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/mem.h"
+#include "base/path.h"
 #include "base/rng.h"
 
-char *path_join(const char *dir, const char *name)
-{
-	size_t dn = strlen(dir);
-	while (dn > 1 && dir[dn - 1] == '/')
-		dn--;
-	size_t nn = strlen(name);
-	char *p = xmalloc(dn + 1 + nn + 1);
-	memcpy(p, dir, dn);
-	size_t at = dn;
-	if (!(dn == 1 && dir[0] == '/'))
-		p[at++] = '/';
-	memcpy(p + at, name, nn + 1);
-	return p;
-}
 
 /* A temporary name in the same directory as path, so that rename is atomic:
  * "dir/.base.XXXXXX". */
@@ -535,28 +522,6 @@ void staged_dir_keep(struct staged_dir *sd)
 	cleanup_forget(sd->handle);
 	free(sd->tmp);
 	free(sd->path);
-}
-
-const char *class_name_problem(const char *s)
-{
-	if (!*s)
-		return "is empty";
-	if (*s == '.')
-		return "starts with '.'";
-	if (strchr(s, '/'))
-		return "contains '/'";
-	if (strpbrk(s, "\t\n"))
-		return "contains a TAB or newline";
-	/* what mkdir of the lines of a DOS text file makes; every manifest
-	 * reader refuses a line that ends so */
-	if (s[strlen(s) - 1] == '\r')
-		return "ends with a carriage return";
-	return NULL;
-}
-
-bool manifest_safe(const char *path)
-{
-	return !strpbrk(path, "\t\n");
 }
 
 int log_trim(const char *path, double upto, char *err)

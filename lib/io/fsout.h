@@ -76,13 +76,4 @@ void staged_dir_keep(struct staged_dir *sd);
  * 0, or -1. */
 __attribute__((warn_unused_result)) int log_trim(const char *path, double upto, char *err);
 
-/* Why s cannot be a class directory name (empty, starts with '.', has
- * '/', TAB or newline, ends with a carriage return), or NULL when it can. */
-const char *class_name_problem(const char *s);
-/* Whether a path can be written as a manifest field (no TAB or newline). */
-bool manifest_safe(const char *path);
-
-/* Joins a directory and a name with exactly one '/' (malloc'd). */
-char *path_join(const char *dir, const char *name);
-
 #endif

@@ -10,6 +10,7 @@
 
 #include "base/err.h"
 #include "base/mem.h"
+#include "base/path.h"
 
 /* 0 when gnuplot is on PATH; -1 otherwise, naming the option that needs
  * it. */

@@ -177,3 +177,25 @@ char *tsv_record_dup(const struct tsv_reader *r)
 	s[r->len] = '\0';
 	return s;
 }
+
+const char *class_name_problem(const char *s)
+{
+	if (!*s)
+		return "is empty";
+	if (*s == '.')
+		return "starts with '.'";
+	if (strchr(s, '/'))
+		return "contains '/'";
+	if (strpbrk(s, "\t\n"))
+		return "contains a TAB or newline";
+	/* what mkdir of the lines of a DOS text file makes; every manifest
+	 * reader refuses a line that ends so */
+	if (s[strlen(s) - 1] == '\r')
+		return "ends with a carriage return";
+	return NULL;
+}
+
+bool manifest_safe(const char *path)
+{
+	return !strpbrk(path, "\t\n");
+}

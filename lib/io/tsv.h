@@ -62,4 +62,12 @@ void tsv_write_record(const struct tsv_reader *r, FILE *out, bool nl);
 /* A malloc'd copy of the current record as it was read. */
 char *tsv_record_dup(const struct tsv_reader *r);
 
+/* What a manifest may hold, for the programs that write one (imgls,
+ * idx2png, imgsplit): why s cannot be a class name, which is also a
+ * directory name (empty, starts with '.', has '/', TAB or newline, ends
+ * with a carriage return), or NULL when it can; whether a path can be a
+ * field (no TAB or newline). */
+const char *class_name_problem(const char *s);
+bool manifest_safe(const char *path);
+
 #endif

@@ -10,6 +10,7 @@
 #include "base/mem.h"
 #include "base/strmap.h"
 #include "img/image.h"
+#include "img/load.h"
 #include "io/input.h"
 #include "io/tsv.h"
 

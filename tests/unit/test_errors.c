@@ -11,7 +11,9 @@
 
 #include "base/err.h"
 #include "base/mem.h"
+#include "base/path.h"
 #include "img/image.h"
+#include "img/load.h"
 #include "img/pam.h"
 #include "img/records.h"
 #include "io/fsout.h"

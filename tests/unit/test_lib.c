@@ -9,6 +9,7 @@
 #include "base/num.h"
 #include "base/rng.h"
 #include "img/image.h"
+#include "img/load.h"
 #include "img/pam.h"
 #include "io/tsv.h"
 #include "unit.h"
