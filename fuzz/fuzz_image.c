@@ -2,6 +2,7 @@
  * bytes as img_load chooses them. */
 #include "fuzz.h"
 #include "img/image.h"
+#include "img/load.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
