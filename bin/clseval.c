@@ -15,6 +15,7 @@
 #include "io/input.h"
 #include "learn/classify.h"
 #include "learn/dataset.h"
+#include "metric/scores.h"
 #include "nn/ckpt.h"
 #include "nn/model.h"
 

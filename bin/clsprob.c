@@ -10,6 +10,7 @@
 #include "img/records.h"
 #include "learn/classify.h"
 #include "learn/dataset.h"
+#include "metric/scores.h"
 #include "nn/ckpt.h"
 #include "nn/model.h"
 

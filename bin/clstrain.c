@@ -16,6 +16,7 @@
 #include "learn/classify.h"
 #include "learn/dataset.h"
 #include "learn/train_cls.h"
+#include "metric/scores.h"
 #include "nn/ckpt.h"
 #include "nn/model.h"
 #include "nn/optim.h"

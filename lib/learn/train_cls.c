@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "metric/scores.h"
 
 /* The random streams of a run: an epoch's order, its augmentation. */
 enum { STREAM_ORDER = 1000, STREAM_AUGMENT = 2000000 };
