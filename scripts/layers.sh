@@ -6,10 +6,11 @@
 # program, with die, die_at, die_usage or exit, which base/err defines;
 # base/mem's die when memory runs out is the one exception.
 #
-#   base    errors, memory, numbers, rng, string maps, cleanup, progress
+#   base    errors, memory, numbers, rng, string maps, paths, cleanup,
+#           progress
 #   io      TSV records, counts, outputs that appear whole, plots
 #   img     images, their codecs, PAM streams, image records, sheets
-#   metric  SSIM, the exponential fit
+#   metric  SSIM, the exponential fit, classification scores
 #   nn      the network engine: layers, kernels, models and their
 #           architectures, optimizers, checkpoints
 #   learn   datasets, classifiers, the classifier's and the GAN's
