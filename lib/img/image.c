@@ -120,6 +120,12 @@ static int replace(struct image *im, struct image *next, int rc)
 	return rc;
 }
 
+int img_make_8bit(struct image *im, char *err)
+{
+	struct image next;
+	return im->depth == 8 ? 0 : replace(im, &next, img_to_depth8(im, &next, err));
+}
+
 int img_convert(struct image *im, int channels, int w, int h, char *err)
 {
 	struct image next;

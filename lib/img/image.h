@@ -78,6 +78,9 @@ int jpeg_decode(FILE *fp, struct image *im, char *err);
 int img_to_gray(const struct image *src, struct image *dst, char *err); /* BT.601 luma */
 int img_to_rgb(const struct image *src, struct image *dst, char *err);
 int img_to_depth8(const struct image *src, struct image *dst, char *err);
+/* Converts im in place to 8 bits a sample (an 8-bit one is left as it
+ * is); on failure im is unchanged. */
+int img_make_8bit(struct image *im, char *err);
 /* Converts im in place: to channels (1 or 3; 0 keeps them), then to w x h
  * (0 keeps the size).  On failure im is unchanged. */
 int img_convert(struct image *im, int channels, int w, int h, char *err);

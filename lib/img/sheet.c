@@ -37,13 +37,9 @@ struct sheet_group *sheet_group(struct sheet *s, const char *label)
  * the held frames then take half the memory. */
 int sheet_keep(struct sheet *s, struct sheet_group *g, struct image *im, char *err)
 {
-	if (im->depth == 16) {
-		struct image d;
-		int rc = img_to_depth8(im, &d, err);
+	if (img_make_8bit(im, err)) {
 		img_free(im);
-		if (rc)
-			return -1;
-		*im = d;
+		return -1;
 	}
 	grow_array(&g->frames, &g->cap, g->n + 1, sizeof *g->frames);
 	g->frames[g->n++] = *im;

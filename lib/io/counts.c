@@ -27,23 +27,14 @@ static int fail_from(struct counts *c, struct tsv_reader *r)
 	return -1;
 }
 
-int counts_add_manifest(struct counts *c, const char *path, size_t field)
+/* A manifest's line: one image of the class in field `field`. */
+static int add_image(struct counts *c, struct tsv_reader *r, size_t field)
 {
-	struct tsv_reader r;
-	c->path = input_name(path);
-	if (tsv_open(&r, path))
-		return fail_from(c, &r);
-	int rc;
-	while ((rc = tsv_read(&r)) > 0) {
-		const char *name = tsv_class(&r, field);
-		if (!name)
-			return fail_from(c, &r);
-		size_t k = class_at(c, name, r.line); /* may move c->class */
-		c->class[k].n++;
-	}
-	if (rc < 0)
-		return fail_from(c, &r);
-	tsv_close(&r);
+	const char *name = tsv_class(r, field);
+	if (!name)
+		return -1;
+	size_t k = class_at(c, name, r->line); /* may move c->class */
+	c->class[k].n++;
 	return 0;
 }
 
@@ -61,31 +52,48 @@ static int parse_count(struct tsv_reader *r, long *v)
 	return 0;
 }
 
-int counts_add_file(struct counts *c, const char *path)
+/* A counts file's line: class<TAB>n, added to the class's count. */
+static int add_count(struct counts *c, struct tsv_reader *r, size_t field)
+{
+	(void)field;
+	const char *name;
+	long v;
+	if (tsv_want_fields(r, 2, 2) || !(name = tsv_class(r, 1)) || parse_count(r, &v))
+		return -1;
+	size_t k = class_at(c, name, r->line);
+	if (v > COUNTS_MAX - c->class[k].n)
+		return line_error(&r->err, r->line, "class '%s' adds up to more than %ld images",
+				  c->names.key[k], COUNTS_MAX);
+	c->class[k].n += v;
+	return 0;
+}
+
+/* Every line of path through add: 0, or -1 with the error in c. */
+static int add_lines(struct counts *c, const char *path, size_t field,
+		     int (*add)(struct counts *c, struct tsv_reader *r, size_t field))
 {
 	struct tsv_reader r;
 	c->path = input_name(path);
 	if (tsv_open(&r, path))
 		return fail_from(c, &r);
 	int rc;
-	while ((rc = tsv_read(&r)) > 0) {
-		const char *name;
-		long v;
-		if (tsv_want_fields(&r, 2, 2) || !(name = tsv_class(&r, 1)) || parse_count(&r, &v))
+	while ((rc = tsv_read(&r)) > 0)
+		if (add(c, &r, field))
 			return fail_from(c, &r);
-		size_t k = class_at(c, name, r.line);
-		if (v > COUNTS_MAX - c->class[k].n) {
-			line_error(&c->err, r.line, "class '%s' adds up to more than %ld images",
-				   c->names.key[k], COUNTS_MAX);
-			tsv_close(&r);
-			return -1;
-		}
-		c->class[k].n += v;
-	}
 	if (rc < 0)
 		return fail_from(c, &r);
 	tsv_close(&r);
 	return 0;
+}
+
+int counts_add_manifest(struct counts *c, const char *path, size_t field)
+{
+	return add_lines(c, path, field, add_image);
+}
+
+int counts_add_file(struct counts *c, const char *path)
+{
+	return add_lines(c, path, 0, add_count);
 }
 
 void counts_free(struct counts *c)

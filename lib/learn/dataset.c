@@ -51,17 +51,9 @@ void dataset_index_classes(struct dataset *d)
 
 int image_fit(struct image *im, int c, int w, int h, char *err)
 {
-	if (img_convert(im, c, w, h, err)) {
+	if (img_convert(im, c, w, h, err) || img_make_8bit(im, err)) {
 		img_free(im);
 		return -1;
-	}
-	if (im->depth == 16) {
-		struct image small;
-		int rc = img_to_depth8(im, &small, err);
-		img_free(im);
-		if (rc)
-			return -1;
-		*im = small;
 	}
 	return 0;
 }

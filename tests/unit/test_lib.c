@@ -295,6 +295,11 @@ static void conversions(void)
 	CHECK(back.c == 3 && img_get(&back, 3) == 18 && img_get(&back, 5) == 18);
 	CHECK(img_to_depth8(&rgb, &small, err) == 0);
 	CHECK(small.depth == 8 && img_get(&small, 0) == 255 && img_get(&small, 3) == 0);
+	/* in place: 16-bit made 8-bit, an 8-bit image left as it is */
+	CHECK(img_make_8bit(&gray, err) == 0);
+	CHECK(gray.depth == 8 && img_get(&gray, 0) == 76 && img_get(&gray, 1) == 0);
+	void *px = small.px;
+	CHECK(img_make_8bit(&small, err) == 0 && small.px == px && img_get(&small, 0) == 255);
 	img_free(&rgb);
 	img_free(&gray);
 	img_free(&back);
