@@ -23,6 +23,16 @@ ran() {
 	grep -c -- "$1" <<<"$output" || true
 }
 
+# CASE is VAR=VALUE:MESSAGE: aug with VAR=VALUE stops with exit 2 and
+# make's "*** VAR=VALUE: MESSAGE" (then END, if given) before any stage.
+refused_before_any_stage() {
+	local case=$1 end=${2:-}
+	run aug OUT=out "${case%%:*}"
+	assert_failure 2
+	assert_output --partial "*** ${case%%:*}: ${case#*:}$end"
+	[ ! -e out ]
+}
+
 @test "augcls.mk: the balanced manifest is DATA and the images kept, at most each quota" {
 	run aug OUT=out ALPHA=0.3 -j 2
 	assert_success
@@ -172,10 +182,7 @@ ran() {
 		"SSIM=--size 0x5:ssimcls: --size: 0 is out of range [1, 65535]" \
 		"SSIM=-k:ssimcls: expected one MANIFEST, got 0" \
 		"GANSAMPLE=--first':sh: 1: Syntax error: Unterminated quoted string"; do
-		run aug OUT=out "${v%%:*}"
-		assert_failure 2
-		assert_output --partial "*** ${v%%:*}: ${v#*:}"
-		[ ! -e out ]
+		refused_before_any_stage "$v"
 	done
 	# as the baselines run it: with --loss cb, --oversample
 	run aug OUT=out CLSTRAIN="--loss"
@@ -246,10 +253,7 @@ ran() {
 		"EPOCHS=1.5:clstrain: --epochs: '1.5' is not an integer" \
 		"SEED=-1:clstrain: --seed: '-1' must not be negative" \
 		"SEED=4294967296:gantrain: --seed: 4294967296 is out of range [0, 4294967295]"; do
-		run aug OUT=out "${v%%:*}"
-		assert_failure 2
-		assert_output --partial "*** ${v%%:*}: ${v#*:}.  Stop."
-		[ ! -e out ]
+		refused_before_any_stage "$v" ".  Stop."
 	done
 	# the seed of the last step's samples (SEED + STEPS): gansample's
 	run aug OUT=out SEED=4294967294

@@ -150,12 +150,7 @@ setup() {
 	assert_failure 1
 	[ ! -e out/report ]
 	for args in out --help --version; do
-		run --separate-stderr bash -c "augreport $args >/dev/full"
-		[ "$status" -eq 1 ] || { echo "$args: $status"; false; }
-		[ "$stderr" = "augreport: write error: No space left on device" ] || { echo "$args: $stderr"; false; }
-		run --separate-stderr bash -c "augreport $args >&-"
-		[ "$status" -eq 1 ] || { echo "$args >&-: $status"; false; }
-		[ "$stderr" = "augreport: write error: Bad file descriptor" ] || { echo "$args: $stderr"; false; }
+		assert_write_errors augreport "augreport $args"
 	done
 }
 

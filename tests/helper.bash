@@ -111,17 +111,25 @@ pipeline_setup() {
 	unset MAKEFLAGS MFLAGS MAKELEVEL
 }
 
-# A small training set from examples/fashion-lt: the first N (default 8)
-# images of Trouser, Bag and Sneaker, in m.tsv.
-make_cls_set() {
-	local n=${1:-8} c f ex="$BATS_TEST_DIRNAME/../examples/fashion-lt"
-	for c in Trouser Bag Sneaker; do
+# The first N images of each CLASS:N of examples/fashion-lt under
+# data/CLASS/, and their manifest m.tsv.
+copy_examples() {
+	local c n f ex="$BATS_TEST_DIRNAME/../examples/fashion-lt"
+	for c in "$@"; do
+		n=${c#*:} c=${c%:*}
 		mkdir -p "data/$c"
 		for f in $(ls "$ex/$c" | head -n "$n"); do
 			cp "$ex/$c/$f" "data/$c/"
 		done
 	done
 	imgls data >m.tsv
+}
+
+# A small training set: the first N (default 8) images of Trouser, Bag
+# and Sneaker.
+make_cls_set() {
+	local n=${1:-8}
+	copy_examples "Trouser:$n" "Bag:$n" "Sneaker:$n"
 }
 
 # The options of a tiny, fast classifier for the tests.
@@ -213,4 +221,24 @@ skip_if_address_space_tools() {
 	if grep -q '^exec "[^"]*valgrind" ' "$path"; then
 		skip "valgrind reserves more address space than the limit"
 	fi
+}
+
+# A small Fashion-MNIST set: the first images of five classes (Trouser 8,
+# Dress 6, Sandal 8, Sneaker 6, Bag 6) and a hierarchy hier.tsv with Sandal
+# and Sneaker in one super-class.
+make_small() {
+	copy_examples Trouser:8 Dress:6 Sandal:8 Sneaker:6 Bag:6
+	printf 'Trouser\tlegs\nDress\tbody\nSandal\tfootwear\nSneaker\tfootwear\nBag\tBag\n' >hier.tsv
+}
+
+# The command line CMD (run by bash) fails with PROG's own message when
+# its standard output is a full disk, and when it is closed: exit 1.
+assert_write_errors() {
+	local prog=$1 cmd=$2
+	run --separate-stderr bash -c "$cmd >/dev/full"
+	[ "$status" -eq 1 ] || fail "$cmd >/dev/full: status $status"
+	[ "$stderr" = "$prog: write error: No space left on device" ] || fail "$cmd >/dev/full: $stderr"
+	run --separate-stderr bash -c "$cmd >&-"
+	[ "$status" -eq 1 ] || fail "$cmd >&-: status $status"
+	[ "$stderr" = "$prog: write error: Bad file descriptor" ] || fail "$cmd >&-: $stderr"
 }

@@ -46,21 +46,6 @@ comma() {
 	grep -Eq 'top-1 gain of [0-9]+\.[0-9]%' de.txt
 }
 
-# Five classes of the example set under data/, manifest m.tsv, hierarchy
-# hier.tsv (Sandal and Sneaker one super-class), as tests/pipelines.bats
-# has them.
-make_small() {
-	local c n f
-	for c in Trouser:8 Dress:6 Sandal:8 Sneaker:6 Bag:6; do
-		n=${c#*:} c=${c%:*}
-		mkdir -p "data/$c"
-		for f in $(ls "$TOP/examples/fashion-lt/$c" | head -n "$n"); do
-			cp "$TOP/examples/fashion-lt/$c/$f" "data/$c/"
-		done
-	done
-	imgls data >m.tsv
-	printf 'Trouser\tlegs\nDress\tbody\nSandal\tfootwear\nSneaker\tfootwear\nBag\tBag\n' >hier.tsv
-}
 
 @test "locale: ssimcls and metric.mk give the bytes they give in C" {
 	make_small

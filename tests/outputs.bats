@@ -85,15 +85,22 @@ setup() {
 	[ "$(ls -A | grep -c '^\.')" -eq 0 ]
 }
 
-@test "outputs: an empty output name is bad usage, refused before reading any input" {
-	rm -f m.tsv s.pam a.png
-	local cmd
+# Each command line on stdin exits with status WANT, the first line of
+# its message matching the extended regular expression RE, and leaves
+# nothing in the (empty) directory.
+each_refused() {
+	local want=$1 re=$2 cmd
 	while IFS= read -r cmd; do
 		run --separate-stderr bash -c "$cmd"
-		[ "$status" -eq 2 ] || fail "$cmd: exit $status: $stderr"
-		[[ "${stderr_lines[0]}" == *": empty file name" ]] || fail "$cmd: $stderr"
+		[ "$status" -eq "$want" ] || fail "$cmd: exit $status: $stderr"
+		[[ ${stderr_lines[0]} =~ $re ]] || fail "$cmd: $stderr"
 		[ -z "$(ls -A)" ] || fail "$cmd: left $(ls -A)"
-	done <<'CMDS'
+	done
+}
+
+@test "outputs: an empty output name is bad usage, refused before reading any input" {
+	rm -f m.tsv s.pam a.png
+	each_refused 2 ': empty file name$' <<'CMDS'
 clstrain -o '' none.tsv
 clstrain -o x.ckpt --best '' --val none.tsv none.tsv
 clstrain -o x.ckpt --log '' none.tsv
@@ -140,15 +147,7 @@ CMDS
 
 @test "outputs: a name ending in '/', or in a directory that does not exist, is refused before reading any input" {
 	rm -f m.tsv s.pam a.png
-	local cmd
-	while IFS= read -r cmd; do
-		run --separate-stderr bash -c "$cmd"
-		[ "$status" -eq 1 ] || fail "$cmd: exit $status: $stderr"
-		[[ "$stderr" == *": x/: a file name cannot end with '/'" ||
-			"$stderr" == *": no/x: cannot create: No such file or directory" ]] ||
-			fail "$cmd: $stderr"
-		[ -z "$(ls -A)" ] || fail "$cmd: left $(ls -A)"
-	done <<'CMDS'
+	each_refused 1 ": (x/: a file name cannot end with '/'|no/x: cannot create: No such file or directory)$" <<'CMDS'
 clstrain -o x/ none.tsv
 clstrain -o x.ckpt --best x/ --val none.tsv none.tsv
 clstrain -o x.ckpt --log x/ none.tsv

@@ -13,20 +13,6 @@ setup() {
 	mkdir -p "$HOME"
 }
 
-# Five classes of Fashion-MNIST images under data/, manifest m.tsv,
-# hierarchy hier.tsv (Sandal and Sneaker in one super-class).
-make_small() {
-	local c n f
-	for c in Trouser:8 Dress:6 Sandal:8 Sneaker:6 Bag:6; do
-		n=${c#*:} c=${c%:*}
-		mkdir -p "data/$c"
-		for f in $(ls "$EX/$c" | head -n "$n"); do
-			cp "$EX/$c/$f" "data/$c/"
-		done
-	done
-	imgls data >m.tsv
-	printf 'Trouser\tlegs\nDress\tbody\nSandal\tfootwear\nSneaker\tfootwear\nBag\tBag\n' >hier.tsv
-}
 
 metric() {
 	make --no-print-directory -f "$MK" BIN="$BIN" "$@"

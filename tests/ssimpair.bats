@@ -154,34 +154,36 @@ gray13() {
 	[ "$stderr" = "ssimpair: q.tsv:1: t.png: not a PNG, JPEG or netpbm image" ]
 }
 
+# ssimpair ARGS... fails with exit 1 and the one line MESSAGE.
+ssimpair_fails() {
+	local want=$1
+	shift
+	run --separate-stderr ssimpair "$@"
+	[ "$status" -eq 1 ] || fail "ssimpair $*: exit $status"
+	[ "$stderr" = "$want" ] || fail "ssimpair $*: $stderr"
+}
+
 @test "ssimpair: --lines: an error about an image names the line it comes from" {
 	make_png a.png 16 16
 	make_png b.png 16 16
 	make_png c.png 20 16
 	printf 'g\t3\t5\ta.png\tb.png\ng\t7\t9\ta.png\tgone.png\n' >p.tsv
-	run --separate-stderr ssimpair --lines 2,3 p.tsv
-	assert_failure 1
-	[ "$stderr" = "ssimpair: p.tsv:9: gone.png: No such file or directory" ]
+	ssimpair_fails "ssimpair: p.tsv:9: gone.png: No such file or directory" --lines 2,3 p.tsv
 	printf 'g\t7\t9\tgone.png\ta.png\n' >p.tsv
-	run --separate-stderr ssimpair -l 2,3 <p.tsv
-	[ "$stderr" = "ssimpair: (stdin):7: gone.png: No such file or directory" ]
+	ssimpair_fails "ssimpair: (stdin):7: gone.png: No such file or directory" -l 2,3 <p.tsv
 	# a pair that cannot be compared: both images, the first's line, the
 	# other's after it
 	printf 'g\t3\t5\ta.png\tb.png\ng\t7\t12\ta.png\tc.png\n' >p.tsv
-	run --separate-stderr ssimpair --lines=2,3 p.tsv
-	assert_failure 1
-	[ "$stderr" = "ssimpair: p.tsv:7: a.png and c.png (line 12): sizes differ (16x16 and 20x16); use --size WxH" ]
+	ssimpair_fails "ssimpair: p.tsv:7: a.png and c.png (line 12): sizes differ (16x16 and 20x16); use --size WxH" --lines=2,3 p.tsv
 	# the fields kept
 	printf 'g\t3\t4\ta.png\tb.png\n' >p.tsv
 	run ssimpair --lines 2,3 p.tsv
 	assert_success
 	assert_output "g${TAB}3${TAB}4${TAB}a.png${TAB}b.png${TAB}1"
 	printf 'g\t3\tx\ta.png\tc.png\n' >p.tsv
-	run --separate-stderr ssimpair --lines 2,3 p.tsv
-	[ "$stderr" = "ssimpair: p.tsv:1: field 3: 'x' is not a line number (--lines)" ]
+	ssimpair_fails "ssimpair: p.tsv:1: field 3: 'x' is not a line number (--lines)" --lines 2,3 p.tsv
 	printf 'a.png\tb.png\n' >p.tsv
-	run --separate-stderr ssimpair --lines 3,4 -f 1,2 p.tsv
-	[ "$stderr" = "ssimpair: p.tsv:1: expected at least 4 TAB-separated fields, found 2" ]
+	ssimpair_fails "ssimpair: p.tsv:1: expected at least 4 TAB-separated fields, found 2" --lines 3,4 -f 1,2 p.tsv
 	for o in "--lines 2" "--lines 2,2" "--lines 0,1" "-l x,y"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr ssimpair $o p.tsv
@@ -194,18 +196,12 @@ gray13() {
 	make_png b.png 16 16
 	# a bad line field where the images are fine
 	printf 'g\t3\t5\ta.png\tb.png\ng\t3\tx\ta.png\tb.png\n' >p.tsv
-	run --separate-stderr ssimpair --lines 2,3 p.tsv
-	assert_failure 1
-	[ "$stderr" = "ssimpair: p.tsv:2: field 3: 'x' is not a line number (--lines)" ]
+	ssimpair_fails "ssimpair: p.tsv:2: field 3: 'x' is not a line number (--lines)" --lines 2,3 p.tsv
 	# the last two fields are the paths, not lines
 	printf 'g\ta.png\tb.png\n' >p.tsv
-	run --separate-stderr ssimpair --lines 2,3 p.tsv
-	assert_failure 1
-	[ "$stderr" = "ssimpair: p.tsv:1: field 2 is an image path (the last two fields are), not a line number (--lines 2,3)" ]
+	ssimpair_fails "ssimpair: p.tsv:1: field 2 is an image path (the last two fields are), not a line number (--lines 2,3)" --lines 2,3 p.tsv
 	printf '1\ta.png\tb.png\n' >p.tsv
-	run --separate-stderr ssimpair --lines 1,3 p.tsv
-	assert_failure 1
-	[ "$stderr" = "ssimpair: p.tsv:1: field 3 is an image path (the last two fields are), not a line number (--lines 1,3)" ]
+	ssimpair_fails "ssimpair: p.tsv:1: field 3 is an image path (the last two fields are), not a line number (--lines 1,3)" --lines 1,3 p.tsv
 	# nor may they be those of --fields: bad usage, before any line
 	for o in "--lines 1,2 -f 2,3" "-f 2,3 --lines 3,4" "-l 4,1 -f 1,2" "-l 3,1 -f 1,2"; do
 		# shellcheck disable=SC2086

@@ -214,6 +214,27 @@ static int scaled(int width, float mult)
 	return w < 1 ? 1 : w;
 }
 
+/* The head on x's global average: PREFIX.weight [outs][c] and
+ * PREFIX.bias [outs], and the op (a linear layer, or the discriminator's
+ * projection) that writes the logits from them. */
+static struct op *pooled_head(struct builder *b, int x, const char *prefix, int outs,
+			      enum op_kind kind)
+{
+	int c = b->m->acts[x].c, pooled = global_pool(b, x);
+	char name[MODEL_MAX_NAME];
+	snprintf(name, sizeof name, "%s.weight", prefix);
+	size_t w = add_linear_param(b, name, 2, (int[]){ outs, c }, true, c);
+	snprintf(name, sizeof name, "%s.bias", prefix);
+	size_t bias = add_linear_param(b, name, 1, &outs, false, c);
+	struct op *o = add_op(b, kind, pooled);
+	o->w = w;
+	o->b = bias;
+	o->lin_in = c;
+	o->lin_out = outs;
+	o->out = -1; /* the logits */
+	return o;
+}
+
 static void build_resnet(struct builder *b, const struct resnet_shape *r)
 {
 	const struct arch *arch = &b->m->arch;
@@ -226,17 +247,8 @@ static void build_resnet(struct builder *b, const struct resnet_shape *r)
 			snprintf(name, sizeof name, "layer%d.%d", s + 1, i);
 			x = basic_block(b, name, x, scaled(r->width[s], mult), i == 0 && s > 0 ? 2 : 1);
 		}
-	int c = b->m->acts[x].c, pooled = global_pool(b, x);
-	int classes = arch->classes;
-	size_t w = add_linear_param(b, "fc.weight", 2, (int[]){ classes, c }, true, c);
-	size_t bias = add_linear_param(b, "fc.bias", 1, &classes, false, c);
-	struct op *o = add_op(b, OP_LINEAR, pooled);
-	o->w = w;
-	o->b = bias;
-	o->lin_in = c;
-	o->lin_out = classes;
-	o->out = -1; /* the logits */
-	b->m->outputs = classes;
+	pooled_head(b, x, "fc", arch->classes, OP_LINEAR);
+	b->m->outputs = arch->classes;
 }
 
 /* The class-conditional GAN.  A square side of s 2^k pixels, 4 <= s <= 7,
@@ -372,16 +384,8 @@ static void build_discriminator(struct builder *b, int k, bool residual)
 	int spread = add_act(b, a->c + 1, a->h, a->w);
 	add_op(b, OP_MBSTD, x)->out = spread;
 	x = lrelu(b, conv(b, "last", spread, gan_width(0, k, mult), 3, 1));
-	int c = b->m->acts[x].c, pooled = global_pool(b, x);
-	size_t w = add_linear_param(b, "head.weight", 2, (int[]){ 1, c }, true, c);
-	size_t bias = add_linear_param(b, "head.bias", 1, (int[]){ 1 }, false, c);
-	size_t embed = add_embedding(b, "embed.weight", c);
-	struct op *o = add_op(b, OP_PROJECT, pooled);
-	o->w = w;
-	o->b = bias;
-	o->embed = embed;
-	o->lin_in = c;
-	o->out = -1; /* the logits */
+	struct op *o = pooled_head(b, x, "head", 1, OP_PROJECT);
+	o->embed = add_embedding(b, "embed.weight", o->lin_in);
 	b->m->outputs = 2;
 }
 
