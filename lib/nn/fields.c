@@ -98,7 +98,7 @@ void field_text(const struct field *d, char *buf, size_t size)
 		break;
 	}
 	size_t at = 0;
-	for (int i = 0; i < numbers(d) && at < size; i++) {
+	for (int i = 0; i < numbers(d) && at + 1 < size; i++) {
 		double v = d->type == FIELD_FLOAT ? ((const float *)d->value)[i]
 						  : ((const double *)d->value)[i];
 		if (i)
