@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/learn.h"
 #include "cli/outputs.h"
+#include "cli/recorded.h"
 #include "io/input.h"
 #include "learn/classify.h"
 #include "learn/dataset.h"
@@ -67,27 +68,50 @@ enum {
 	OPT_AUGMENT, OPT_SEED, OPT_VAL, OPT_BEST, OPT_LOG, OPT_RESUME
 };
 
+enum loss_kind { LOSS_CE, LOSS_CB, LOSS_KINDS };
+static const char *const loss_names[LOSS_KINDS] = { [LOSS_CE] = "ce", [LOSS_CB] = "cb" };
+
 struct options {
 	const char *output, *train, *val, *best, *log;
 	struct arch arch;
 	int w, h, threads;
+	char size[32];   /* the images' WxH, given or the first image's */
+	int loss;        /* enum loss_kind */
 	struct cls_config cfg;
 	struct optim optim;
 	bool resume, quiet;
 };
 
-/* The options that make the model, as a checkpoint header line: a run is
- * resumed only with the same (--epochs may grow). */
-static void train_line(const struct options *o, char *buf, size_t size)
+/* The options that make the model, recorded in its checkpoints: a run is
+ * resumed only with the same (--epochs may grow; --val, --best and --log
+ * may change). */
+#define RECORDED 18
+
+static void recorded_options(struct options *o, struct field *f)
 {
-	snprintf(buf, size,
-		 "train\tarch=%s width=%.9g size=%dx%d batch=%d lr=%.9g schedule=%d warmup=%.9g "
-		 "step=%.9g gamma=%.9g optim=%d momentum=%.9g nesterov=%d wd=%.9g loss=%s beta=%.9g "
-		 "oversample=%d augment=%d seed=%lu\n",
-		 o->arch.name, o->arch.width_mult, o->arch.width, o->arch.height, o->cfg.batch,
-		 o->cfg.lr, o->cfg.schedule, o->cfg.warmup, o->cfg.step_every, o->cfg.gamma,
-		 o->optim.kind, o->optim.momentum, o->optim.nesterov, o->optim.weight_decay,
-		 o->cfg.cb ? "cb" : "ce", o->cfg.beta, o->cfg.oversample, o->cfg.augment, o->cfg.seed);
+	struct cls_config *c = &o->cfg;
+	struct optim *op = &o->optim;
+	struct field t[RECORDED] = {
+		FIELD_TEXT("--arch", o->arch.name),
+		FIELD("--width-mult", FIELD_FLOAT, &o->arch.width_mult),
+		FIELD_TEXT("--size", o->size),
+		FIELD("--batch", FIELD_INT, &c->batch),
+		FIELD("--lr", FIELD_FLOAT, &c->lr),
+		FIELD_NAMED("--schedule", &c->schedule, schedule_names, SCHEDULE_KINDS),
+		FIELD("--warmup", FIELD_FLOAT, &c->warmup),
+		FIELD("--step-every", FIELD_FLOAT, &c->step_every),
+		FIELD("--gamma", FIELD_FLOAT, &c->gamma),
+		FIELD_NAMED("--optimizer", &op->kind, optim_names, OPTIM_KINDS),
+		FIELD("--momentum", FIELD_FLOAT, &op->momentum),
+		FIELD("--nesterov", FIELD_BOOL, &op->nesterov),
+		FIELD("--wd", FIELD_FLOAT, &op->weight_decay),
+		FIELD_NAMED("--loss", &o->loss, loss_names, LOSS_KINDS),
+		FIELD("--beta", FIELD_FLOAT, &c->beta),
+		FIELD("--oversample", FIELD_BOOL, &c->oversample),
+		FIELD("--augment", FIELD_BOOL, &c->augment),
+		FIELD("--seed", FIELD_ULONG, &c->seed),
+	};
+	memcpy(f, t, sizeof t);
 }
 
 static int choice(const char *opt, const char *arg, const char *const *names, int n)
@@ -131,9 +155,6 @@ static void parse_options(int argc, char **argv, struct options *o)
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
-	static const char *const schedules[] = { "constant", "step", "cosine" };
-	static const char *const optimizers[] = { "sgd", "adam", "adamw" };
-	static const char *const losses[] = { "ce", "cb" };
 	bool lr_given = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "o:a:s:e:b:j:qh", longopts, NULL)) != -1) {
@@ -151,15 +172,15 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'e': o->cfg.epochs = (int)cli_long("--epochs", optarg, 1, 1000000); break;
 		case 'b': o->cfg.batch = (int)cli_long("--batch", optarg, 1, 65536); break;
 		case OPT_LR: o->cfg.lr = (float)cli_double("--lr", optarg, 1e-9, 100); lr_given = true; break;
-		case OPT_SCHEDULE: o->cfg.schedule = (enum schedule_kind)choice("--schedule", optarg, schedules, 3); break;
+		case OPT_SCHEDULE: o->cfg.schedule = (enum schedule_kind)choice("--schedule", optarg, schedule_names, SCHEDULE_KINDS); break;
 		case OPT_WARMUP: o->cfg.warmup = (float)cli_double("--warmup", optarg, 0, 1e6); break;
 		case OPT_STEP_EVERY: o->cfg.step_every = (float)cli_double("--step-every", optarg, 1e-3, 1e6); break;
 		case OPT_GAMMA: o->cfg.gamma = (float)cli_double("--gamma", optarg, 0, 1); break;
-		case OPT_OPTIMIZER: o->optim.kind = (enum optim_kind)choice("--optimizer", optarg, optimizers, 3); break;
+		case OPT_OPTIMIZER: o->optim.kind = (enum optim_kind)choice("--optimizer", optarg, optim_names, OPTIM_KINDS); break;
 		case OPT_MOMENTUM: o->optim.momentum = (float)cli_double("--momentum", optarg, 0, 0.9999); break;
 		case OPT_NESTEROV: o->optim.nesterov = true; break;
 		case OPT_WD: o->optim.weight_decay = (float)cli_double("--wd", optarg, 0, 1); break;
-		case OPT_LOSS: o->cfg.cb = choice("--loss", optarg, losses, 2) == 1; break;
+		case OPT_LOSS: o->loss = choice("--loss", optarg, loss_names, LOSS_KINDS); break;
 		case OPT_BETA: o->cfg.beta = (float)cli_double("--beta", optarg, 0, 0.999999); break;
 		case OPT_OVERSAMPLE: o->cfg.oversample = true; break;
 		case OPT_AUGMENT: o->cfg.augment = true; break;
@@ -184,6 +205,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("--val and TRAIN cannot both be the standard input");
 	if (o->best && !o->val)
 		die_usage("--best needs --val");
+	o->cfg.cb = o->loss == LOSS_CB;
 	if (!lr_given && o->optim.kind != OPTIM_SGD)
 		o->cfg.lr = 0.001f;
 	if (o->w && (o->w < 8 || o->h < 8))
@@ -201,7 +223,7 @@ struct run {
 	struct optim optim;
 	struct norm nm;
 	struct cls_trainer tr;
-	char *extra;       /* the train line and the normalisation */
+	struct field options[RECORDED]; /* recorded_options */
 	double best_top1;  /* of the epochs so far (-1: none) */
 };
 
@@ -246,19 +268,24 @@ static void check_loss(const struct run *r, int epoch, const struct cls_epoch_st
 		    epoch + 1, st->bad_step, r->o->output, epoch);
 }
 
+/* The best validation top-1 so far, as the checkpoint keeps it: every
+ * digit of the double, which a resumed run compares the next epochs'
+ * top-1 against. */
+#define BEST_TOP1(v) FIELD("best_top1", FIELD_DOUBLE, v)
+
 /* The checkpoint: the model, with the optimizer's state for resuming;
  * its header keeps the options, the normalisation, and the best
  * validation top-1 so far. */
 static void save(const struct run *r, const char *path, int epoch, bool with_optim)
 {
-	char *extra = xmalloc(strlen(r->extra) + 64);
-	/* every digit of the double: a resumed run compares the next
-	 * epochs' top-1 against exactly this */
-	sprintf(extra, "%sbest_top1\t%.17g\n", r->extra, r->best_top1);
 	struct ckpt_meta meta = { .classes = r->train.classes, .epoch = epoch,
-				  .step = (long)epoch * r->tr.steps_per_epoch, .extra = extra };
+				  .step = (long)epoch * r->tr.steps_per_epoch };
+	double best = r->best_top1;
+	options_record(&meta.fields, r->options, RECORDED);
+	norm_record(&r->nm, r->train.c, &meta.fields);
+	fields_put(&meta.fields, &BEST_TOP1(&best));
 	ckpt_save_or_die(path, &r->m, with_optim ? &r->optim : NULL, &meta);
-	free(extra);
+	fields_free(&meta.fields);
 }
 
 static void log_epoch(struct run *r, FILE *log, int epoch, const struct cls_epoch_stats *st,
@@ -337,6 +364,7 @@ static void load_data(struct run *r, struct options *o)
 	o->arch.height = r->train.h;
 	o->arch.width = r->train.w;
 	o->arch.classes = r->train.nclasses;
+	snprintf(o->size, sizeof o->size, "%dx%d", r->train.w, r->train.h);
 	if (!o->val)
 		return;
 	dataset_load_or_die(&r->val, o->val, r->train.c, r->train.h, r->train.w, r->train.classes,
@@ -347,23 +375,21 @@ static void load_data(struct run *r, struct options *o)
 }
 
 /* The model and optimizer of MODEL, which must have been trained with the
- * same options and data: the epochs it has done. */
-static int resume(struct run *r, const char *line)
+ * same options on the same data: the epochs it has done. */
+static int resume(struct run *r)
 {
 	const struct options *o = r->o;
 	struct ckpt_meta meta;
+	char err[ERRLEN];
 	classifier_load(o->output, &r->m, &r->optim, &meta, &r->nm);
-	if (!strstr(meta.extra, line))
-		die("%s: was trained with other options than these (its header's train line)",
-		    o->output);
+	options_check(&meta.fields, r->options, RECORDED);
 	check_same_data(r, &o->arch, &meta);
 	int done = (int)meta.epoch;
 	/* nothing would be done, and MODEL not be what was asked for */
 	if (done > o->cfg.epochs)
 		die("%s: has done %d epochs, more than --epochs %d", o->output, done, o->cfg.epochs);
-	const char *best = strstr(meta.extra, "best_top1\t");
-	if (best)
-		r->best_top1 = atof(best + strlen("best_top1\t"));
+	if (fields_get(&meta.fields, &BEST_TOP1(&r->best_top1), err))
+		die("%s", err);
 	ckpt_meta_free(&meta);
 	return done;
 }
@@ -394,16 +420,12 @@ int main(int argc, char **argv)
 	nn_init(o.threads);
 	struct run r = { .o = &o, .best_top1 = -1 };
 	load_data(&r, &o);
-	char line[1024], norm[256];
-	train_line(&o, line, sizeof line);
+	recorded_options(&o, r.options);
 	int done = 0;
 	if (o.resume)
-		done = resume(&r, line);
+		done = resume(&r);
 	else
 		start(&r);
-	norm_format(&r.nm, r.train.c, norm, sizeof norm);
-	r.extra = xmalloc(strlen(line) + strlen(norm) + 1);
-	sprintf(r.extra, "%s%s", line, norm);
 	cls_trainer_init(&r.tr, &o.cfg, &r.train, &r.m, &r.optim, &r.nm);
 	/* The log grows an epoch at a time (appended to when resumed), so that
 	 * a killed run keeps the lines of its finished epochs. */
@@ -421,7 +443,6 @@ int main(int argc, char **argv)
 	if (log && fclose(log))
 		die("%s: %s", o.log, strerror(errno));
 	cls_trainer_free(&r.tr);
-	free(r.extra);
 	optim_free(&r.optim);
 	model_free(&r.m);
 	dataset_free(&r.train);

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/learn.h"
 #include "cli/outputs.h"
+#include "cli/recorded.h"
 #include "img/image.h"
 #include "img/sheet.h"
 #include "io/input.h"
@@ -77,7 +78,7 @@ enum {
 
 struct options {
 	const char *output, *train, *sheet, *log, *fid_model;
-	const char *arch; /* cgan or rgan: the networks are ARCH-g and ARCH-d */
+	char arch[8];     /* cgan or rgan: the networks are ARCH-g and ARCH-d */
 	int size, threads, fid_n;
 	float width_mult;
 	double kimg, snap;
@@ -87,7 +88,6 @@ struct options {
 };
 
 #define SHEET_COLUMNS 8
-#define LINE_MAX_LEN 512
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
@@ -129,7 +129,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'a':
 			if (strcmp(optarg, "cgan") != 0 && strcmp(optarg, "rgan") != 0)
 				die_usage("--arch: '%s' is not cgan or rgan", optarg);
-			o->arch = optarg;
+			snprintf(o->arch, sizeof o->arch, "%s", optarg);
 			break;
 		case OPT_WIDTH: o->width_mult = (float)cli_double("--width-mult", optarg, 1e-3, 64); break;
 		case 'k': o->kimg = cli_double("--kimg", optarg, 1e-3, 1e9); break;
@@ -185,39 +185,39 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("--t-end (%g) before --t-start (%g)", c->t_end, c->t_start);
 }
 
-/* --resume without --t-start and --t-end: the schedule of the run
- * resumed (whose defaults came from its own --kimg). */
-static void resumed_schedule(struct options *o, const char *extra)
-{
-	const char *line = strstr(extra, "train\t");
-	const char *ts = line ? strstr(line, " t_start=") : NULL;
-	const char *te = line ? strstr(line, " t_end=") : NULL;
-	if (!ts || !te || sscanf(ts, " t_start=%lf", &o->cfg.t_start) != 1 ||
-	    sscanf(te, " t_end=%lf", &o->cfg.t_end) != 1)
-		die("%s: its header lacks the train line of gantrain", o->output);
-}
+/* The options that make the model (of images of a's size), recorded
+ * in its checkpoints: a run is resumed only with the same (--kimg may
+ * grow; --snap, --sheet, --log and those of FID-cls may change). */
+#define RECORDED 14
 
-/* The options that make the model, as a checkpoint header line: a run is
- * resumed only with the same (--kimg may grow; --snap, --sheet and --log
- * may change).  augment=1 only with --augment: without, the line of the
- * checkpoints written before it existed. */
-static void train_line(const struct options *o, const struct arch *a, char *buf, size_t size)
+static void recorded_options(struct options *o, struct arch *a, struct field *f)
 {
-	snprintf(buf, size,
-		 "train\tsize=%d width=%.9g batch=%d lr_g=%.9g lr_d=%.9g beta1=%.9g beta2=%.9g "
-		 "t_start=%.9g t_end=%.9g r1=%.9g ema=%.9g%s seed=%lu\n",
-		 a->height, a->width_mult, o->cfg.batch, o->cfg.lr_g, o->cfg.lr_d, o->cfg.beta1,
-		 o->cfg.beta2, o->cfg.t_start, o->cfg.t_end, o->cfg.r1, o->cfg.ema,
-		 o->cfg.augment ? " augment=1" : "", o->cfg.seed);
+	struct gan_config *c = &o->cfg;
+	struct field t[RECORDED] = {
+		FIELD_TEXT("--arch", o->arch),
+		FIELD("--size", FIELD_INT, &a->height),
+		FIELD("--width-mult", FIELD_FLOAT, &o->width_mult),
+		FIELD("--batch", FIELD_INT, &c->batch),
+		FIELD("--lr-g", FIELD_FLOAT, &c->lr_g),
+		FIELD("--lr-d", FIELD_FLOAT, &c->lr_d),
+		FIELD("--beta1", FIELD_FLOAT, &c->beta1),
+		FIELD("--beta2", FIELD_FLOAT, &c->beta2),
+		FIELD("--t-start", FIELD_DOUBLE, &c->t_start),
+		FIELD("--t-end", FIELD_DOUBLE, &c->t_end),
+		FIELD("--r1", FIELD_FLOAT, &c->r1),
+		FIELD("--augment", FIELD_BOOL, &c->augment),
+		FIELD("--ema", FIELD_FLOAT, &c->ema),
+		FIELD("--seed", FIELD_ULONG, &c->seed),
+	};
+	memcpy(f, t, sizeof t);
 }
-
 
 /* A run: its data, the training, and FID-cls at the snapshots. */
 struct run {
 	const struct options *o;
 	struct dataset data;
 	struct gan_trainer tr;
-	char *line;              /* train_line */
+	struct field options[RECORDED]; /* recorded_options */
 	struct judge *judge;     /* --fid-model, or NULL */
 };
 
@@ -312,14 +312,17 @@ static void check_finite(const struct run *run, double kimg)
 #define RUN_PARTS(t)                                                              \
 	{ { "", &(t)->ema, NULL }, { "G.", &(t)->g, &(t)->og }, { "D.", &(t)->d, &(t)->od } }
 
+/* Its header keeps the options and the weight of the conditioning the
+ * sampling generator had (as the sheet's samples had it: a float). */
 static void save(struct run *run, long images, double lambda)
 {
-	char *extra = xmalloc(strlen(run->line) + 64);
-	sprintf(extra, "%slambda\t%.9g\n", run->line, lambda);
-	struct ckpt_meta meta = { .classes = run->data.classes, .step = images, .extra = extra };
+	struct ckpt_meta meta = { .classes = run->data.classes, .step = images };
+	float l = (float)lambda;
+	options_record(&meta.fields, run->options, RECORDED);
+	fields_put(&meta.fields, &FIELD("lambda", FIELD_FLOAT, &l));
 	struct ckpt_part parts[] = RUN_PARTS(&run->tr);
 	ckpt_save_parts_or_die(run->o->output, parts, 3, &meta);
-	free(extra);
+	fields_free(&meta.fields);
 }
 
 static void log_line(struct run *run, FILE *log, double kimg, double lambda, struct tally *s)
@@ -360,6 +363,18 @@ static bool same_arch(const struct arch *x, const struct arch *y)
 	       x->width == y->width && x->classes == y->classes && x->width_mult == y->width_mult;
 }
 
+/* A resumed run must have the same options; without --t-start and
+ * --t-end, o takes the schedule of the run resumed (whose defaults came
+ * from its own --kimg), through run->options. */
+static void check_options(const struct run *run, struct options *o, const struct fields *file)
+{
+	if (!o->t_given) {
+		option_recorded(file, run->options, RECORDED, "--t-start");
+		option_recorded(file, run->options, RECORDED, "--t-end");
+	}
+	options_check(file, run->options, RECORDED);
+}
+
 /* A resumed run must have the same options and data: the images it has
  * been trained on. */
 static long resume(struct run *run, struct options *o, const struct arch *a)
@@ -370,15 +385,10 @@ static long resume(struct run *run, struct options *o, const struct arch *a)
 	struct ckpt_part parts[] = RUN_PARTS(t);
 	if (ckpt_load_parts(o->output, MODEL_GENERATOR, parts, 3, &meta, err))
 		die("%s", err);
+	check_options(run, o, &meta.fields);
 	struct arch da = gan_discriminator_arch(a);
 	if (!same_arch(&t->ema.arch, a) || !same_arch(&t->g.arch, a) || !same_arch(&t->d.arch, &da))
 		die("%s: its networks are not those of these options and images (--arch, --size, --width-mult, the classes)",
-		    o->output);
-	if (!o->t_given)
-		resumed_schedule(o, meta.extra);
-	train_line(o, a, run->line, LINE_MAX_LEN);
-	if (!strstr(meta.extra, run->line))
-		die("%s: was trained with other options than these (its header's train line)",
 		    o->output);
 	/* same_arch compared the channels and the number of classes */
 	for (int c = 0; c < a->classes; c++)
@@ -498,9 +508,7 @@ int main(int argc, char **argv)
 	nn_init(o.threads);
 	struct run run = { .o = &o };
 	struct arch a = load_data(&run, &o);
-	char line[LINE_MAX_LEN];
-	train_line(&o, &a, line, sizeof line);
-	run.line = line;
+	recorded_options(&o, &a, run.options);
 	gan_trainer_init(&run.tr, &o.cfg, &run.data);
 	long images = 0;
 	char err[ERRLEN];

@@ -2,8 +2,11 @@
 # golden.sh BUILD WORKDIR: a fixed small run of every program and of the
 # augcls pipeline on examples/fashion-lt, printing the SHA-256 of each
 # output (manifests, PAM streams, checkpoints, logs without their timings,
-# reports, figures).  A change meant to keep behaviour (a refactor) must
-# print the same lines before and after it, on the same machine:
+# reports, figures), then of each checkpoint's tensors (its table and
+# data: all but the header and the CRC, simbal-checkpoint(5)), which stay
+# the same where only the header changes.  A change meant to keep
+# behaviour (a refactor) must print the same lines before and after it, on
+# the same machine:
 #
 #   scripts/golden.sh build /tmp/g-new >new.txt   # and at the old commit
 #   diff old.txt new.txt
@@ -76,3 +79,15 @@ for f in aug/*.log aug/*/*.log; do
 	[ -f "$f" ] && untimed "$f" | sha256sum | sed "s|-\$|$f (untimed)|"
 done
 sum report.tsv aug.html
+
+# The tensors of each checkpoint: from the table after the header (whose
+# length is the 4 bytes at offset 12) to the CRC (the last 4 bytes).
+tensors() {
+	local f=$1 hlen size
+	hlen=$(od -An -tu4 -j12 -N4 "$f" | tr -d ' ')
+	size=$(stat -c %s "$f")
+	tail -c +$((17 + hlen)) "$f" | head -c $((size - 20 - hlen)) | sha256sum | sed "s|-\$|$f (tensors)|"
+}
+find . -name '*.ckpt' -printf '%P\n' | sort | while read -r f; do
+	tensors "$f"
+done

@@ -93,7 +93,11 @@ setup() {
 	clstrain "${TINY[@]}" -e 1 -o a.ckpt m.tsv
 	run --separate-stderr clstrain "${TINY[@]}" -e 2 --lr 0.05 --resume -o a.ckpt m.tsv
 	assert_failure 1
-	[ "$stderr" = "clstrain: a.ckpt: was trained with other options than these (its header's train line)" ]
+	[ "$stderr" = "clstrain: a.ckpt: --lr: 0.1 in the checkpoint, 0.05 given" ]
+	# every option that differs, each named, enums by name
+	run --separate-stderr clstrain "${TINY[@]}" -e 2 --lr 0.05 --schedule step --loss cb --augment --resume -o a.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clstrain: a.ckpt: --lr: 0.1 in the checkpoint, 0.05 given; --schedule: cosine in the checkpoint, step given; --loss: ce in the checkpoint, cb given; --augment: 0 in the checkpoint, 1 given" ]
 	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o none.ckpt m.tsv
 	assert_failure 1
 	[ "$stderr" = "clstrain: none.ckpt: No such file or directory" ]
@@ -117,6 +121,64 @@ setup() {
 	run clstrain "${TINY[@]}" -e 2 --resume -o a.ckpt m.tsv
 	assert_success
 	cmp before.ckpt a.ckpt
+}
+
+@test "clstrain: the options in the checkpoint, one a line, enums by name" {
+	make_cls_set
+	clstrain "${TINY[@]}" -e 1 --optimizer adamw --schedule step --oversample -o a.ckpt m.tsv
+	local hlen
+	hlen=$(od -An -tu4 -j12 -N4 a.ckpt | tr -d ' ')
+	tail -c +17 a.ckpt | head -c "$hlen" | grep '^train\.' >train.tsv
+	[ "$(cut -f 1 train.tsv | paste -sd ' ')" = "train.arch train.width_mult train.size train.batch train.lr train.schedule train.warmup train.step_every train.gamma train.optimizer train.momentum train.nesterov train.wd train.loss train.beta train.oversample train.augment train.seed" ]
+	[ "$(cut -f 2 train.tsv | paste -sd ' ')" = "resnet20 0.25 12x12 8 0.001 step 0 30 0.1 adamw 0.9 0 0.0005 ce 0.9999 1 0 1" ]
+	# resumed with them: the same options, given or not
+	clstrain "${TINY[@]}" -e 2 --optimizer adamw --lr 0.001 --schedule step --oversample --resume -o a.ckpt m.tsv
+}
+
+@test "clstrain: a checkpoint of the one train line still classifies; --resume refuses it" {
+	make_cls_set
+	# written before the options had a field each (tests/fixtures/README)
+	cp "$FIXTURES"/ckpt/old-cls.ckpt old.ckpt
+	cp old.ckpt before.ckpt
+	run clsprob --classes old.ckpt
+	assert_output "$(printf 'Bag\nSneaker\nTrouser')"
+	clsprob old.ckpt m.tsv >prob.tsv
+	clsfeat old.ckpt m.tsv >feat.tsv
+	[ "$(wc -l <prob.tsv)" -eq 24 ] && [ "$(wc -l <feat.tsv)" -eq 24 ]
+	clseval old.ckpt m.tsv >eval.tsv
+	grep -q '^top1	' eval.tsv
+	fid -m old.ckpt m.tsv m.tsv >fid.tsv
+	run --separate-stderr clstrain --width-mult 0.125 --size 12x12 --batch 8 -q -e 2 --resume -o old.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clstrain: old.ckpt: its options are the one train line of an earlier clstrain, which --resume does not read: train anew" ]
+	cmp before.ckpt old.ckpt
+}
+
+@test "clstrain: a header line garbled or missing, or a name unknown: refused, naming the file" {
+	make_cls_set
+	clstrain "${TINY[@]}" -e 1 -o a.ckpt m.tsv
+	edit_header a.ckpt sched.ckpt 's/^train.schedule\tcosine$/train.schedule\tlinear/'
+	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o sched.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clstrain: sched.ckpt: its header's train.schedule is 'linear', not one of constant, step, cosine" ]
+	edit_header a.ckpt lr.ckpt 's/^train.lr\t0.1$/train.lr\t0.1x/'
+	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o lr.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clstrain: lr.ckpt: its header's train.lr is '0.1x', not a number" ]
+	edit_header a.ckpt best.ckpt '/^best_top1\t/d'
+	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o best.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clstrain: best.ckpt: its header lacks best_top1" ]
+	edit_header a.ckpt sd.ckpt 's/^norm_sd\t.*/norm_sd\tx/'
+	run --separate-stderr clsprob sd.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clsprob: sd.ckpt: its header's norm_sd is 'x', not a number" ]
+	edit_header a.ckpt mean.ckpt '/^norm_mean\t/d'
+	run --separate-stderr clseval mean.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clseval: mean.ckpt: its header lacks norm_mean" ]
+	# the file itself is good
+	clstrain "${TINY[@]}" -e 2 --resume -o a.ckpt m.tsv
 }
 
 @test "clstrain: a loss that is not a number stops the run; the model of the last epoch stays" {

@@ -47,7 +47,7 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	cp r.ckpt before.ckpt
 	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.128 --resume -o r.ckpt m.tsv
 	assert_failure 1
-	[ "$stderr" = "gantrain: r.ckpt: its networks are not those of these options and images (--arch, --size, --width-mult, the classes)" ]
+	[ "$stderr" = "gantrain: r.ckpt: --arch: rgan in the checkpoint, cgan given" ]
 	cmp before.ckpt r.ckpt
 	# resumed with a smaller --kimg than it has done: said so, the file kept
 	run --separate-stderr gantrain "${GTINY[@]}" --arch rgan --kimg 0.032 --resume -o r.ckpt m.tsv
@@ -98,15 +98,15 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	cmp a1.ckpt a2.ckpt
 	# other weights (the sheets), not only another header
 	! cmp -s plain.ckpt.png a1.ckpt.png || false
-	grep -aq ' augment=1 ' a1.ckpt
-	! grep -aq 'augment=' plain.ckpt || false
+	grep -aqx 'train.augment	1' a1.ckpt
+	grep -aqx 'train.augment	0' plain.ckpt
 	gantrain "${GTINY[@]}" --augment --kimg 0.128 -o whole.ckpt m.tsv
 	gantrain "${GTINY[@]}" --augment --kimg 0.128 --resume -o a1.ckpt m.tsv
 	cmp whole.ckpt a1.ckpt
 	cp a1.ckpt before.ckpt
 	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.192 --resume -o a1.ckpt m.tsv
 	assert_failure 1
-	[ "$stderr" = "gantrain: a1.ckpt: was trained with other options than these (its header's train line)" ]
+	[ "$stderr" = "gantrain: a1.ckpt: --augment: 1 in the checkpoint, 0 given" ]
 	cmp before.ckpt a1.ckpt
 	run gantrain "${GTINY[@]}" --augment --kimg 0.192 --resume -o plain.ckpt m.tsv
 	assert_failure 1
@@ -139,28 +139,35 @@ GTINY=(--size 12 --width-mult 0.5 --batch 16 --kimg 0.064 -q)
 	cmp long.ckpt killed.ckpt
 	cmp long.ckpt.png killed.ckpt.png
 	[ "$(cut -f 1,2 long.tsv)" = "$(cut -f 1,2 killed.tsv)" ]
-	# other options: refused
+	# other options: refused, each named
 	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.128 --lr-d 0.001 --resume -o part.ckpt m.tsv
 	assert_failure 1
-	[ "$stderr" = "gantrain: part.ckpt: was trained with other options than these (its header's train line)" ]
-	# networks other than its train line says (a crafted file: trained at
-	# width 0.25, its train line made to say 0.5, the header's length and
-	# the CRC made to match): refused before any is used
+	[ "$stderr" = "gantrain: part.ckpt: --lr-d: 0.0004 in the checkpoint, 0.001 given" ]
+	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.128 --lr-d 0.001 --r1 0 --seed 7 --resume -o part.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "gantrain: part.ckpt: --lr-d: 0.0004 in the checkpoint, 0.001 given; --r1: 0.1 in the checkpoint, 0 given; --seed: 1 in the checkpoint, 7 given" ]
+	# networks other than its options say (a crafted file: trained at
+	# width 0.25, its options made to say 0.5): refused before any is used
 	gantrain "${GTINY[@]}" --width-mult 0.25 -o w.ckpt m.tsv
-	local n hlen
-	n=$(stat -c %s w.ckpt)
-	hlen=$(od -An -tu4 -j12 -N4 w.ckpt | tr -d ' ')
-	le32() { printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)))"; }
-	{
-		head -c 12 w.ckpt
-		le32 $((hlen - 1))
-		tail -c +17 w.ckpt | head -c "$hlen" | sed 's/ width=0.25 / width=0.5 /'
-		tail -c +$((17 + hlen)) w.ckpt | head -c $((n - 20 - hlen))
-	} >crafted.ckpt
-	append_crc crafted.ckpt
+	edit_header w.ckpt crafted.ckpt 's/^train.width_mult\t0.25$/train.width_mult\t0.5/'
 	run --separate-stderr gantrain "${GTINY[@]}" --kimg 0.128 --resume -o crafted.ckpt m.tsv
 	assert_failure 1
 	[ "$stderr" = "gantrain: crafted.ckpt: its networks are not those of these options and images (--arch, --size, --width-mult, the classes)" ]
+}
+
+@test "gantrain: a checkpoint of the one train line still samples and judges; --resume refuses it" {
+	make_cls_set
+	# written before the options had a field each (tests/fixtures/README)
+	cp "$FIXTURES"/ckpt/old-gan.ckpt "$FIXTURES"/ckpt/old-cls.ckpt .
+	cp old-gan.ckpt before.ckpt
+	gansample -c Bag -n 3 old-gan.ckpt >bag.pam
+	[ "$(grep -ac '^# label Bag$' bag.pam)" -eq 3 ]
+	gantrain "${GTINY[@]}" --snap 0.032 --fid-model old-cls.ckpt --fid-n 20 --log log.tsv -o g.ckpt m.tsv
+	awk -F'\t' 'NF != 7 || !($7 > 0) { exit 1 }' log.tsv
+	run --separate-stderr gantrain --size 12 --width-mult 0.03 --batch 16 --kimg 0.064 -q --resume -o old-gan.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "gantrain: old-gan.ckpt: its options are the one train line of an earlier gantrain, which --resume does not read: train anew" ]
+	cmp before.ckpt old-gan.ckpt
 }
 
 @test "gantrain: bad data and usage" {

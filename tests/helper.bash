@@ -154,6 +154,28 @@ append_crc() {
 	gzip -c "$1" | tail -c 8 | head -c 4 >>"$1"
 }
 
+# The 4 bytes of $1, little-endian.
+le32() {
+	printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)))"
+}
+
+# A copy of checkpoint IN as OUT, its header (simbal-checkpoint(5)) edited
+# by the sed script SCRIPT, its length and CRC made to match.
+edit_header() {
+	local in=$1 out=$2 script=$3 n hlen
+	n=$(stat -c %s "$in")
+	hlen=$(od -An -tu4 -j12 -N4 "$in" | tr -d ' ')
+	tail -c +17 "$in" | head -c "$hlen" | sed "$script" >"$out.header"
+	{
+		head -c 12 "$in"
+		le32 "$(stat -c %s "$out.header")"
+		cat "$out.header"
+		tail -c +$((17 + hlen)) "$in" | head -c $((n - 20 - hlen))
+	} >"$out"
+	rm "$out.header"
+	append_crc "$out"
+}
+
 # A copy of checkpoint IN as OUT whose last number (the last tensor's last
 # float) is NaN, its CRC made to match.
 nan_last_number() {

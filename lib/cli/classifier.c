@@ -18,8 +18,8 @@ void classifier_load(const char *path, struct model *m, struct optim *o, struct 
 	char err[ERRLEN];
 	if (ckpt_load(path, MODEL_CLASSIFIER, m, o, meta, err))
 		die("%s", err);
-	if (norm_parse(meta->extra, m->arch.channels, nm))
-		die("%s: its header lacks the input normalisation", path);
+	if (norm_read(&meta->fields, m->arch.channels, nm, err))
+		die("%s", err);
 }
 
 void ckpt_save_or_die(const char *path, const struct model *m, const struct optim *o,

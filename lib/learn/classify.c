@@ -8,27 +8,30 @@
 #include "base/mem.h"
 #include "img/image.h"
 
-void norm_format(const struct norm *nm, int c, char *buf, size_t size)
+static void norm_fields(struct norm *nm, int c, struct field f[2])
 {
-	const float *v[2] = { nm->mean, nm->sd };
-	static const char *const key[2] = { "norm_mean", "norm_sd" };
-	size_t at = 0;
-	for (int k = 0; k < 2; k++) {
-		at += (size_t)snprintf(buf + at, size - at, "%s\t", key[k]);
-		for (int ch = 0; ch < c; ch++)
-			at += (size_t)snprintf(buf + at, size - at, "%s%.9g", ch ? "," : "", v[k][ch]);
-		at += (size_t)snprintf(buf + at, size - at, "\n");
-	}
+	f[0] = (struct field){ .key = "norm_mean", .type = FIELD_FLOAT, .value = nm->mean, .count = c };
+	f[1] = (struct field){ .key = "norm_sd", .type = FIELD_FLOAT, .value = nm->sd, .count = c };
 }
 
-int norm_parse(const char *extra, int c, struct norm *nm)
+void norm_record(const struct norm *nm, int c, struct fields *f)
 {
-	if (!extra || ckpt_extra_numbers(extra, "norm_mean", c, nm->mean) ||
-	    ckpt_extra_numbers(extra, "norm_sd", c, nm->sd))
+	struct norm copy = *nm;
+	struct field d[2];
+	norm_fields(&copy, c, d);
+	fields_put(f, &d[0]);
+	fields_put(f, &d[1]);
+}
+
+int norm_read(const struct fields *f, int c, struct norm *nm, char *err)
+{
+	struct field d[2];
+	norm_fields(nm, c, d);
+	if (fields_get(f, &d[0], err) || fields_get(f, &d[1], err))
 		return -1;
 	for (int ch = 0; ch < c; ch++)
 		if (!(nm->sd[ch] > 0))
-			return -1;
+			return fields_refuse(f, "norm_sd", "deviations above 0", err);
 	return 0;
 }
 

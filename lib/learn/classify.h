@@ -15,10 +15,11 @@ struct norm {
 	float mean[3], sd[3];
 };
 
-/* As checkpoint header lines: "norm_mean<TAB>m1,m2,m3\nnorm_sd<TAB>...\n". */
-void norm_format(const struct norm *nm, int c, char *buf, size_t size);
-/* From a checkpoint's extra lines; -1 when they are missing or garbled. */
-int norm_parse(const char *extra, int c, struct norm *nm);
+/* As a checkpoint's fields norm_mean and norm_sd, c numbers each. */
+void norm_record(const struct norm *nm, int c, struct fields *f);
+/* From a checkpoint's fields: 0, or -1 with err naming the file for a
+ * field missing or garbled, or a deviation not above 0. */
+int norm_read(const struct fields *f, int c, struct norm *nm, char *err);
 
 /* The class probabilities of every image of d (prob [n][classes]), in
  * batches, batch norm in evaluation mode. */

@@ -107,14 +107,23 @@ void gan_aug_backward(const struct gan_aug *a, int n, int c, int h, int w, const
 			}
 }
 
+/* The weight of the conditioning a checkpoint was written at. */
+static int read_lambda(const struct fields *f, float *lambda, char *err)
+{
+	if (fields_get(f, &FIELD("lambda", FIELD_FLOAT, lambda), err))
+		return -1;
+	if (*lambda < 0 || *lambda > 1)
+		return fields_refuse(f, "lambda", "between 0 and 1", err);
+	return 0;
+}
+
 int gan_sampler_load(const char *path, struct model *g, struct ckpt_meta *meta, float *lambda,
 		     char *err)
 {
 	if (ckpt_load(path, MODEL_GENERATOR, g, NULL, meta, err))
 		return -1;
-	if (!ckpt_extra_numbers(meta->extra, "lambda", 1, lambda) && *lambda >= 0 && *lambda <= 1)
+	if (!read_lambda(&meta->fields, lambda, err))
 		return 0;
-	snprintf(err, ERRLEN, "%s: its header lacks the weight of the conditioning (lambda)", path);
 	ckpt_meta_free(meta);
 	model_free(g);
 	return -1;

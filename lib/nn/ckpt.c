@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,6 @@
 
 #include "base/err.h"
 #include "base/mem.h"
-#include "base/num.h"
 #include "io/fsout.h"
 
 #define MAGIC "SIMBALCK"
@@ -48,53 +46,104 @@ static void put_floats(struct bytes *b, const float *v, size_t n)
 	}
 }
 
-static const char *const optim_names[] = { "sgd", "adam", "adamw" };
+/* A part's architecture and optimizer as header fields: the same
+ * descriptions write them and read them back. */
+#define ARCH_FIELDS 6
+#define OPTIM_FIELDS 8
 
-/* A part's architecture and optimizer lines, its keys after its prefix. */
-static void part_header(struct bytes *h, const struct ckpt_part *part, bool arch)
+static void arch_fields(struct arch *a, struct field *f)
 {
-	const struct model *m = part->m;
-	const struct optim *o = part->o;
-	const struct arch *a = &m->arch;
-	const char *p = part->prefix;
-	char line[256];
-#define LINE(...) put(h, line, (size_t)snprintf(line, sizeof line, __VA_ARGS__))
-	if (arch) {
-		LINE("%sarch\t%s\n", p, a->name);
-		LINE("%schannels\t%d\n%sheight\t%d\n%swidth\t%d\n%sclasses\t%d\n", p, a->channels, p,
-		     a->height, p, a->width, p, a->classes);
-		LINE("%swidth_mult\t%.9g\n", p, a->width_mult);
-	} else if (o) {
-		LINE("%soptimizer\t%s\n", p, optim_names[o->kind]);
-		LINE("%smomentum\t%.9g\n%snesterov\t%d\n", p, o->momentum, p, o->nesterov);
-		LINE("%sbeta1\t%.9g\n%sbeta2\t%.9g\n%seps\t%.9g\n", p, o->beta1, p, o->beta2, p, o->eps);
-		LINE("%sweight_decay\t%.9g\n%soptim_step\t%ld\n", p, o->weight_decay, p, o->step);
+	f[0] = FIELD_TEXT("arch", a->name);
+	f[1] = FIELD("channels", FIELD_INT, &a->channels);
+	f[2] = FIELD("height", FIELD_INT, &a->height);
+	f[3] = FIELD("width", FIELD_INT, &a->width);
+	f[4] = FIELD("classes", FIELD_INT, &a->classes);
+	f[5] = FIELD("width_mult", FIELD_FLOAT, &a->width_mult);
+}
+
+static void optim_fields(struct optim *o, struct field *f)
+{
+	f[0] = FIELD_NAMED("optimizer", &o->kind, optim_names, OPTIM_KINDS);
+	f[1] = FIELD("momentum", FIELD_FLOAT, &o->momentum);
+	f[2] = FIELD("nesterov", FIELD_BOOL, &o->nesterov);
+	f[3] = FIELD("beta1", FIELD_FLOAT, &o->beta1);
+	f[4] = FIELD("beta2", FIELD_FLOAT, &o->beta2);
+	f[5] = FIELD("eps", FIELD_FLOAT, &o->eps);
+	f[6] = FIELD("weight_decay", FIELD_FLOAT, &o->weight_decay);
+	f[7] = FIELD("optim_step", FIELD_LONG, &o->step);
+}
+
+/* The key prefix + key of a part's field. */
+static struct field prefixed(const struct field *d, const char *prefix, char *key, size_t size)
+{
+	struct field p = *d;
+	snprintf(key, size, "%s%s", prefix, d->key);
+	p.key = key;
+	return p;
+}
+
+static void put_part_fields(struct fields *h, const char *prefix, const struct field *f, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char key[CKPT_MAX_PREFIX + 32];
+		struct field d = prefixed(&f[i], prefix, key, sizeof key);
+		fields_put(h, &d);
 	}
-#undef LINE
+}
+
+/* The part's fields read: 0, or -1 when one is missing or garbled. */
+static int get_part_fields(const struct fields *h, const char *prefix, const struct field *f, int n)
+{
+	char err[ERRLEN];
+	for (int i = 0; i < n; i++) {
+		char key[CKPT_MAX_PREFIX + 32];
+		struct field d = prefixed(&f[i], prefix, key, sizeof key);
+		if (fields_get(h, &d, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* A part's architecture lines, or its optimizer's, keys after its prefix. */
+static void part_header(struct fields *h, const struct ckpt_part *part, bool arch)
+{
+	struct field f[OPTIM_FIELDS];
+	if (arch) {
+		arch_fields(&part->m->arch, f);
+		put_part_fields(h, part->prefix, f, ARCH_FIELDS);
+	} else if (part->o) {
+		optim_fields(part->o, f);
+		put_part_fields(h, part->prefix, f, OPTIM_FIELDS);
+	}
 }
 
 /* The first part's lines, the position, the others' lines (after a part
  * line naming each prefix), the classes, the caller's lines. */
-static void header(struct bytes *h, const struct ckpt_part *parts, int nparts,
+static void header(struct bytes *b, const struct ckpt_part *parts, int nparts,
 		   const struct ckpt_meta *meta)
 {
-	char line[256];
-	part_header(h, &parts[0], true);
-	put(h, line, (size_t)snprintf(line, sizeof line, "epoch\t%ld\nstep\t%ld\n", meta->epoch,
-				      meta->step));
-	part_header(h, &parts[0], false);
+	struct fields h = { 0 };
+	long epoch = meta->epoch, step = meta->step;
+	part_header(&h, &parts[0], true);
+	fields_put(&h, &FIELD("epoch", FIELD_LONG, &epoch));
+	fields_put(&h, &FIELD("step", FIELD_LONG, &step));
+	part_header(&h, &parts[0], false);
 	for (int i = 1; i < nparts; i++) {
-		put(h, line, (size_t)snprintf(line, sizeof line, "part\t%s\n", parts[i].prefix));
-		part_header(h, &parts[i], true);
-		part_header(h, &parts[i], false);
+		fields_add(&h, "part", parts[i].prefix);
+		part_header(&h, &parts[i], true);
+		part_header(&h, &parts[i], false);
 	}
-	for (int i = 0; i < parts[0].m->arch.classes; i++) {
-		put(h, "class\t", 6);
-		put(h, meta->classes[i], strlen(meta->classes[i]));
-		put(h, "\n", 1);
+	for (int i = 0; i < parts[0].m->arch.classes; i++)
+		fields_add(&h, "class", meta->classes[i]);
+	for (int i = 0; i < meta->fields.n; i++)
+		fields_add(&h, meta->fields.line[i].key, meta->fields.line[i].value);
+	for (int i = 0; i < h.n; i++) {
+		put(b, h.line[i].key, strlen(h.line[i].key));
+		put(b, "\t", 1);
+		put(b, h.line[i].value, strlen(h.line[i].value));
+		put(b, "\n", 1);
 	}
-	if (meta->extra)
-		put(h, meta->extra, strlen(meta->extra));
+	fields_free(&h);
 }
 
 /* The tensors of a checkpoint: the parameters, then the optimizer's
@@ -272,142 +321,81 @@ static int read_all(const char *path, unsigned char **data, size_t *n, char *err
 	return 0;
 }
 
-/* The header's value for key, parsed by the caller; NULL when absent. */
-static const char *value(char *const *keys, char *const *values, int n, const char *key)
+/* The header's lines, split at their first TAB (a line without one is
+ * passed over), parsed once: every reader asks these by key. */
+static void split_header(const unsigned char *p, size_t n, struct fields *h)
 {
-	for (int i = 0; i < n; i++)
-		if (strcmp(keys[i], key) == 0)
-			return values[i];
-	return NULL;
-}
-
-struct header {
-	char **keys, **values;
-	int n;
-	char *text;
-};
-
-static void split_header(const unsigned char *p, size_t n, struct header *h)
-{
-	h->text = xmalloc(n + 1);
-	memcpy(h->text, p, n);
-	h->text[n] = 0;
-	size_t cap_k = 0, cap_v = 0;
-	h->keys = h->values = NULL;
-	h->n = 0;
-	for (char *line = h->text, *next; *line; line = next) {
+	char *text = xmalloc(n + 1);
+	memcpy(text, p, n);
+	text[n] = 0;
+	for (char *line = text, *next; *line; line = next) {
 		next = strchr(line, '\n');
 		next = next ? (*next = 0, next + 1) : line + strlen(line);
 		char *tab = strchr(line, '\t');
 		if (!tab)
 			continue;
 		*tab = 0;
-		grow_array(&h->keys, &cap_k, (size_t)h->n + 1, sizeof *h->keys);
-		grow_array(&h->values, &cap_v, (size_t)h->n + 1, sizeof *h->values);
-		h->keys[h->n] = line;
-		h->values[h->n++] = tab + 1;
+		fields_add(h, line, tab + 1);
 	}
-}
-
-/* The value of the key prefix + key. */
-static const char *pvalue(const struct header *h, const char *prefix, const char *key)
-{
-	char full[CKPT_MAX_PREFIX + 32];
-	snprintf(full, sizeof full, "%s%s", prefix, key);
-	return value(h->keys, h->values, h->n, full);
-}
-
-static bool get_long(const struct header *h, const char *prefix, const char *key, long *v)
-{
-	const char *s = pvalue(h, prefix, key);
-	char *end;
-	if (!s)
-		return false;
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	return !errno && end != s && !*end;
-}
-
-static bool get_float(const struct header *h, const char *prefix, const char *key, float *v)
-{
-	const char *s = pvalue(h, prefix, key);
-	double d;
-	if (!s || scan_number(s, &d) != NUMBER_OK)
-		return false;
-	*v = (float)d;
-	return true;
+	free(text);
 }
 
 /* The architecture of the part of prefix. */
-static int read_arch(const struct header *h, const char *prefix, struct arch *a, char *why)
+static int read_arch(const struct fields *h, const char *prefix, struct arch *a, char *why)
 {
-	const char *name = pvalue(h, prefix, "arch");
-	long c, ht, w, k;
+	struct field f[ARCH_FIELDS];
 	memset(a, 0, sizeof *a);
-	if (!name || strlen(name) >= sizeof a->name || !get_long(h, prefix, "channels", &c) ||
-	    !get_long(h, prefix, "height", &ht) || !get_long(h, prefix, "width", &w) ||
-	    !get_long(h, prefix, "classes", &k) || !get_float(h, prefix, "width_mult", &a->width_mult) ||
-	    k < 2 || k > 1000000 || c < 1 || c > 3 || ht < 1 || ht > 65536 || w < 1 || w > 65536 ||
+	arch_fields(a, f);
+	if (get_part_fields(h, prefix, f, ARCH_FIELDS) || a->classes < 2 || a->classes > 1000000 ||
+	    a->channels < 1 || a->channels > 3 || a->height < 1 || a->height > 65536 ||
+	    a->width < 1 || a->width > 65536 ||
 	    !(a->width_mult > 0 && a->width_mult <= MODEL_MAX_WIDTH_MULT)) {
 		snprintf(why, ERRLEN, "its header lacks or garbles the architecture%s%s",
 			 *prefix ? " of " : "", prefix);
 		return -1;
 	}
-	strcpy(a->name, name);
-	a->channels = (int)c;
-	a->height = (int)ht;
-	a->width = (int)w;
-	a->classes = (int)k;
 	return 0;
 }
 
-static const char *const part_keys[] = { "arch", "channels", "height", "width", "classes",
-					  "width_mult", "optimizer", "momentum", "nesterov",
-					  "beta1", "beta2", "eps", "weight_decay", "optim_step" };
-
-/* Whether key is a part's own (bare, or after a part line's prefix), the
- * position or a part line: not the caller's. */
-static bool is_known(const struct header *h, const char *key)
+/* Whether key is one of a part's fields after prefix. */
+static bool is_part_key(const char *key, const char *prefix)
 {
-	if (!strcmp(key, "epoch") || !strcmp(key, "step") || !strcmp(key, "part"))
-		return true;
-	for (int i = -1; i < h->n; i++) {
-		const char *prefix = i < 0 ? "" : strcmp(h->keys[i], "part") == 0 ? h->values[i] : NULL;
-		size_t len = prefix ? strlen(prefix) : 0;
-		if (!prefix || strncmp(key, prefix, len) != 0)
-			continue;
-		for (size_t j = 0; j < sizeof part_keys / sizeof part_keys[0]; j++)
-			if (strcmp(key + len, part_keys[j]) == 0)
-				return true;
-	}
+	struct arch a;
+	struct optim o;
+	struct field f[ARCH_FIELDS + OPTIM_FIELDS];
+	size_t len = strlen(prefix);
+	arch_fields(&a, f);
+	optim_fields(&o, f + ARCH_FIELDS);
+	for (int i = 0; i < ARCH_FIELDS + OPTIM_FIELDS; i++)
+		if (strncmp(key, prefix, len) == 0 && strcmp(key + len, f[i].key) == 0)
+			return true;
 	return false;
 }
 
-/* The classes (as many as k), position and caller's lines of the header. */
-static int read_meta(const struct header *h, int k, struct ckpt_meta *meta, char *why)
+/* Whether key is a part's own (bare, or after a part line's prefix), the
+ * position, a part or a class line: not the caller's. */
+static bool is_known(const struct fields *h, const char *key)
 {
-	if (!get_long(h, "", "epoch", &meta->epoch) || !get_long(h, "", "step", &meta->step) ||
-	    meta->epoch < 0 || meta->epoch > 1000000000 || meta->step < 0) {
-		snprintf(why, ERRLEN, "its header lacks or garbles the training position");
-		return -1;
-	}
+	if (!strcmp(key, "epoch") || !strcmp(key, "step") || !strcmp(key, "part") ||
+	    !strcmp(key, "class") || is_part_key(key, ""))
+		return true;
+	for (int i = 0; i < h->n; i++)
+		if (strcmp(h->line[i].key, "part") == 0 && is_part_key(key, h->line[i].value))
+			return true;
+	return false;
+}
+
+/* The classes of the header, as many as k. */
+static int read_classes(const struct fields *h, int k, struct ckpt_meta *meta, char *why)
+{
 	meta->classes = xcalloc((size_t)k + 1, sizeof *meta->classes);
-	size_t extra = 0;
 	int found = 0;
-	meta->extra = xmalloc(1);
-	meta->extra[0] = 0;
-	for (int i = 0; i < h->n; i++) {
-		if (strcmp(h->keys[i], "class") == 0) {
+	for (int i = 0; i < h->n; i++)
+		if (strcmp(h->line[i].key, "class") == 0) {
 			if (found < k)
-				meta->classes[found] = xstrdup(h->values[i]);
+				meta->classes[found] = xstrdup(h->line[i].value);
 			found++;
-		} else if (!is_known(h, h->keys[i])) {
-			size_t add = strlen(h->keys[i]) + strlen(h->values[i]) + 2;
-			meta->extra = xrealloc(meta->extra, extra + add + 1);
-			sprintf(meta->extra + extra, "%s\t%s\n", h->keys[i], h->values[i]);
-			extra += add;
 		}
-	}
 	if (found != k) {
 		snprintf(why, ERRLEN, "it names %d classes, its model has %d", found, k);
 		return -1;
@@ -421,25 +409,33 @@ static int read_meta(const struct header *h, int k, struct ckpt_meta *meta, char
 	return 0;
 }
 
-static int read_optim(const struct header *h, const char *prefix, struct optim *o, char *why)
+/* The position, classes (as many as k) and caller's lines of the header. */
+static int read_meta(const struct fields *h, int k, struct ckpt_meta *meta, char *why)
 {
-	const char *kind = pvalue(h, prefix, "optimizer");
-	long nesterov;
+	char err[ERRLEN];
+	if (fields_get(h, &FIELD("epoch", FIELD_LONG, &meta->epoch), err) ||
+	    fields_get(h, &FIELD("step", FIELD_LONG, &meta->step), err) ||
+	    meta->epoch < 0 || meta->epoch > 1000000000 || meta->step < 0) {
+		snprintf(why, ERRLEN, "its header lacks or garbles the training position");
+		return -1;
+	}
+	if (read_classes(h, k, meta, why))
+		return -1;
+	for (int i = 0; i < h->n; i++)
+		if (!is_known(h, h->line[i].key))
+			fields_add(&meta->fields, h->line[i].key, h->line[i].value);
+	return 0;
+}
+
+static int read_optim(const struct fields *h, const char *prefix, struct optim *o, char *why)
+{
+	struct field f[OPTIM_FIELDS];
 	memset(o, 0, sizeof *o);
-	int k = -1;
-	for (int i = 0; i < 3; i++)
-		if (strcmp(kind, optim_names[i]) == 0)
-			k = i;
-	if (k < 0 || !get_float(h, prefix, "momentum", &o->momentum) ||
-	    !get_long(h, prefix, "nesterov", &nesterov) || !get_float(h, prefix, "beta1", &o->beta1) ||
-	    !get_float(h, prefix, "beta2", &o->beta2) || !get_float(h, prefix, "eps", &o->eps) ||
-	    !get_float(h, prefix, "weight_decay", &o->weight_decay) ||
-	    !get_long(h, prefix, "optim_step", &o->step)) {
+	optim_fields(o, f);
+	if (get_part_fields(h, prefix, f, OPTIM_FIELDS)) {
 		snprintf(why, ERRLEN, "its header garbles the optimizer");
 		return -1;
 	}
-	o->kind = (enum optim_kind)k;
-	o->nesterov = nesterov != 0;
 	return 0;
 }
 
@@ -503,22 +499,22 @@ static void get_floats(const unsigned char *p, size_t n, float *out)
 
 /* The prefix of the part a stored tensor belongs to: the longest of the
  * header's part lines it starts with, or "" (the first part). */
-static const char *owner(const struct header *h, const struct stored *t)
+static const char *owner(const struct fields *h, const struct stored *t)
 {
 	const char *best = "";
 	for (int i = 0; i < h->n; i++) {
-		if (strcmp(h->keys[i], "part") != 0)
+		if (strcmp(h->line[i].key, "part") != 0)
 			continue;
-		size_t len = strlen(h->values[i]);
-		if (len <= t->len && len > strlen(best) && !memcmp(t->name, h->values[i], len))
-			best = h->values[i];
+		size_t len = strlen(h->line[i].value);
+		if (len <= t->len && len > strlen(best) && !memcmp(t->name, h->line[i].value, len))
+			best = h->line[i].value;
 	}
 	return best;
 }
 
 /* Fills a part's model (and optimizer) from the stored tensors: each must
  * be there once with its shape, and the part may hold no other. */
-static int fill(const struct header *h, const struct stored *t, size_t n,
+static int fill(const struct fields *h, const struct stored *t, size_t n,
 		const unsigned char *data, const struct ckpt_part *part, int file_copies, char *why)
 {
 	const struct model *m = part->m;
@@ -569,12 +565,12 @@ out:
 }
 
 /* Whether the header declares the part of prefix ("": always). */
-static bool has_part(const struct header *h, const char *prefix)
+static bool has_part(const struct fields *h, const char *prefix)
 {
 	if (!*prefix)
 		return true;
 	for (int i = 0; i < h->n; i++)
-		if (strcmp(h->keys[i], "part") == 0 && strcmp(h->values[i], prefix) == 0)
+		if (strcmp(h->line[i].key, "part") == 0 && strcmp(h->line[i].value, prefix) == 0)
 			return true;
 	return false;
 }
@@ -583,7 +579,7 @@ static bool has_part(const struct header *h, const char *prefix)
  * the optimizer state the file holds for it.  left: the floats of the
  * file not yet claimed, which the models' arenas must fit in (a header
  * cannot make us allocate more than the file holds). */
-static int build_part(const struct header *h, struct ckpt_part *part, int classes, size_t *left,
+static int build_part(const struct fields *h, struct ckpt_part *part, int classes, size_t *left,
 		      int *file_copies, char *why)
 {
 	const char *prefix = part->prefix;
@@ -599,7 +595,9 @@ static int build_part(const struct header *h, struct ckpt_part *part, int classe
 		return -1;
 	}
 	struct optim file_optim = { 0 };
-	bool has_optim = pvalue(h, prefix, "optimizer") != NULL;
+	char key[CKPT_MAX_PREFIX + 32];
+	snprintf(key, sizeof key, "%soptimizer", prefix);
+	bool has_optim = fields_find(h, key) != NULL;
 	if (has_optim && read_optim(h, prefix, &file_optim, why))
 		return -1;
 	if (part->o && !has_optim) {
@@ -632,12 +630,12 @@ static int build_part(const struct header *h, struct ckpt_part *part, int classe
 
 /* Every part line names a prefix of its own, "X.", that starts no other
  * and has an architecture. */
-static int check_parts(const struct header *h, char *why)
+static int check_parts(const struct fields *h, char *why)
 {
 	for (int i = 0; i < h->n; i++) {
-		if (strcmp(h->keys[i], "part") != 0)
+		if (strcmp(h->line[i].key, "part") != 0)
 			continue;
-		const char *p = h->values[i];
+		const char *p = h->line[i].value;
 		size_t len = strlen(p);
 		struct arch arch;
 		if (len < 2 || len >= CKPT_MAX_PREFIX || p[len - 1] != '.' || strchr(p, '.') != p + len - 1) {
@@ -645,7 +643,7 @@ static int check_parts(const struct header *h, char *why)
 			return -1;
 		}
 		for (int j = 0; j < i; j++)
-			if (strcmp(h->keys[j], "part") == 0 && strcmp(h->values[j], p) == 0) {
+			if (strcmp(h->line[j].key, "part") == 0 && strcmp(h->line[j].value, p) == 0) {
 				snprintf(why, ERRLEN, "it names the part %s twice", p);
 				return -1;
 			}
@@ -682,7 +680,7 @@ static int check_kind(const struct arch *first, enum model_kind want, char *why)
 }
 
 static int parse(const unsigned char *p, size_t size, enum model_kind kind,
-		 struct ckpt_part *parts, int nparts, struct ckpt_meta *meta, struct header *h,
+		 struct ckpt_part *parts, int nparts, struct ckpt_meta *meta, struct fields *h,
 		 char *why)
 {
 	struct cursor c = { .p = p, .n = size - 4 };
@@ -731,7 +729,7 @@ int ckpt_load_parts(const char *path, enum model_kind kind, struct ckpt_part *pa
 	if (read_all(path, &data, &size, err))
 		return -1;
 	char why[ERRLEN] = "";
-	struct header h = { 0 };
+	struct fields h = { 0 };
 	int rc = -1;
 	if (size < 8 || memcmp(data, MAGIC, 8) != 0) {
 		snprintf(why, ERRLEN, "not a simbal checkpoint");
@@ -753,10 +751,10 @@ int ckpt_load_parts(const char *path, enum model_kind kind, struct ckpt_part *pa
 			model_free(parts[i].m);
 		}
 		ckpt_meta_free(meta);
+	} else {
+		meta->fields.source = xstrdup(path);
 	}
-	free(h.keys);
-	free(h.values);
-	free(h.text);
+	fields_free(&h);
 	free(data);
 	return rc;
 }
@@ -773,32 +771,6 @@ void ckpt_meta_free(struct ckpt_meta *meta)
 	for (int i = 0; meta->classes && meta->classes[i]; i++)
 		free(meta->classes[i]);
 	free(meta->classes);
-	free(meta->extra);
 	meta->classes = NULL;
-	meta->extra = NULL;
-}
-
-int ckpt_extra_numbers(const char *extra, const char *key, int c, float *out)
-{
-	size_t len = strlen(key);
-	for (const char *line = extra; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		if (strncmp(line, key, len) != 0 || line[len] != '\t')
-			continue;
-		const char *s = line + len + 1;
-		for (int ch = 0; ch < c; ch++) {
-			size_t n = strcspn(s, ch + 1 < c ? "," : "\n");
-			char number[64];
-			double v;
-			if (n == 0 || n >= sizeof number || s[n] != (ch + 1 < c ? ',' : s[n]))
-				return -1;
-			memcpy(number, s, n);
-			number[n] = 0;
-			if (scan_number(number, &v) != NUMBER_OK || !isfinite(v))
-				return -1;
-			out[ch] = (float)v;
-			s += n + 1;
-		}
-		return 0;
-	}
-	return -1;
+	fields_free(&meta->fields);
 }

@@ -6,6 +6,7 @@
 #ifndef SIMBAL_CKPT_H
 #define SIMBAL_CKPT_H
 
+#include "nn/fields.h"
 #include "nn/model.h"
 #include "nn/optim.h"
 
@@ -13,7 +14,9 @@ struct ckpt_meta {
 	char **classes;  /* arch.classes names, in the model's output order
 			  * (NULL-terminated as ckpt_load gives them) */
 	long epoch, step;
-	char *extra;     /* "key<TAB>value\n" lines of the caller's, or NULL */
+	struct fields fields; /* the caller's lines, after the classes (read:
+			       * those that are not ckpt's own, their source
+			       * the file) */
 };
 
 /* Writes m (and o's state when o is not NULL) to path: 0, or -1 with a
@@ -56,10 +59,5 @@ int ckpt_load_parts(const char *path, enum model_kind kind, struct ckpt_part *pa
 int ckpt_load(const char *path, enum model_kind kind, struct model *m, struct optim *o,
 	      struct ckpt_meta *meta, char *err);
 void ckpt_meta_free(struct ckpt_meta *meta);
-
-/* The c comma-separated finite numbers after "key<TAB>" at the start of a
- * line of a header's caller lines (meta.extra) into out; -1 when there is
- * no such line or it is garbled. */
-int ckpt_extra_numbers(const char *extra, const char *key, int c, float *out);
 
 #endif

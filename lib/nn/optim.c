@@ -6,6 +6,13 @@
 
 #include "base/mem.h"
 
+const char *const optim_names[OPTIM_KINDS] = {
+	[OPTIM_SGD] = "sgd", [OPTIM_ADAM] = "adam", [OPTIM_ADAMW] = "adamw"
+};
+const char *const schedule_names[SCHEDULE_KINDS] = {
+	[SCHEDULE_CONSTANT] = "constant", [SCHEDULE_STEP] = "step", [SCHEDULE_COSINE] = "cosine"
+};
+
 void optim_init(struct optim *o, const struct model *m)
 {
 	o->step = 0;

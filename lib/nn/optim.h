@@ -12,6 +12,9 @@
 #include "nn/model.h"
 
 enum optim_kind { OPTIM_SGD, OPTIM_ADAM, OPTIM_ADAMW };
+#define OPTIM_KINDS 3
+/* Their names, as the options and checkpoints say them. */
+extern const char *const optim_names[OPTIM_KINDS];
 
 struct optim {
 	enum optim_kind kind;
@@ -33,6 +36,8 @@ void optim_free(struct optim *o);
 void optim_step(struct optim *o, struct model *m, float lr);
 
 enum schedule_kind { SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_COSINE };
+#define SCHEDULE_KINDS 3
+extern const char *const schedule_names[SCHEDULE_KINDS];
 
 struct schedule {
 	enum schedule_kind kind;

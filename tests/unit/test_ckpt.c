@@ -39,9 +39,11 @@ static void make_checkpoint(const char *name, struct model *m, struct optim *o)
 	softmax_ce(m->logits, labels, NULL, 2, 3, m->prob, m->dlogits);
 	model_backward(m, 2);
 	optim_step(o, m, 0.1f);
-	struct ckpt_meta meta = { .classes = classes, .epoch = 3, .step = 42,
-				  .extra = "seed\t7\nloss\tce\n" };
+	struct ckpt_meta meta = { .classes = classes, .epoch = 3, .step = 42 };
+	fields_add(&meta.fields, "seed", "7");
+	fields_add(&meta.fields, "loss", "ce");
 	CHECK(ckpt_save(path_of(name), m, o, &meta, err) == 0);
+	fields_free(&meta.fields);
 }
 
 static void reads_back_what_was_written(void)
@@ -62,7 +64,11 @@ static void reads_back_what_was_written(void)
 	CHECK(ob.size == o.size && memcmp(ob.state, o.state, o.size * sizeof *o.state) == 0);
 	CHECK(meta.epoch == 3 && meta.step == 42);
 	CHECK(strcmp(meta.classes[2], "T-shirt top") == 0 && meta.classes[3] == NULL);
-	CHECK(strcmp(meta.extra, "seed\t7\nloss\tce\n") == 0);
+	/* the caller's lines, in order, their source the file */
+	CHECK(meta.fields.n == 2 && strcmp(meta.fields.line[0].key, "seed") == 0);
+	CHECK(strcmp(meta.fields.line[1].key, "loss") == 0);
+	CHECK(strcmp(meta.fields.line[1].value, "ce") == 0);
+	CHECK(strcmp(meta.fields.source, path_of("a.ckpt")) == 0);
 	ckpt_meta_free(&meta);
 	optim_free(&ob);
 	model_free(&back);
@@ -154,7 +160,7 @@ static void several_parts(void)
 		      !memcmp(back[i].p, parts[i].m->p, back[i].size * sizeof *back[i].p));
 	CHECK(strcmp(back[2].arch.name, "cgan-d") == 0 && oback[1].step == 5);
 	CHECK(!memcmp(oback[0].state, og.state, og.size * sizeof *og.state));
-	CHECK(meta.step == 640 && strcmp(meta.extra, "") == 0);
+	CHECK(meta.step == 640 && meta.fields.n == 0);
 	ckpt_meta_free(&meta);
 	for (int i = 0; i < 3; i++)
 		model_free(&back[i]);

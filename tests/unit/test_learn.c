@@ -144,10 +144,16 @@ static void sampler_loads_or_returns_the_error(void)
 	char err[ERRLEN];
 	CHECK(model_build(&g, &a, 1, err) == 0);
 	char *classes[] = { "a", "b", NULL };
-	struct ckpt_meta meta = { .classes = classes, .extra = "lambda\t0.25\n" };
+	struct ckpt_meta meta = { .classes = classes };
+	fields_add(&meta.fields, "lambda", "0.25");
 	CHECK(ckpt_save("g.ckpt", &g, NULL, &meta, err) == 0);
-	meta.extra = "train\tsize=8\n";
+	fields_free(&meta.fields);
+	fields_add(&meta.fields, "train", "size=8");
 	CHECK(ckpt_save("nolambda.ckpt", &g, NULL, &meta, err) == 0);
+	fields_free(&meta.fields);
+	fields_add(&meta.fields, "lambda", "1.5");
+	CHECK(ckpt_save("biglambda.ckpt", &g, NULL, &meta, err) == 0);
+	fields_free(&meta.fields);
 	struct ckpt_meta got;
 	float lambda;
 	CHECK(gan_sampler_load("g.ckpt", &back, &got, &lambda, err) == 0);
@@ -156,8 +162,9 @@ static void sampler_loads_or_returns_the_error(void)
 	ckpt_meta_free(&got);
 	model_free(&back);
 	CHECK(gan_sampler_load("nolambda.ckpt", &back, &got, &lambda, err) == -1);
-	CHECK(strcmp(err, "nolambda.ckpt: its header lacks the weight of the conditioning (lambda)") ==
-	      0);
+	CHECK(strcmp(err, "nolambda.ckpt: its header lacks lambda") == 0);
+	CHECK(gan_sampler_load("biglambda.ckpt", &back, &got, &lambda, err) == -1);
+	CHECK(strcmp(err, "biglambda.ckpt: its header's lambda is '1.5', not between 0 and 1") == 0);
 	CHECK(gan_sampler_load("good.tsv", &back, &got, &lambda, err) == -1);
 	CHECK(strstr(err, "not a simbal checkpoint") != NULL);
 	model_free(&g);
