@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/mem.h"
 #include "base/strmap.h"
 #include "cli/classifier.h"
 #include "cli/cli.h"

@@ -315,24 +315,6 @@ static void log_epoch(struct run *r, FILE *log, int epoch, const struct cls_epoc
 	save(r, r->o->output, epoch + 1, true);
 }
 
-/* A model resumed must have been trained on images of the same shape and
- * classes, in the same order. */
-static void check_same_data(const struct run *r, const struct arch *a,
-			    const struct ckpt_meta *meta)
-{
-	const struct arch *m = &r->m.arch;
-	if (m->channels != a->channels || m->height != a->height || m->width != a->width)
-		die("%s: was trained on images of %dx%d, %s, not %dx%d, %s", r->o->output, m->width,
-		    m->height, m->channels == 1 ? "gray" : "colour", a->width, a->height,
-		    a->channels == 1 ? "gray" : "colour");
-	bool same = m->classes == a->classes;
-	for (int c = 0; same && c < a->classes; c++)
-		same = strcmp(meta->classes[c], r->train.classes[c]) == 0;
-	if (!same)
-		die("%s: was trained on other classes than those of %s", r->o->output,
-		    input_name(r->o->train));
-}
-
 /* Outputs that cannot be written are refused before the training. */
 static void check_outputs(const struct options *o)
 {
@@ -382,8 +364,8 @@ static int resume(struct run *r)
 	struct ckpt_meta meta;
 	char err[ERRLEN];
 	classifier_load(o->output, &r->m, &r->optim, &meta, &r->nm);
+	check_resumed_data(o->output, &r->m.arch, meta.classes, &r->train, o->train);
 	options_check(&meta.fields, r->options, RECORDED);
-	check_same_data(r, &o->arch, &meta);
 	int done = (int)meta.epoch;
 	/* nothing would be done, and MODEL not be what was asked for */
 	if (done > o->cfg.epochs)

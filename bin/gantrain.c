@@ -385,16 +385,12 @@ static long resume(struct run *run, struct options *o, const struct arch *a)
 	struct ckpt_part parts[] = RUN_PARTS(t);
 	if (ckpt_load_parts(o->output, MODEL_GENERATOR, parts, 3, &meta, err))
 		die("%s", err);
+	check_resumed_data(o->output, &t->ema.arch, meta.classes, &run->data, o->train);
 	check_options(run, o, &meta.fields);
 	struct arch da = gan_discriminator_arch(a);
 	if (!same_arch(&t->ema.arch, a) || !same_arch(&t->g.arch, a) || !same_arch(&t->d.arch, &da))
 		die("%s: its networks are not those of these options and images (--arch, --size, --width-mult, the classes)",
 		    o->output);
-	/* same_arch compared the channels and the number of classes */
-	for (int c = 0; c < a->classes; c++)
-		if (strcmp(meta.classes[c], run->data.classes[c]) != 0)
-			die("%s: was trained on other classes than those of %s", o->output,
-			    input_name(o->train));
 	long images = meta.step;
 	ckpt_meta_free(&meta);
 	return images;

@@ -1,10 +1,11 @@
 #!/bin/sh
 # layers.sh [LIB]: lib/'s folders are layers, each using only those below
-# it (make lint; tests/layout.bats).  An include of another folder's header is allowed only
-# downward; metric and nn stand side by side and use neither the other.
-# Below cli/, code returns its errors: only cli/ (and the programs) end a
-# program, with die, die_at, die_usage or exit, which base/err defines;
-# base/mem's die when memory runs out is the one exception.
+# it (make lint; tests/layout.bats).  An include of another folder's
+# header is allowed only downward; metric and nn stand side by side and
+# use neither the other.  Below cli/, code returns its errors: only cli/
+# (and the programs) end a program, with die, die_at, die_usage,
+# die_line_error or exit, which base/err defines; base/mem's die when
+# memory runs out is the one exception.
 #
 #   base    errors, memory, numbers, rng, string maps, paths, cleanup,
 #           progress
@@ -43,7 +44,7 @@ for f in */*.[ch]; do
 	case $f in
 	cli/* | base/err.[ch] | base/mem.c) continue ;;
 	esac
-	for hit in $(grep -noE '(^|[^_[:alnum:]])(die|die_at|die_usage|exit)[[:space:]]*\(' "$f" |
+	for hit in $(grep -noE '(^|[^_[:alnum:]])(die|die_at|die_usage|die_line_error|exit)[[:space:]]*\(' "$f" |
 		sed 's/:[^[:alpha:]]*/:/; s/[[:space:]]*($//'); do
 		echo "layers: lib/$f:${hit%%:*}: ${hit#*:} ends the program below cli/; return the error" >&2
 		bad=1

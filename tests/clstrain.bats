@@ -101,6 +101,11 @@ setup() {
 	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o none.ckpt m.tsv
 	assert_failure 1
 	[ "$stderr" = "clstrain: none.ckpt: No such file or directory" ]
+	# Images of another size than the model's, --size not given: said of
+	# the images, not of an option the run did not give
+	run --separate-stderr clstrain --arch resnet20 --width-mult 0.25 --batch 8 -q -e 2 --resume -o a.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clstrain: a.ckpt: was trained on images of 12x12, gray, not 28x28, gray" ]
 	# Other classes, or the same renamed, or fewer.
 	grep -v Sneaker m.tsv >two.tsv
 	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o a.ckpt two.tsv
@@ -177,6 +182,16 @@ setup() {
 	run --separate-stderr clseval mean.ckpt m.tsv
 	assert_failure 1
 	[ "$stderr" = "clseval: mean.ckpt: its header lacks norm_mean" ]
+	# the checkpoint's own lines, the architecture's and the optimizer's,
+	# are named as the caller's are
+	edit_header a.ckpt opt.ckpt 's/^optimizer\tsgd$/optimizer\tlion/'
+	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o opt.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clstrain: opt.ckpt: its header's optimizer is 'lion', not one of sgd, adam, adamw" ]
+	edit_header a.ckpt wm.ckpt 's/^width_mult\t.*/width_mult\twide/'
+	run --separate-stderr clsprob wm.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clsprob: wm.ckpt: its header's width_mult is 'wide', not a number" ]
 	# the file itself is good
 	clstrain "${TINY[@]}" -e 2 --resume -o a.ckpt m.tsv
 }

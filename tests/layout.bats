@@ -35,11 +35,13 @@ TOP="$BATS_TEST_DIRNAME/.."
 	printf 'static void f(void) { die_at("f", 1, "x"); }\n' >>"$lib/io/tsv.c"
 	printf 'static void g(void) {\n\tif (1)\n\t\texit(1);\n}\n' >>"$lib/base/rng.c"
 	# a forked child's _exit, and cli/, are not the library's errors
+	printf 'static void l(void) { die_line_error("f", &e); }\n' >>"$lib/img/records.c"
 	printf 'static void h(void) { _exit(127); }\n' >>"$lib/img/pam.c"
 	printf 'static void k(void) { die_usage("x"); }\n' >>"$lib/cli/cli.c"
 	run --separate-stderr "$TOP/scripts/layers.sh" "$lib"
 	assert_failure 1
 	assert_equal "${stderr_lines[0]}" "layers: lib/base/rng.c:$(($(wc -l <"$lib/base/rng.c") - 1)): exit ends the program below cli/; return the error"
-	assert_equal "${stderr_lines[1]}" "layers: lib/io/tsv.c:$(wc -l <"$lib/io/tsv.c"): die_at ends the program below cli/; return the error"
-	assert_equal "${#stderr_lines[@]}" 2
+	assert_equal "${stderr_lines[1]}" "layers: lib/img/records.c:$(wc -l <"$lib/img/records.c"): die_line_error ends the program below cli/; return the error"
+	assert_equal "${stderr_lines[2]}" "layers: lib/io/tsv.c:$(wc -l <"$lib/io/tsv.c"): die_at ends the program below cli/; return the error"
+	assert_equal "${#stderr_lines[@]}" 3
 }

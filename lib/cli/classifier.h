@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "learn/classify.h"
+#include "nn/ckpt.h"
 
 /* The options of the programs that classify (clsprob, clsfeat, clseval)
  * beside their own: -b --batch, -j --threads, and --max-pixels, which

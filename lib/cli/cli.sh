@@ -3,7 +3,7 @@
 # script's line @CLI_SH@.  $prog is the program's name; the script runs
 # under LC_ALL=C (a character is a byte).
 
-# $1 as lib/cli.c prints a message: a control character as its C escape
+# $1 as base/err prints a message: a control character as its C escape
 # (\n, \r, \t, else \ooo), so that a name with a newline in it does not
 # break the one line a message is.
 visible() {

@@ -7,6 +7,7 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "img/image.h"
+#include "metric/scores.h"
 
 static void norm_fields(struct norm *nm, int c, struct field f[2])
 {

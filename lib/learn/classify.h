@@ -6,8 +6,7 @@
 
 #include "img/records.h"
 #include "learn/dataset.h"
-#include "metric/scores.h"
-#include "nn/ckpt.h"
+#include "nn/fields.h"
 #include "nn/model.h"
 
 /* Per channel, of samples scaled to [0, 1]. */

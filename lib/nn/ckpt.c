@@ -91,14 +91,15 @@ static void put_part_fields(struct fields *h, const char *prefix, const struct f
 	}
 }
 
-/* The part's fields read: 0, or -1 when one is missing or garbled. */
-static int get_part_fields(const struct fields *h, const char *prefix, const struct field *f, int n)
+/* The part's fields read: 0, or -1 with the one missing or garbled
+ * named in why ("its header's D.optimizer is 'x', not one of ..."). */
+static int get_part_fields(const struct fields *h, const char *prefix, const struct field *f, int n,
+			   char *why)
 {
-	char err[ERRLEN];
 	for (int i = 0; i < n; i++) {
 		char key[CKPT_MAX_PREFIX + 32];
 		struct field d = prefixed(&f[i], prefix, key, sizeof key);
-		if (fields_get(h, &d, err))
+		if (fields_get(h, &d, why))
 			return -1;
 	}
 	return 0;
@@ -346,11 +347,13 @@ static int read_arch(const struct fields *h, const char *prefix, struct arch *a,
 	struct field f[ARCH_FIELDS];
 	memset(a, 0, sizeof *a);
 	arch_fields(a, f);
-	if (get_part_fields(h, prefix, f, ARCH_FIELDS) || a->classes < 2 || a->classes > 1000000 ||
+	if (get_part_fields(h, prefix, f, ARCH_FIELDS, why))
+		return -1;
+	if (a->classes < 2 || a->classes > 1000000 ||
 	    a->channels < 1 || a->channels > 3 || a->height < 1 || a->height > 65536 ||
 	    a->width < 1 || a->width > 65536 ||
 	    !(a->width_mult > 0 && a->width_mult <= MODEL_MAX_WIDTH_MULT)) {
-		snprintf(why, ERRLEN, "its header lacks or garbles the architecture%s%s",
+		snprintf(why, ERRLEN, "its header's architecture%s%s is out of range",
 			 *prefix ? " of " : "", prefix);
 		return -1;
 	}
@@ -412,11 +415,11 @@ static int read_classes(const struct fields *h, int k, struct ckpt_meta *meta, c
 /* The position, classes (as many as k) and caller's lines of the header. */
 static int read_meta(const struct fields *h, int k, struct ckpt_meta *meta, char *why)
 {
-	char err[ERRLEN];
-	if (fields_get(h, &FIELD("epoch", FIELD_LONG, &meta->epoch), err) ||
-	    fields_get(h, &FIELD("step", FIELD_LONG, &meta->step), err) ||
-	    meta->epoch < 0 || meta->epoch > 1000000000 || meta->step < 0) {
-		snprintf(why, ERRLEN, "its header lacks or garbles the training position");
+	if (fields_get(h, &FIELD("epoch", FIELD_LONG, &meta->epoch), why) ||
+	    fields_get(h, &FIELD("step", FIELD_LONG, &meta->step), why))
+		return -1;
+	if (meta->epoch < 0 || meta->epoch > 1000000000 || meta->step < 0) {
+		snprintf(why, ERRLEN, "its header's training position is out of range");
 		return -1;
 	}
 	if (read_classes(h, k, meta, why))
@@ -432,11 +435,7 @@ static int read_optim(const struct fields *h, const char *prefix, struct optim *
 	struct field f[OPTIM_FIELDS];
 	memset(o, 0, sizeof *o);
 	optim_fields(o, f);
-	if (get_part_fields(h, prefix, f, OPTIM_FIELDS)) {
-		snprintf(why, ERRLEN, "its header garbles the optimizer");
-		return -1;
-	}
-	return 0;
+	return get_part_fields(h, prefix, f, OPTIM_FIELDS, why);
 }
 
 /* A tensor of the file's table. */

@@ -2,7 +2,7 @@
  * version, a text header (the architecture, the class names, the training
  * position, the optimizer, and the caller's own lines), a table of named
  * tensors with their shapes, little-endian float32 data, and a CRC32 of
- * all that.  Written atomically (a temporary file renamed into place). */
+ * all that.  Written through io/fsout's afile: complete or not at all. */
 #ifndef SIMBAL_CKPT_H
 #define SIMBAL_CKPT_H
 

@@ -11,8 +11,11 @@
 
 #include "nn/model.h"
 
+/* Stored by name (optim_names), so that a new kind may go anywhere; the
+ * assertion fails the build until a kind added is counted. */
 enum optim_kind { OPTIM_SGD, OPTIM_ADAM, OPTIM_ADAMW };
 #define OPTIM_KINDS 3
+_Static_assert(OPTIM_ADAMW + 1 == OPTIM_KINDS, "an optimizer added: count it, name it");
 /* Their names, as the options and checkpoints say them. */
 extern const char *const optim_names[OPTIM_KINDS];
 
@@ -37,6 +40,7 @@ void optim_step(struct optim *o, struct model *m, float lr);
 
 enum schedule_kind { SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_COSINE };
 #define SCHEDULE_KINDS 3
+_Static_assert(SCHEDULE_COSINE + 1 == SCHEDULE_KINDS, "a schedule added: count it, name it");
 extern const char *const schedule_names[SCHEDULE_KINDS];
 
 struct schedule {
