@@ -13,6 +13,7 @@
 #include "nn/model.h"
 #include "nn/nn.h"
 #include "nn/optim.h"
+#include "probe.h"
 #include "unit.h"
 
 static struct rng r;
@@ -34,53 +35,6 @@ static float *away_from_zero(size_t n)
 			v[i] = -v[i];
 	return v;
 }
-
-/* A layer under test: forward writes out from the current inputs. */
-struct probe {
-	void (*forward)(const struct probe *p, float *out);
-	const void *ctx;
-	size_t nout;
-	const float *weights; /* r of L = sum r out */
-};
-
-static double loss(const struct probe *p)
-{
-	float *out = xmalloc(p->nout * sizeof *out);
-	p->forward(p, out);
-	double l = 0;
-	for (size_t i = 0; i < p->nout; i++)
-		l += (double)p->weights[i] * out[i];
-	free(out);
-	return l;
-}
-
-/* The worst disagreement between grad and dL/dv by central differences
- * over v[0 .. n - 1], relative to max(1, |numeric|). */
-static double gradient_error_at(const struct probe *p, float *v, size_t n, const float *grad,
-				float eps)
-{
-	double worst = 0;
-	for (size_t i = 0; i < n; i++) {
-		float keep = v[i];
-		v[i] = keep + eps;
-		double up = loss(p);
-		v[i] = keep - eps;
-		double down = loss(p);
-		v[i] = keep;
-		double numeric = (up - down) / (2 * (double)eps);
-		double err = fabs(numeric - grad[i]) / fmax(1, fabs(numeric));
-		if (err > worst)
-			worst = err;
-	}
-	return worst;
-}
-
-static double worst_gradient_error(const struct probe *p, float *v, size_t n, const float *grad)
-{
-	return gradient_error_at(p, v, n, grad, 1e-2f);
-}
-
-#define GRAD_TOLERANCE 2e-3
 
 /* Convolution */
 
