@@ -15,7 +15,7 @@
 #   nn      the network engine: layers, kernels, models and their
 #           architectures, optimizers, checkpoints
 #   learn   datasets, classifiers, the classifier's and the GAN's
-#           training, FID
+#           training, the diffusion process, FID
 #   cli     what programs share: options, --help, standard streams, and the
 #           forms of library calls that end a program when they fail
 set -eu
