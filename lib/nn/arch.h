@@ -31,7 +31,23 @@
  * beside a 1x1 convolution of the normalised, rectified, upsampled input
  * (the projection shortcut of He et al.'s pre-activation ResNet; Miyato
  * et al.'s takes the input as it came); in the discriminator, cgan-d's
- * two convolutions beside a 1x1 convolution of stride 2. */
+ * two convolutions beside a 1x1 convolution of stride 2.
+ *
+ * unet, the diffusion model's noise predictor (issue 18): guided-diffusion's
+ * UNetModel (Dhariwal and Nichol 2021) scaled down, its parameters named
+ * as that model's state_dict names them (input_blocks.1.0.in_layers.0.weight,
+ * ...), so that PyTorch's weights load by name.  model_channels 32 x the
+ * width multiplier, channel_mult (1, 2, 2), 2 residual blocks a level
+ * (GroupNorm of 32 groups, or the largest count dividing 32 and a width
+ * that 32 does not divide; SiLU; AdaGN from the embedding: its
+ * use_scale_shift_norm), downsampling by a 3x3 convolution of stride 2,
+ * upsampling nearest then a 3x3 convolution, skips concatenated, attention
+ * (4 heads) at the lowest resolution and in the middle block, dropout 0.
+ * Its inputs: the image x_t, m->timesteps (the sinusoidal embedding of
+ * model_channels, then two linear layers to 4 model_channels) and
+ * m->labels (a class embedding of classes + 1 rows added to that: the
+ * last, label classes, is "no class"); its output, the noise, has the
+ * image's shape (outputs 0).  Sides from 8 to 64, divisible by 4. */
 #ifndef SIMBAL_ARCH_H
 #define SIMBAL_ARCH_H
 
@@ -44,7 +60,7 @@
 
 /* What a model is, enough to build it again (a checkpoint's header). */
 struct arch {
-	char name[MODEL_MAX_NAME]; /* resnet20, ..., resnet18, cgan-g, cgan-d, rgan-g, rgan-d */
+	char name[MODEL_MAX_NAME]; /* resnet20, ..., resnet18, cgan-g, ..., rgan-d, unet */
 	int channels, height, width, classes;
 	float width_mult;
 };
@@ -52,7 +68,7 @@ struct arch {
 /* The latent length of the generators. */
 #define GAN_ZDIM 128
 
-enum model_kind { MODEL_CLASSIFIER, MODEL_GENERATOR, MODEL_DISCRIMINATOR };
+enum model_kind { MODEL_CLASSIFIER, MODEL_GENERATOR, MODEL_DISCRIMINATOR, MODEL_DIFFUSION };
 
 /* Whether name is an architecture model_build knows, and of which kind. */
 bool model_known(const char *name);

@@ -652,14 +652,17 @@ static int check_parts(const struct fields *h, char *why)
 	return 0;
 }
 
-/* What a checkpoint whose first model is of a kind is called, and which
- * program writes it. */
+/* What a checkpoint whose first model is of a kind is called ("a
+ * diffusion model's checkpoint": possessive), and which program writes it
+ * (difftrain: issue 18's, still to come). */
 static const struct {
 	const char *noun, *writer;
+	bool possessive;
 } kinds[] = {
-	[MODEL_CLASSIFIER] = { "classifier", "clstrain" },
-	[MODEL_GENERATOR] = { "GAN", "gantrain" },
-	[MODEL_DISCRIMINATOR] = { "discriminator", NULL },
+	[MODEL_CLASSIFIER] = { "classifier", "clstrain", false },
+	[MODEL_GENERATOR] = { "GAN", "gantrain", false },
+	[MODEL_DISCRIMINATOR] = { "discriminator", NULL, false },
+	[MODEL_DIFFUSION] = { "diffusion model", "difftrain", true },
 };
 
 /* A file of another kind than wanted is named as such: its parts and
@@ -671,8 +674,8 @@ static int check_kind(const struct arch *first, enum model_kind want, char *why)
 	enum model_kind is = model_kind(first->name);
 	if (is == want)
 		return 0;
-	int n = snprintf(why, ERRLEN, "is a %s checkpoint, not a %s's", kinds[is].noun,
-			 kinds[want].noun);
+	int n = snprintf(why, ERRLEN, "is a %s%s checkpoint, not a %s's", kinds[is].noun,
+			 kinds[is].possessive ? "'s" : "", kinds[want].noun);
 	if (kinds[is].writer)
 		snprintf(why + n, ERRLEN - (size_t)n, " (made by %s)", kinds[is].writer);
 	return -1;

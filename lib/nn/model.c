@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "nn/act.h"
+#include "nn/timestep.h"
 
 static size_t act_len(const struct model *m, int i, int n)
 {
@@ -19,7 +21,7 @@ static void size_for_batch(struct model *m, int n)
 		free(m->a[i]);
 		free(m->d[i]);
 		m->a[i] = xmalloc(act_len(m, i, n) * sizeof **m->a);
-		m->d[i] = xmalloc(act_len(m, i, n) * sizeof **m->d);
+		m->d[i] = m->acts[i].scratch ? NULL : xmalloc(act_len(m, i, n) * sizeof **m->d);
 	}
 	size_t k = (size_t)n * (size_t)(m->outputs ? m->outputs : 1);
 	free(m->logits);
@@ -72,6 +74,59 @@ static void cnhw_to_nchw(const float *x, int n, int c, size_t hw, float *out)
 /* The slope of the discriminator's leaky ReLUs. */
 #define LRELU_SLOPE 0.2f
 
+/* The parameters of an attention operation, in the arena p (m->p, or
+ * the gradients' m->g). */
+static struct attention_params attention_at(const struct op *o, float *p)
+{
+	return (struct attention_params){ p + o->w, p + o->b, p + o->w2, p + o->b2 };
+}
+
+static struct attention_saved attention_saved(const struct model *m, const struct op *o)
+{
+	return (struct attention_saved){ m->a[o->scratch], m->a[o->scratch + 1],
+					 m->a[o->scratch + 2] };
+}
+
+/* The operations of the diffusion UNet (issue 18). */
+static void forward_unet_op(struct model *m, const struct op *o, int n, float *out)
+{
+	const struct act *a = &m->acts[o->in];
+	const float *in = m->a[o->in];
+	size_t hw = (size_t)a->h * (size_t)a->w, nhw = (size_t)n * hw;
+	switch (o->kind) {
+	case OP_GROUPNORM: {
+		float *mean = m->a[o->scratch], *invstd = mean + (size_t)o->gn.groups * n;
+		groupnorm_forward(&o->gn, in, n, hw, m->p + o->w, m->p + o->b, mean, invstd, out);
+		break;
+	}
+	case OP_SILU:
+		silu_forward(in, act_len(m, o->in, n), out);
+		break;
+	case OP_CONCAT:
+		concat_forward(in, a->c, m->a[o->in2], m->acts[o->in2].c, nhw, out);
+		break;
+	case OP_ATTENTION: {
+		struct attention_params p = attention_at(o, m->p);
+		struct attention_saved s = attention_saved(m, o);
+		attention_forward(&o->at, in, n, (int)hw, &p, &s, out);
+		break;
+	}
+	case OP_TIMESTEP:
+		timestep_embedding(m->timesteps, n, m->acts[o->out].c, 10000, out);
+		break;
+	case OP_LABEL_EMBED:
+		embed_add_forward(in, m->p + o->embed, a->c, m->labels, n, 1, out);
+		break;
+	case OP_SCALE_SHIFT: {
+		const float *scale = m->a[o->in2], *shift = scale + (size_t)a->c * n;
+		scale_shift_forward(in, a->c, n, hw, scale, shift, out);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 static void forward_op(struct model *m, const struct op *o, int n, bool train)
 {
 	const struct act *a = &m->acts[o->in];
@@ -80,6 +135,9 @@ static void forward_op(struct model *m, const struct op *o, int n, bool train)
 	switch (o->kind) {
 	case OP_CONV:
 		conv_forward(&o->cv, in, n, a->h, a->w, m->p + o->w, out);
+		if (o->bias)
+			channel_bias_forward(out, o->cv.cout, act_len(m, o->out, n) / o->cv.cout,
+					     m->p + o->b);
 		break;
 	case OP_BN:
 		if (train)
@@ -124,7 +182,15 @@ static void forward_op(struct model *m, const struct op *o, int n, bool train)
 	case OP_MBSTD:
 		mbstd_forward(in, a->c, n, (size_t)a->h * (size_t)a->w, GAN_GROUP, out);
 		break;
+	default:
+		forward_unet_op(m, o, n, out);
+		break;
 	}
+}
+
+static bool has_in2(enum op_kind kind)
+{
+	return kind == OP_ADD || kind == OP_CONCAT || kind == OP_SCALE_SHIFT;
 }
 
 /* How many operations read activation act. */
@@ -132,7 +198,7 @@ static int readers(const struct model *m, int act)
 {
 	int k = 0;
 	for (int i = 0; i < m->nops; i++)
-		k += (m->ops[i].in == act) + (m->ops[i].kind == OP_ADD && m->ops[i].in2 == act);
+		k += (m->ops[i].in == act) + (has_in2(m->ops[i].kind) && m->ops[i].in2 == act);
 	return k;
 }
 
@@ -187,6 +253,47 @@ void model_forward(struct model *m, const float *x, int n, bool train)
 	}
 }
 
+static void backward_unet_op(struct model *m, const struct op *o, int n, float *din,
+			     const float *dout)
+{
+	const struct act *a = &m->acts[o->in];
+	const float *in = m->a[o->in];
+	size_t hw = (size_t)a->h * (size_t)a->w, nhw = (size_t)n * hw;
+	switch (o->kind) {
+	case OP_GROUPNORM: {
+		const float *mean = m->a[o->scratch], *invstd = mean + (size_t)o->gn.groups * n;
+		groupnorm_backward(&o->gn, in, n, hw, m->p + o->w, mean, invstd, dout, din,
+				   m->g + o->w, m->g + o->b);
+		break;
+	}
+	case OP_SILU:
+		silu_backward(in, dout, act_len(m, o->in, n), din);
+		break;
+	case OP_CONCAT:
+		concat_backward(dout, a->c, m->acts[o->in2].c, nhw, din, m->d[o->in2]);
+		break;
+	case OP_ATTENTION: {
+		struct attention_params p = attention_at(o, m->p), g = attention_at(o, m->g);
+		struct attention_saved s = attention_saved(m, o);
+		attention_backward(&o->at, in, n, (int)hw, &p, &s, dout, din, &g);
+		break;
+	}
+	case OP_TIMESTEP: /* the timesteps are not trained */
+		break;
+	case OP_LABEL_EMBED:
+		embed_add_backward(dout, a->c, m->labels, n, 1, din, m->g + o->embed);
+		break;
+	case OP_SCALE_SHIFT: {
+		const float *scale = m->a[o->in2];
+		float *dscale = m->d[o->in2], *dshift = dscale + (size_t)a->c * n;
+		scale_shift_backward(in, a->c, n, hw, scale, dout, din, dscale, dshift);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 static void backward_op(struct model *m, const struct op *o, int n)
 {
 	const struct act *a = &m->acts[o->in];
@@ -195,6 +302,9 @@ static void backward_op(struct model *m, const struct op *o, int n)
 	size_t m_len = (size_t)n * (size_t)a->h * (size_t)a->w, len = act_len(m, o->in, n);
 	switch (o->kind) {
 	case OP_CONV:
+		if (o->bias && !m->no_conv_weight_grad)
+			channel_bias_backward(dout, o->cv.cout, act_len(m, o->out, n) / o->cv.cout,
+					      m->g + o->b);
 		conv_backward(&o->cv, in, n, a->h, a->w, m->p + o->w, dout, din,
 			      m->no_conv_weight_grad ? NULL : m->g + o->w);
 		break;
@@ -237,6 +347,9 @@ static void backward_op(struct model *m, const struct op *o, int n)
 	case OP_MBSTD:
 		mbstd_backward(in, dout, a->c, n, (size_t)a->h * (size_t)a->w, GAN_GROUP, din);
 		break;
+	default:
+		backward_unet_op(m, o, n, din, dout);
+		break;
 	}
 }
 
@@ -247,7 +360,8 @@ static void backward(struct model *m, const float *dout, int n)
 {
 	memset(m->g, 0, m->size * sizeof *m->g);
 	for (int i = 0; i < m->nacts; i++)
-		zero_fill(m->d[i], act_len(m, i, n));
+		if (m->d[i])
+			zero_fill(m->d[i], act_len(m, i, n));
 	if (dout) {
 		const struct act *a = &m->acts[m->nacts - 1];
 		nchw_to_cnhw(dout, n, a->c, (size_t)a->h * (size_t)a->w, m->d[m->nacts - 1]);
@@ -302,6 +416,10 @@ void model_flops(const struct model *m, double *forward, double *train)
 			f = 2.0 * (double)conv_weights(&o->cv) * in->h * in->w;
 		} else if (o->kind == OP_LINEAR) {
 			f = 2.0 * o->lin_in * o->lin_out;
+		} else if (o->kind == OP_ATTENTION) { /* qkv, q.k, weights.v, proj_out */
+			const struct act *a = &m->acts[o->in];
+			double hw = (double)a->h * a->w;
+			f = 2.0 * (4.0 * a->c * a->c * hw + 2.0 * a->c * hw * hw);
 		}
 		*forward += f;
 		*train += o->in == 0 ? 2 * f : 3 * f;

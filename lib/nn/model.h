@@ -10,6 +10,8 @@
 #include <stddef.h>
 
 #include "nn/arch.h"
+#include "nn/attention.h"
+#include "nn/groupnorm.h"
 #include "nn/nn.h"
 
 /* How a parameter starts: init_value each, normal of sd init_value, or
@@ -42,22 +44,41 @@ enum op_kind {
 	OP_TANH,
 	OP_PROJECT,  /* logits [n][2]: linear(in), <embedding[label], in> */
 	OP_MBSTD,    /* in, and a channel of its spread over a group of images */
+	/* the diffusion UNet's (issue 18) */
+	OP_GROUPNORM, /* affine; its statistics in the scratch activation */
+	OP_SILU,
+	OP_CONCAT,    /* in's channels, then in2's (a skip) */
+	OP_ATTENTION, /* multi-head self-attention, no norm, no residual */
+	OP_TIMESTEP,  /* the sinusoidal embedding [dim][n] of m->timesteps; reads nothing */
+	OP_LABEL_EMBED, /* out = in + embedding[label], the table [classes + 1][dim] */
+	OP_SCALE_SHIFT, /* AdaGN's: in (1 + scale) + shift, in2 [2 c][n] = scale, shift */
 };
 
 struct op {
 	enum op_kind kind;
-	int in, in2, out;     /* activations; in2 for OP_ADD */
+	int in, in2, out;     /* activations; in2 for OP_ADD, OP_CONCAT, OP_SCALE_SHIFT */
+	/* OP_GROUPNORM: its mean and invstd [groups][n]; OP_ATTENTION: its
+	 * qkv, softmax weights and heads' output, three activations from
+	 * here (struct attention_saved) */
+	int scratch;
 	struct conv cv;       /* OP_CONV */
+	bool bias;            /* OP_CONV: adds the bias at b */
 	struct batchnorm bn;  /* OP_BN */
-	size_t w, b;          /* parameter offsets: weights (conv, linear, gamma), bias (beta) */
+	struct groupnorm gn;  /* OP_GROUPNORM */
+	struct attention at;  /* OP_ATTENTION */
+	size_t w, b;          /* parameter offsets: weights (conv, linear, gamma, qkv), bias (beta) */
+	size_t w2, b2;        /* OP_ATTENTION: proj_out's weights and bias */
 	size_t embed;         /* OP_LATENT, OP_PROJECT: the class embedding [classes][c] */
 	size_t run_mean, run_var, saved; /* OP_BN: running stats; saved mean and invstd */
 	int lin_in, lin_out;  /* OP_LINEAR */
 };
 
-/* An activation: c channels of h x w for each of the batch's images. */
+/* An activation: c channels of h x w for each of the batch's images.
+ * A scratch one holds what an operation keeps for its backward pass: it
+ * has no gradient. */
 struct act {
 	int c, h, w;
+	bool scratch;
 };
 
 struct model {
@@ -76,14 +97,18 @@ struct model {
 	float *saved;        /* batch norms' saved statistics */
 	int outputs;         /* logits an image; 0: the output is the last activation */
 	float *logits, *prob, *dlogits;
-	/* Conditional models: the class of each image of the pass, and the
-	 * generator's embedding scale; set by the caller before a pass. */
+	/* Conditional models: the class of each image of the pass (for the
+	 * UNet, classes itself is "no class"), and the generator's embedding
+	 * scale; set by the caller before a pass. */
 	const int *labels;
 	float lambda;
+	/* The diffusion UNet's timestep of each image of the pass (fractional
+	 * under respacing); set by the caller before a pass, as labels. */
+	const float *timesteps;
 	bool input_grad;     /* backward also gives the input's gradient, in m->d[0] */
-	/* backward skips the convolutions' weight gradients (they stay 0): a
-	 * pass only for the gradient of the input, as the generator's step
-	 * takes it through the discriminator */
+	/* backward skips the convolutions' weight and bias gradients (they
+	 * stay 0): a pass only for the gradient of the input, as the
+	 * generator's step takes it through the discriminator */
 	bool no_conv_weight_grad;
 };
 

@@ -255,6 +255,27 @@ static void bad_files_are_refused(void)
 	free(p);
 }
 
+/* The diffusion UNet's checkpoint (issue 18): its tensors of 1 to 4
+ * dimensions read back; a classifier program is told what it is. */
+static void diffusion_model(void)
+{
+	struct arch arch = { "unet", 1, 8, 8, 3, 0.25f };
+	struct model m, back;
+	struct ckpt_meta meta = { .classes = classes, .step = 9 };
+	char err[ERRLEN];
+	CHECK(model_build(&m, &arch, 3, err) == 0);
+	CHECK(ckpt_save(path_of("unet.ckpt"), &m, NULL, &meta, err) == 0);
+	if (ckpt_load(path_of("unet.ckpt"), MODEL_DIFFUSION, &back, NULL, &meta, err)) {
+		unit_fail(__FILE__, __LINE__, err);
+		return;
+	}
+	CHECK(back.size == m.size && memcmp(back.p, m.p, m.size * sizeof *m.p) == 0);
+	ckpt_meta_free(&meta);
+	model_free(&back);
+	model_free(&m);
+	CHECK(refused("unet.ckpt", "unet.ckpt: is a diffusion model's checkpoint, not a classifier's (made by difftrain)") == 0);
+}
+
 void unit_main(void)
 {
 	nn_init(2);
@@ -262,6 +283,7 @@ void unit_main(void)
 	unit_run("ckpt: reads back what was written, bit for bit", reads_back_what_was_written);
 	unit_run("ckpt: truncated, corrupted and mismatched files are refused", bad_files_are_refused);
 	unit_run("ckpt: several models in one file (a GAN's)", several_parts);
+	unit_run("ckpt: a diffusion model's, and named as such to a classifier", diffusion_model);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	CHECK(system(cmd) == 0);
