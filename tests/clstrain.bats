@@ -159,39 +159,40 @@ setup() {
 	cmp before.ckpt old.ckpt
 }
 
+# a.ckpt copied as COPY, its header edited by the sed script SCRIPT
+# (edit_header); the command after them, given COPY, fails with exit 1 and
+# the one line WANT.
+refused_header() {
+	local copy=$1 script=$2 want=$3
+	shift 3
+	edit_header a.ckpt "$copy" "$script"
+	run --separate-stderr "$@"
+	assert_failure 1
+	[ "$stderr" = "$want" ] || fail "$*: $stderr"
+}
+
 @test "clstrain: a header line garbled or missing, or a name unknown: refused, naming the file" {
 	make_cls_set
 	clstrain "${TINY[@]}" -e 1 -o a.ckpt m.tsv
-	edit_header a.ckpt sched.ckpt 's/^train.schedule\tcosine$/train.schedule\tlinear/'
-	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o sched.ckpt m.tsv
-	assert_failure 1
-	[ "$stderr" = "clstrain: sched.ckpt: its header's train.schedule is 'linear', not one of constant, step, cosine" ]
-	edit_header a.ckpt lr.ckpt 's/^train.lr\t0.1$/train.lr\t0.1x/'
-	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o lr.ckpt m.tsv
-	assert_failure 1
-	[ "$stderr" = "clstrain: lr.ckpt: its header's train.lr is '0.1x', not a number" ]
-	edit_header a.ckpt best.ckpt '/^best_top1\t/d'
-	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o best.ckpt m.tsv
-	assert_failure 1
-	[ "$stderr" = "clstrain: best.ckpt: its header lacks best_top1" ]
-	edit_header a.ckpt sd.ckpt 's/^norm_sd\t.*/norm_sd\tx/'
-	run --separate-stderr clsprob sd.ckpt m.tsv
-	assert_failure 1
-	[ "$stderr" = "clsprob: sd.ckpt: its header's norm_sd is 'x', not a number" ]
-	edit_header a.ckpt mean.ckpt '/^norm_mean\t/d'
-	run --separate-stderr clseval mean.ckpt m.tsv
-	assert_failure 1
-	[ "$stderr" = "clseval: mean.ckpt: its header lacks norm_mean" ]
+	refused_header sched.ckpt 's/^train.schedule\tcosine$/train.schedule\tlinear/' \
+		"clstrain: sched.ckpt: its header's train.schedule is 'linear', not one of constant, step, cosine" \
+		clstrain "${TINY[@]}" -e 2 --resume -o sched.ckpt m.tsv
+	refused_header lr.ckpt 's/^train.lr\t0.1$/train.lr\t0.1x/' \
+		"clstrain: lr.ckpt: its header's train.lr is '0.1x', not a number" \
+		clstrain "${TINY[@]}" -e 2 --resume -o lr.ckpt m.tsv
+	refused_header best.ckpt '/^best_top1\t/d' "clstrain: best.ckpt: its header lacks best_top1" \
+		clstrain "${TINY[@]}" -e 2 --resume -o best.ckpt m.tsv
+	refused_header sd.ckpt 's/^norm_sd\t.*/norm_sd\tx/' \
+		"clsprob: sd.ckpt: its header's norm_sd is 'x', not a number" clsprob sd.ckpt m.tsv
+	refused_header mean.ckpt '/^norm_mean\t/d' "clseval: mean.ckpt: its header lacks norm_mean" \
+		clseval mean.ckpt m.tsv
 	# the checkpoint's own lines, the architecture's and the optimizer's,
 	# are named as the caller's are
-	edit_header a.ckpt opt.ckpt 's/^optimizer\tsgd$/optimizer\tlion/'
-	run --separate-stderr clstrain "${TINY[@]}" -e 2 --resume -o opt.ckpt m.tsv
-	assert_failure 1
-	[ "$stderr" = "clstrain: opt.ckpt: its header's optimizer is 'lion', not one of sgd, adam, adamw" ]
-	edit_header a.ckpt wm.ckpt 's/^width_mult\t.*/width_mult\twide/'
-	run --separate-stderr clsprob wm.ckpt m.tsv
-	assert_failure 1
-	[ "$stderr" = "clsprob: wm.ckpt: its header's width_mult is 'wide', not a number" ]
+	refused_header opt.ckpt 's/^optimizer\tsgd$/optimizer\tlion/' \
+		"clstrain: opt.ckpt: its header's optimizer is 'lion', not one of sgd, adam, adamw" \
+		clstrain "${TINY[@]}" -e 2 --resume -o opt.ckpt m.tsv
+	refused_header wm.ckpt 's/^width_mult\t.*/width_mult\twide/' \
+		"clsprob: wm.ckpt: its header's width_mult is 'wide', not a number" clsprob wm.ckpt m.tsv
 	# the file itself is good
 	clstrain "${TINY[@]}" -e 2 --resume -o a.ckpt m.tsv
 }

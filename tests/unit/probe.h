@@ -8,6 +8,17 @@
 #include <stdlib.h>
 
 #include "base/mem.h"
+#include "base/rng.h"
+
+/* n values drawn uniformly in [lo, hi) from r, 24 bits each (malloc'd):
+ * the inputs and weights of the tests. */
+static inline float *probe_uniform(struct rng *r, size_t n, float lo, float hi)
+{
+	float *v = xmalloc(n * sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = lo + (hi - lo) * (float)rng_below(r, 1u << 24) / (float)(1u << 24);
+	return v;
+}
 
 /* A layer under test: forward writes out from the current inputs. */
 struct probe {

@@ -22,10 +22,7 @@ static struct rng r;
 
 static float *uniform(size_t n, float lo, float hi)
 {
-	float *v = xmalloc(n * sizeof *v);
-	for (size_t i = 0; i < n; i++)
-		v[i] = lo + (hi - lo) * (float)rng_below(&r, 1u << 24) / (float)(1u << 24);
-	return v;
+	return probe_uniform(&r, n, lo, hi);
 }
 
 static float *copy_of(const float *v, size_t n)
