@@ -151,12 +151,7 @@ static int attention_block(struct builder *b, const char *name, int x)
 /* AdaGN: h (1 + scale) + shift, scale and shift the halves of e. */
 static int scale_shift(struct builder *b, int h, int e)
 {
-	const struct act *a = &b->m->acts[h];
-	int out = build_act(b, a->c, a->h, a->w);
-	struct op *o = build_op(b, OP_SCALE_SHIFT, h);
-	o->in2 = e;
-	o->out = out;
-	return out;
+	return build_pair(b, OP_SCALE_SHIFT, h, e);
 }
 
 /* guided-diffusion's ResBlock with use_scale_shift_norm, dropout 0: GN,

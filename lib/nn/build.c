@@ -128,14 +128,16 @@ int build_relu(struct builder *b, int in)
 	return build_same_shape(b, OP_RELU, in);
 }
 
+int build_pair(struct builder *b, enum op_kind kind, int in, int in2)
+{
+	int out = build_same_shape(b, kind, in);
+	b->m->ops[b->m->nops - 1].in2 = in2;
+	return out;
+}
+
 int build_add(struct builder *b, int in, int in2)
 {
-	const struct act *a = &b->m->acts[in];
-	int out = build_act(b, a->c, a->h, a->w);
-	struct op *o = build_op(b, OP_ADD, in);
-	o->in2 = in2;
-	o->out = out;
-	return out;
+	return build_pair(b, OP_ADD, in, in2);
 }
 
 /* Global average pooling: c x 1 x 1, the features. */

@@ -46,6 +46,9 @@ int build_conv(struct builder *b, const char *name, int in, int cout, int k, int
 int build_batchnorm(struct builder *b, const char *name, int in);
 int build_same_shape(struct builder *b, enum op_kind kind, int in);
 int build_relu(struct builder *b, int in);
+/* An operation of two inputs whose output has the first's shape (an
+ * addition, AdaGN's scale and shift). */
+int build_pair(struct builder *b, enum op_kind kind, int in, int in2);
 int build_add(struct builder *b, int in, int in2);
 int build_global_pool(struct builder *b, int in);
 int build_upsample(struct builder *b, int in);
