@@ -14,6 +14,7 @@
 #include "nn/nn.h"
 #include "nn/optim.h"
 #include "fixture.h"
+#include "netprobe.h"
 #include "probe.h"
 #include "unit.h"
 
@@ -798,72 +799,12 @@ static void parameter_names_are_unique(void)
 	}
 }
 
-/* A conditional GAN's network under test: the output of a training-mode
- * forward pass over fixed inputs and labels. */
-struct gan_net {
-	struct model m;
-	const float *x;
-	int n;
-};
-
-static void gan_model_forward(const struct probe *p, float *out)
-{
-	struct gan_net *c = (struct gan_net *)p->ctx;
-	model_forward(&c->m, c->x, c->n, true);
-	if (c->m.outputs)
-		memcpy(out, c->m.logits, p->nout * sizeof *out);
-	else
-		model_output(&c->m, out);
-}
-
-/* A whole network's kinks (ReLU after batch norm, leaky ReLU) are crossed
- * by steps of 1e-2; steps of 1e-3 cross few, and leave float rounding of
- * the whole pass as the error, which a tolerance of 2e-2 allows (measured
- * worst: 0.01; a wrong gradient of an operation is off by far more, 0.09
- * and 0.13 for the two tried; each layer has its tight test above). */
-#define NET_EPS 1e-3f
-#define NET_TOLERANCE 2e-2
-
-/* Every parameter tensor's first and last values, and (input_grad) the
- * input's first values, against finite differences. */
-static double gan_gradient_error(struct gan_net *c, float *x, size_t nx, size_t nout)
-{
-	struct probe p = { gan_model_forward, c, nout, randn_like(nout, -1, 1) };
-	struct model *m = &c->m;
-	float *out = xmalloc(nout * sizeof *out);
-	gan_model_forward(&p, out);
-	if (m->outputs) {
-		memcpy(m->dlogits, p.weights, nout * sizeof *out);
-		model_backward(m, c->n);
-	} else {
-		model_backward_from(m, p.weights, c->n);
-	}
-	float *g = xmalloc(m->size * sizeof *g);
-	memcpy(g, m->g, m->size * sizeof *g);
-	float *dx = xmalloc(nx * sizeof *dx);
-	if (m->input_grad)
-		model_input_grad(m, dx);
-	double worst = 0;
-	for (int i = 0; i < m->nparams; i++) {
-		const struct param *q = &m->params[i];
-		if (!q->trained)
-			continue;
-		size_t at[2] = { q->offset, q->offset + q->size - 1 };
-		for (int j = 0; j < 2; j++)
-			worst = fmax(worst, gradient_error_at(&p, m->p + at[j], 1, g + at[j], NET_EPS));
-	}
-	if (m->input_grad)
-		worst = fmax(worst, gradient_error_at(&p, x, nx < 40 ? nx : 40, dx, NET_EPS));
-	free(out), free(g), free(dx), free((void *)p.weights);
-	return worst;
-}
-
 /* family: cgan or rgan */
 static void gan_networks_gradients(const char *family)
 {
 	int n = 6, labels[] = { 0, 2, 1, 2, 1, 1 }; /* spread groups of 4 and 2 */
 	char err[ERRLEN];
-	struct gan_net g = { .n = n }, d = { .n = n };
+	struct net_case g = { .n = n }, d = { .n = n };
 	struct arch ga = { "", 1, 8, 8, 3, 0.5f }, da = ga;
 	snprintf(ga.name, sizeof ga.name, "%s-g", family);
 	snprintf(da.name, sizeof da.name, "%s-d", family);
@@ -876,7 +817,11 @@ static void gan_networks_gradients(const char *family)
 	g.m.labels = d.m.labels = labels;
 	g.m.lambda = 0.5f;
 	d.m.input_grad = true;
-	double eg = gan_gradient_error(&g, z, nz, nx), ed = gan_gradient_error(&d, x, nx, 2 * (size_t)n);
+	float *rg = randn_like(nx, -1, 1);
+	double eg = net_gradient_error(&g, z, nz, nx, rg);
+	float *rd = randn_like(2 * (size_t)n, -1, 1);
+	double ed = net_gradient_error(&d, x, nx, 2 * (size_t)n, rd);
+	free(rg), free(rd);
 	printf("# %s worst gradient error %.2g, %s (and its input) %.2g\n", ga.name, eg, da.name,
 	       ed);
 	CHECK(eg < NET_TOLERANCE);

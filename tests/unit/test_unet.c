@@ -16,6 +16,7 @@
 #include "nn/model.h"
 #include "nn/nn.h"
 #include "fixture.h"
+#include "netprobe.h"
 #include "probe.h"
 #include "unit.h"
 
@@ -52,64 +53,16 @@ static void build_nudged(struct model *m, const struct arch *arch)
 	m->timesteps = tiny_times;
 }
 
-struct unet_case {
-	struct model m;
-	const float *x;
-	int n;
-};
-
-static void unet_forward(const struct probe *p, float *out)
-{
-	struct unet_case *c = (struct unet_case *)p->ctx;
-	model_forward(&c->m, c->x, c->n, true);
-	model_output(&c->m, out);
-}
-
-/* The network is smooth (SiLU, group norm, softmax), but steps of 1e-2
- * meet its curvature (errors to 0.05); steps of 1e-3 leave the float
- * rounding of the whole pass, about 3e-3 on every tensor (measured worst:
- * 0.008), which test_nn's tolerance for whole networks, 2e-2, allows.  A
- * wrong gradient is off by far more: AdaGN's scale and shift swapped in
- * backward, 1.7. */
-#define NET_EPS 1e-3f
-#define NET_TOLERANCE 2e-2
-
-/* Every parameter tensor's first and last values, and the input's first
- * 40, against finite differences; the worst error. */
-static double unet_gradient_error(struct unet_case *c, float *x, size_t nx)
-{
-	struct probe p = { unet_forward, c, nx, uniform(nx, -1, 1) };
-	struct model *m = &c->m;
-	float *out = xmalloc(nx * sizeof *out), *dx = xmalloc(nx * sizeof *dx);
-	unet_forward(&p, out);
-	model_backward_from(m, p.weights, c->n);
-	float *g = xmalloc(m->size * sizeof *g);
-	memcpy(g, m->g, m->size * sizeof *g);
-	model_input_grad(m, dx);
-	double worst = 0;
-	for (int i = 0; i < m->nparams; i++) {
-		const struct param *q = &m->params[i];
-		size_t at[2] = { q->offset, q->offset + q->size - 1 };
-		for (int j = 0; j < 2; j++) {
-			double e = gradient_error_at(&p, m->p + at[j], 1, g + at[j], NET_EPS);
-			if (e > NET_TOLERANCE)
-				printf("# %s[%zu]: gradient error %.2g\n", q->name, at[j] - q->offset, e);
-			worst = fmax(worst, e);
-		}
-	}
-	worst = fmax(worst, gradient_error_at(&p, x, 40, dx, NET_EPS));
-	free(out), free(g), free(dx), free((void *)p.weights);
-	return worst;
-}
-
 static void gradients(void)
 {
-	struct unet_case c = { .n = N };
+	struct net_case c = { .n = N };
 	build_nudged(&c.m, &tiny);
 	c.m.input_grad = true;
 	float *x = uniform(N * PIXELS, -1, 1);
 	c.x = x;
-	double e = unet_gradient_error(&c, x, N * PIXELS);
+	float *r_out = uniform(N * PIXELS, -1, 1);
+	double e = net_gradient_error(&c, x, N * PIXELS, N * PIXELS, r_out);
+	free(r_out);
 	printf("# unet (8 channels, 8x8, %d tensors): worst gradient error %.2g\n", c.m.nparams,
 	       e);
 	CHECK(e < NET_TOLERANCE);
