@@ -114,14 +114,6 @@ static void recorded_options(struct options *o, struct field *f)
 	memcpy(f, t, sizeof t);
 }
 
-static int choice(const char *opt, const char *arg, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(arg, names[i]) == 0)
-			return i;
-	die_usage("%s: unknown value '%s'", opt, arg);
-}
-
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -172,15 +164,15 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'e': o->cfg.epochs = (int)cli_long("--epochs", optarg, 1, 1000000); break;
 		case 'b': o->cfg.batch = (int)cli_long("--batch", optarg, 1, 65536); break;
 		case OPT_LR: o->cfg.lr = (float)cli_double("--lr", optarg, 1e-9, 100); lr_given = true; break;
-		case OPT_SCHEDULE: o->cfg.schedule = (enum schedule_kind)choice("--schedule", optarg, schedule_names, SCHEDULE_KINDS); break;
+		case OPT_SCHEDULE: o->cfg.schedule = (enum schedule_kind)cli_choice("--schedule", optarg, schedule_names, SCHEDULE_KINDS); break;
 		case OPT_WARMUP: o->cfg.warmup = (float)cli_double("--warmup", optarg, 0, 1e6); break;
 		case OPT_STEP_EVERY: o->cfg.step_every = (float)cli_double("--step-every", optarg, 1e-3, 1e6); break;
 		case OPT_GAMMA: o->cfg.gamma = (float)cli_double("--gamma", optarg, 0, 1); break;
-		case OPT_OPTIMIZER: o->optim.kind = (enum optim_kind)choice("--optimizer", optarg, optim_names, OPTIM_KINDS); break;
+		case OPT_OPTIMIZER: o->optim.kind = (enum optim_kind)cli_choice("--optimizer", optarg, optim_names, OPTIM_KINDS); break;
 		case OPT_MOMENTUM: o->optim.momentum = (float)cli_double("--momentum", optarg, 0, 0.9999); break;
 		case OPT_NESTEROV: o->optim.nesterov = true; break;
 		case OPT_WD: o->optim.weight_decay = (float)cli_double("--wd", optarg, 0, 1); break;
-		case OPT_LOSS: o->loss = choice("--loss", optarg, loss_names, LOSS_KINDS); break;
+		case OPT_LOSS: o->loss = cli_choice("--loss", optarg, loss_names, LOSS_KINDS); break;
 		case OPT_BETA: o->cfg.beta = (float)cli_double("--beta", optarg, 0, 0.999999); break;
 		case OPT_OVERSAMPLE: o->cfg.oversample = true; break;
 		case OPT_AUGMENT: o->cfg.augment = true; break;

@@ -15,8 +15,6 @@
 #include "cli/learn.h"
 #include "cli/outputs.h"
 #include "cli/recorded.h"
-#include "img/image.h"
-#include "img/sheet.h"
 #include "io/input.h"
 #include "learn/classify.h"
 #include "learn/dataset.h"
@@ -252,23 +250,8 @@ static void write_sheet(struct run *run, const char *path, double lambda)
 	for (int i = 0; i < n; i++)
 		labels[i] = i / SHEET_COLUMNS;
 	gan_generate(&t->ema, z, labels, n, (float)lambda, px);
-	struct sheet s = { 0 };
-	char err[ERRLEN];
-	for (int i = 0; i < n; i++) {
-		struct image im;
-		if (img_alloc(&im, a->width, a->height, a->channels, 8, err))
-			die("%s: %s", path, err);
-		memcpy(im.px, px + (size_t)i * t->size, t->size);
-		if (sheet_keep(&s, sheet_group(&s, run->data.classes[labels[i]]), &im, err))
-			die("%s: %s", path, err);
-	}
-	struct sheet_style style = { .columns = SHEET_COLUMNS, .gap = 2, .captions = true };
-	struct image sheet;
-	if (sheet_render(&s, &style, &sheet, err))
-		die("%s: %s", path, err);
-	sheet_write_png_or_die(&sheet, path);
-	img_free(&sheet);
-	sheet_free(&s);
+	samples_sheet_or_die(path, px, n, SHEET_COLUMNS, a->channels, a->height, a->width,
+			     run->data.classes);
 	free(z), free(labels), free(px);
 }
 

@@ -99,6 +99,18 @@ uint64_t cli_u64(const char *opt, const char *s)
 	return v;
 }
 
+int cli_choice(const char *opt, const char *s, const char *const *names, int n)
+{
+	char list[256] = "";
+	for (int i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0)
+			return i;
+		size_t len = strlen(list);
+		snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", names[i]);
+	}
+	die_usage("%s: unknown value '%s' (%s)", opt, s, list);
+}
+
 double cli_double(const char *opt, const char *s, double min, double max)
 {
 	double v;

@@ -33,6 +33,9 @@ bool cli_std_option(int opt, const char *usage);
 long cli_long(const char *opt, const char *s, long min, long max);
 uint64_t cli_u64(const char *opt, const char *s);
 double cli_double(const char *opt, const char *s, double min, double max);
+/* The index of s among names[0 .. n-1]; another value is a usage error
+ * that lists them. */
+int cli_choice(const char *opt, const char *s, const char *const *names, int n);
 /* "WxH" with both in [1, 65535]. */
 void cli_size(const char *opt, const char *s, int *w, int *h);
 

@@ -90,3 +90,26 @@ void sheet_write_png_or_die(const struct image *im, const char *path)
 	if (sheet_write_png(im, path, err))
 		die("%s", err);
 }
+
+void samples_sheet_or_die(const char *path, const uint8_t *px, int n, int columns, int c,
+			  int h, int w, char *const *rows)
+{
+	size_t size = (size_t)c * (size_t)h * (size_t)w;
+	struct sheet s = { 0 };
+	char err[ERRLEN];
+	for (int i = 0; i < n; i++) {
+		struct image im;
+		if (img_alloc(&im, w, h, c, 8, err))
+			die("%s: %s", path, err);
+		memcpy(im.px, px + (size_t)i * size, size);
+		if (sheet_keep(&s, sheet_group(&s, rows[i / columns]), &im, err))
+			die("%s: %s", path, err);
+	}
+	struct sheet_style style = { .columns = columns, .gap = 2, .captions = true };
+	struct image sheet;
+	if (sheet_render(&s, &style, &sheet, err))
+		die("%s: %s", path, err);
+	sheet_write_png_or_die(&sheet, path);
+	img_free(&sheet);
+	sheet_free(&s);
+}

@@ -6,6 +6,7 @@
 #define SIMBAL_OUTPUTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "img/image.h"
@@ -42,5 +43,10 @@ void log_trim_or_die(const char *path, double upto);
 /* output_name_check(option, path), then plot_open. */
 void plot_open_or_die(struct plot *p, const char *option, const char *path);
 void sheet_write_png_or_die(const struct image *im, const char *path);
+/* A contact sheet of a generator's samples to path: n images px [n][h][w][c]
+ * (8-bit, interleaved), columns a row, each row under the name of its
+ * class, image i of rows[i / columns]. */
+void samples_sheet_or_die(const char *path, const uint8_t *px, int n, int columns, int c,
+			  int h, int w, char *const *rows);
 
 #endif

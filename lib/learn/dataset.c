@@ -227,6 +227,18 @@ void dataset_batch(const struct dataset *d, const int *idx, int n, const float *
 	}
 }
 
+void dataset_unbatch(const float *x, int n, int c, int h, int w, uint8_t *px)
+{
+	size_t plane = (size_t)h * (size_t)w, size = plane * (size_t)c;
+	for (int i = 0; i < n; i++)
+		for (int ch = 0; ch < c; ch++)
+			for (size_t p = 0; p < plane; p++) {
+				float v = (x[(size_t)i * size + (size_t)ch * plane + p] + 1) * 127.5f;
+				v = v < 0 ? 0 : v > 255 ? 255 : v;
+				px[(size_t)i * size + p * (size_t)c + (size_t)ch] = (uint8_t)lrintf(v);
+			}
+}
+
 void dataset_stats(const struct dataset *d, float *mean, float *sd)
 {
 	size_t size = (size_t)d->n * (size_t)d->h * (size_t)d->w;

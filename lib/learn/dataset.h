@@ -67,6 +67,11 @@ static inline struct pixel_norm pixel_norm(float mean, float sd)
 void dataset_batch(const struct dataset *d, const int *idx, int n, const float *mean,
 		   const float *sd, float *x);
 
+/* The networks' images back: n images x [n][c][h][w] of [-1, 1] (a
+ * generator's, a diffusion model's) as 8-bit samples [n][h][w][c]
+ * (interleaved, as struct image holds them), rounded, clipped. */
+void dataset_unbatch(const float *x, int n, int c, int h, int w, uint8_t *px);
+
 /* The mean and standard deviation of each channel over the whole set,
  * samples scaled to [0, 1]. */
 void dataset_stats(const struct dataset *d, float *mean, float *sd);

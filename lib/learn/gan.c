@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "learn/dataset.h"
 
 double gan_lambda(double kimg, double t_start, double t_end)
 {
@@ -30,21 +31,12 @@ void gan_generate(struct model *g, const float *z, const int *labels, int n, flo
 		  uint8_t *px)
 {
 	const struct arch *a = &g->arch;
-	size_t plane = (size_t)a->height * (size_t)a->width, size = plane * (size_t)a->channels;
-	float *x = xmalloc((size_t)n * size * sizeof *x);
+	float *x = xmalloc((size_t)n * (size_t)(a->channels * a->height * a->width) * sizeof *x);
 	g->labels = labels;
 	g->lambda = lambda;
 	model_forward(g, z, n, false);
 	model_output(g, x);
-	/* tanh's (-1, 1) to 0 .. 255, planes to interleaved samples */
-	for (int i = 0; i < n; i++)
-		for (int c = 0; c < a->channels; c++)
-			for (size_t p = 0; p < plane; p++) {
-				float v = (x[(size_t)i * size + (size_t)c * plane + p] + 1) * 127.5f;
-				v = v < 0 ? 0 : v > 255 ? 255 : v;
-				px[(size_t)i * size + p * (size_t)a->channels + (size_t)c] =
-					(uint8_t)lrintf(v);
-			}
+	dataset_unbatch(x, n, a->channels, a->height, a->width, px);
 	free(x);
 }
 

@@ -230,13 +230,7 @@ double gan_step_g(struct gan_trainer *t, struct rng *r, double lambda, float lr)
 
 void gan_update_ema(struct gan_trainer *t)
 {
-	if (t->cfg->ema <= 0) {
-		memcpy(t->ema.p, t->g.p, t->g.size * sizeof *t->g.p);
-		return;
-	}
-	float beta = (float)pow(0.5, t->cfg->batch / (t->cfg->ema * 1000.0));
-	for (size_t i = 0; i < t->g.size; i++)
-		t->ema.p[i] = beta * t->ema.p[i] + (1 - beta) * t->g.p[i];
+	optim_average(&t->ema, &t->g, t->cfg->ema, t->cfg->batch);
 }
 
 int gan_train_step(struct gan_trainer *t, long step, struct gan_step *s)

@@ -73,6 +73,17 @@ void optim_step(struct optim *o, struct model *m, float lr)
 	}
 }
 
+void optim_average(struct model *avg, const struct model *m, float half_life, int batch)
+{
+	if (half_life <= 0) {
+		memcpy(avg->p, m->p, m->size * sizeof *m->p);
+		return;
+	}
+	float beta = (float)pow(0.5, batch / (half_life * 1000.0));
+	for (size_t i = 0; i < m->size; i++)
+		avg->p[i] = beta * avg->p[i] + (1 - beta) * m->p[i];
+}
+
 float schedule_lr(const struct schedule *s, long t)
 {
 	if (t < s->warmup)

@@ -38,6 +38,13 @@ void optim_free(struct optim *o);
 /* One update of m's trained parameters from its gradients, at rate lr. */
 void optim_step(struct optim *o, struct model *m, float lr);
 
+/* The exponential moving average of m's weights (every float of the
+ * arena, the running statistics too) in avg, of m's architecture, after a
+ * step of batch images: avg = beta avg + (1 - beta) m, beta =
+ * 0.5^(batch / (1000 half_life)), half_life in thousands of images; a
+ * copy when half_life is 0. */
+void optim_average(struct model *avg, const struct model *m, float half_life, int batch);
+
 enum schedule_kind { SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_COSINE };
 #define SCHEDULE_KINDS 3
 _Static_assert(SCHEDULE_COSINE + 1 == SCHEDULE_KINDS, "a schedule added: count it, name it");

@@ -1,0 +1,67 @@
+/* sample_diff: images from a diffusion model, as difftrain's sheets and
+ * diffsample make them: the process respaced to the sampling steps, DDIM
+ * (η) or ancestral steps from pure noise, classifier-free guidance and
+ * classifier guidance on the model's ε.
+ *
+ * A sample's noise comes from its own stream, rng_seed(seed, its index),
+ * and every operation on it is the same whatever the other images of its
+ * batch (the engine computes image by image): its bytes depend on the
+ * seed, its index, its class and the settings alone.
+ *
+ * A difftrain checkpoint (simbal-checkpoint(5)) holds the average of the
+ * weights that samples (the first part, a unet) and the trained model
+ * with AdamW's state ("M."); its header records the process it was
+ * trained with (train.schedule, train.diffusion_steps). */
+#ifndef SIMBAL_SAMPLE_DIFF_H
+#define SIMBAL_SAMPLE_DIFF_H
+
+#include <stdint.h>
+
+#include "learn/diffusion.h"
+#include "nn/ckpt.h"
+#include "nn/model.h"
+
+/* What a run of the sampler does. */
+enum diff_method { DIFF_DDIM, DIFF_DDPM };
+#define DIFF_METHODS 2
+_Static_assert(DIFF_DDPM + 1 == DIFF_METHODS, "a method added: count it, name it");
+extern const char *const diff_method_names[DIFF_METHODS];
+
+struct diff_settings {
+	int steps;             /* the respaced process's, including T - 1 */
+	enum diff_method method;
+	double eta;            /* DDIM's noise (0: deterministic) */
+	double cfg;            /* classifier-free guidance's w (1: the conditional model alone) */
+	double scale;          /* classifier guidance's s (0: none) */
+	unsigned long seed;
+};
+
+/* The process a model was trained with, as its checkpoint records it. */
+struct diff_process {
+	enum beta_schedule schedule;
+	int timesteps;
+};
+
+/* Reads it from a header: -1 with err naming the file and the key. */
+int diff_process_read(const struct fields *f, struct diff_process *p, char *err);
+
+struct diff_sampler {
+	struct model *m;           /* the ε model */
+	struct model *classifier;  /* classifier guidance's, or NULL */
+	struct diff_settings set;
+	struct diffusion process;  /* respaced */
+};
+
+/* A sampler of model m (and classifier, when not NULL: a noisy
+ * classifier of m's classes and images) trained with process p; -1 with
+ * err where the settings cannot be (steps beyond T, ...). */
+int diff_sampler_init(struct diff_sampler *s, struct model *m, struct model *classifier,
+		      const struct diff_process *p, const struct diff_settings *set, char *err);
+void diff_sampler_free(struct diff_sampler *s);
+
+/* n images of classes labels[i] (m's class count: unconditional), image
+ * i from the noise stream index[i], as 8-bit samples [n][h][w][c]. */
+void diff_sample(struct diff_sampler *s, const int *labels, const long *index, int n,
+		 uint8_t *px);
+
+#endif

@@ -1,0 +1,156 @@
+#include "learn/train_diff.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/mem.h"
+#include "nn/act.h"
+
+const char *const class_draw_names[CLASS_DRAWS] = {
+	[DRAW_NATURAL] = "natural",
+	[DRAW_SQRT] = "sqrt",
+	[DRAW_BALANCED] = "balanced",
+};
+
+/* P(class c) ∝ count^power: 1 natural, 1/2 sqrt, 0 balanced; a class of
+ * no image never. */
+static double *class_cdf(const struct dataset *d, enum class_draw draw)
+{
+	double power = draw == DRAW_NATURAL ? 1 : draw == DRAW_SQRT ? 0.5 : 0;
+	double *cdf = xmalloc((size_t)d->nclasses * sizeof *cdf), sum = 0;
+	for (int c = 0; c < d->nclasses; c++) {
+		sum += d->count[c] ? pow(d->count[c], power) : 0;
+		cdf[c] = sum;
+	}
+	for (int c = 0; c < d->nclasses; c++)
+		cdf[c] /= sum;
+	return cdf;
+}
+
+int diff_trainer_init(struct diff_trainer *t, const struct diff_config *cfg,
+		      const struct dataset *d, char *err)
+{
+	*t = (struct diff_trainer){ .cfg = cfg, .data = d };
+	if (diffusion_named(&t->process, cfg->schedule, cfg->timesteps, err))
+		return -1;
+	t->size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
+	size_t n = (size_t)cfg->batch, len = n * t->size;
+	t->class_cdf = class_cdf(d, cfg->draw);
+	t->x0 = xmalloc(len * sizeof *t->x0);
+	t->eps = xmalloc(len * sizeof *t->eps);
+	t->xt = xmalloc(len * sizeof *t->xt);
+	t->out = xmalloc(len * sizeof *t->out);
+	t->t = xmalloc(n * sizeof *t->t);
+	t->labels = xmalloc(n * sizeof *t->labels);
+	t->idx = xmalloc(n * sizeof *t->idx);
+	return 0;
+}
+
+struct optim diff_optimizer(const struct diff_config *cfg)
+{
+	return (struct optim){ .kind = OPTIM_ADAMW, .beta1 = cfg->beta1, .beta2 = cfg->beta2,
+			       .eps = 1e-8f, .weight_decay = cfg->weight_decay };
+}
+
+int diff_trainer_build(struct diff_trainer *t, const struct arch *a, char *err)
+{
+	if (model_build(&t->m, a, t->cfg->seed, err) || model_build(&t->ema, a, 0, err))
+		return -1;
+	memcpy(t->ema.p, t->m.p, t->m.size * sizeof *t->m.p);
+	t->opt = diff_optimizer(t->cfg);
+	optim_init(&t->opt, &t->m);
+	return 0;
+}
+
+void diff_trainer_free(struct diff_trainer *t)
+{
+	free(t->class_cdf), free(t->x0), free(t->eps), free(t->xt), free(t->out), free(t->t);
+	free(t->labels), free(t->idx);
+	diffusion_free(&t->process);
+	optim_free(&t->opt);
+	model_free(&t->m), model_free(&t->ema);
+	memset(t, 0, sizeof *t);
+}
+
+static int draw_class(const struct diff_trainer *t, struct rng *r)
+{
+	double u = rng_double(r);
+	int last = t->data->nclasses - 1, c = 0;
+	while (c < last && !(u < t->class_cdf[c]))
+		c++;
+	return c;
+}
+
+/* Image x [c][h][w] mirrored left to right. */
+static void flip(float *x, int c, int h, int w)
+{
+	for (int row = 0; row < c * h; row++)
+		for (int i = 0, j = w - 1; i < j; i++, j--) {
+			float v = x[row * w + i];
+			x[row * w + i] = x[row * w + j];
+			x[row * w + j] = v;
+		}
+}
+
+/* A batch's clean images x0 in [-1, 1], their labels (the class count:
+ * dropped), their steps t, the noise eps and the noised images xt, all
+ * from r in this order, image by image. */
+static void draw_batch(struct diff_trainer *t, struct rng *r)
+{
+	const struct diff_config *cfg = t->cfg;
+	const struct dataset *d = t->data;
+	int n = cfg->batch;
+	for (int i = 0; i < n; i++) {
+		int c = draw_class(t, r);
+		t->idx[i] = d->members[c][rng_below(r, (uint32_t)d->count[c])];
+		t->labels[i] = rng_double(r) < cfg->p_uncond ? d->nclasses : c;
+	}
+	float mean[3] = { 0.5f, 0.5f, 0.5f }, sd[3] = { 0.5f, 0.5f, 0.5f };
+	dataset_batch(d, t->idx, n, mean, sd, t->x0);
+	for (int i = 0; i < n; i++) {
+		size_t at = (size_t)i * t->size;
+		if (cfg->augment && rng_below(r, 2))
+			flip(t->x0 + at, d->c, d->h, d->w);
+		int step = (int)rng_below(r, (uint32_t)t->process.n);
+		t->t[i] = (float)t->process.t[step];
+		diffusion_noise(r, t->eps + at, (long)t->size);
+		diffusion_q_sample(&t->process, step, t->x0 + at, t->eps + at, t->xt + at,
+				   (long)t->size);
+	}
+}
+
+float diff_rate(const struct diff_config *cfg, long step)
+{
+	struct schedule s = { .kind = SCHEDULE_CONSTANT, .lr = cfg->lr,
+			      .warmup = lround(cfg->warmup * 1000 / cfg->batch) };
+	return schedule_lr(&s, step);
+}
+
+double diff_train_step(struct diff_trainer *t, long step)
+{
+	const struct diff_config *cfg = t->cfg;
+	struct rng r;
+	rng_seed(&r, cfg->seed, DIFF_STREAM_STEP + (uint64_t)step);
+	draw_batch(t, &r);
+	int n = cfg->batch;
+	t->m.timesteps = t->t;
+	t->m.labels = t->labels;
+	model_forward(&t->m, t->xt, n, true);
+	model_output(&t->m, t->out);
+	/* the gradient of the loss over the output replaces the output */
+	double loss = mse_loss(t->out, t->eps, (size_t)n * t->size, t->out);
+	if (!isfinite(loss))
+		return loss;
+	model_backward_from(&t->m, t->out, n);
+	optim_step(&t->opt, &t->m, diff_rate(cfg, step));
+	diff_update_ema(t);
+	return loss;
+}
+
+void diff_update_ema(struct diff_trainer *t)
+{
+	optim_average(&t->ema, &t->m, t->cfg->ema, t->cfg->batch);
+}
