@@ -1,20 +1,13 @@
 /* gansample: images of chosen classes from a gantrain generator, as a
  * stream of labelled PAM frames. */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "base/mem.h"
 #include "base/rng.h"
-#include "base/strmap.h"
 #include "cli/cli.h"
-#include "cli/inputs.h"
 #include "cli/learn.h"
+#include "cli/samples.h"
 #include "img/image.h"
-#include "img/pam.h"
-#include "io/counts.h"
-#include "learn/dataset.h"
 #include "learn/gan.h"
 #include "nn/ckpt.h"
 #include "nn/model.h"
@@ -42,15 +35,11 @@ static const char usage[] =
 	"class, k and the truncation.  Exit status: 0 success, 1 bad data, 2 bad\n"
 	"usage.\n";
 
-enum { OPT_QUOTA = CLI_FIRST_LOCAL, OPT_FIRST, OPT_SEED, OPT_TRUNCATION };
+enum { OPT_TRUNCATION = SAMPLES_FIRST_LOCAL };
 
 struct options {
-	const char *generator, *class_name, *quota;
-	long count, first; /* first: of --class, the number of the first image */
-	long *wanted; /* images of each class of the generator */
-	unsigned long seed;
+	struct samples_request req;
 	float truncation;
-	int batch, threads;
 };
 
 /* --truncation's T, checked as given: 1e-300 would become the float 0,
@@ -66,112 +55,49 @@ static float truncation_value(const char *arg)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "class", required_argument, 0, 'c' },
-		{ "count", required_argument, 0, 'n' },
-		{ "quota", required_argument, 0, OPT_QUOTA },
-		{ "first", required_argument, 0, OPT_FIRST },
-		{ "seed", required_argument, 0, OPT_SEED },
+		SAMPLES_LONGOPTS,
 		{ "truncation", required_argument, 0, OPT_TRUNCATION },
-		{ "batch", required_argument, 0, 'b' },
-		{ "threads", required_argument, 0, 'j' },
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
-	bool count = false, first = false;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "c:n:b:j:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c': o->class_name = optarg; break;
-		case 'n':
-			o->count = cli_long("--count", optarg, 1, 1000000000L);
-			count = true;
-			break;
-		case OPT_QUOTA: o->quota = optarg; break;
-		case OPT_FIRST:
-			o->first = cli_long("--first", optarg, 0, 1000000000L);
-			first = true;
-			break;
-		case OPT_SEED: o->seed = (unsigned long)cli_long("--seed", optarg, 0, 4294967295L); break;
-		case OPT_TRUNCATION:
+	while ((opt = getopt_long(argc, argv, SAMPLES_SHORTOPTS "h", longopts, NULL)) != -1) {
+		if (opt == OPT_TRUNCATION)
 			o->truncation = truncation_value(optarg);
-			break;
-		case 'b': o->batch = (int)cli_long("--batch", optarg, 1, 65536); break;
-		case 'j': o->threads = (int)cli_long("--threads", optarg, 1, 1024); break;
-		default:
-			if (!cli_std_option(opt, usage))
-				die_usage("unhandled option");
-		}
+		else if (!samples_option(opt, optarg, &o->req) && !cli_std_option(opt, usage))
+			die_usage("unhandled option");
 	}
-	if (optind + 1 != argc)
-		die_usage("expected one generator G, got %d arguments", argc - optind);
-	o->generator = argv[optind];
-	if (!o->class_name == !o->quota)
-		die_usage("give either --class (with -n) or --quota");
-	if (count && o->quota)
-		die_usage("-n goes with --class; --quota gives its own counts");
-	if (first && o->quota)
-		die_usage("--first goes with --class, not --quota");
-}
-
-/* How many images of each class of k: -n of --class, or the quota
- * file's, into o->wanted. */
-static void read_wanted(struct options *o, char *const *classes, int k)
-{
-	long *n = o->wanted = xcalloc((size_t)k, sizeof *n);
-	struct strmap index;
-	class_map(&index, classes, k);
-	if (o->class_name) {
-		int c = class_find(&index, o->class_name);
-		if (c < 0)
-			die("%s: no class '%s' in its generator", o->generator, o->class_name);
-		n[c] = o->count;
-		strmap_free(&index);
-		return;
-	}
-	struct counts q = { 0 };
-	counts_add_file_or_die(&q, o->quota);
-	for (size_t i = 0; i < q.names.n; i++) {
-		int c = class_find(&index, q.names.key[i]);
-		if (c < 0)
-			die_at(q.path, q.class[i].line, "no class '%s' in the generator %s",
-			       q.names.key[i], o->generator);
-		n[c] = q.class[i].n;
-	}
-	counts_free(&q);
-	strmap_free(&index);
+	samples_operands(&o->req, argc, argv, "generator G");
 }
 
 /* Images first .. first + total - 1 of class c, written as frames. */
 static void sample_class(struct model *g, float lambda, const struct options *o, int c,
-			 const char *name, long first, long total)
+			 const char *name, long total)
 {
+	const struct samples_request *r = &o->req;
 	const struct arch *a = &g->arch;
 	size_t size = (size_t)a->channels * (size_t)a->height * (size_t)a->width;
-	int b = o->batch;
+	int b = r->batch;
 	float *z = xmalloc((size_t)b * GAN_ZDIM * sizeof *z);
 	int *labels = xmalloc((size_t)b * sizeof *labels);
 	uint8_t *px = xmalloc((size_t)b * size);
 	for (int i = 0; i < b; i++)
 		labels[i] = c;
 	/* one stream a class: its images do not depend on the others' */
-	struct rng r;
-	rng_seed(&r, o->seed, (uint64_t)c);
+	struct rng rs;
+	rng_seed(&rs, r->seed, (uint64_t)c);
 	/* past the latents of images 0 .. first - 1 (with a truncation an
 	 * image takes a varying number of draws: they are drawn, not counted) */
-	for (long done = 0; done < first; done += b)
-		gan_latents(&r, first - done < b ? (int)(first - done) : b, o->truncation, z);
+	for (long done = 0; done < r->first; done += b)
+		gan_latents(&rs, r->first - done < b ? (int)(r->first - done) : b, o->truncation, z);
 	struct image im = { .w = a->width, .h = a->height, .c = a->channels, .depth = 8 };
-	char id[64 + PAM_META_MAX];
 	for (long done = 0; done < total; done += b) {
 		int n = total - done < b ? (int)(total - done) : b;
-		gan_latents(&r, n, o->truncation, z);
+		gan_latents(&rs, n, o->truncation, z);
 		gan_generate(g, z, labels, n, lambda, px);
 		for (int i = 0; i < n; i++) {
 			im.px = px + (size_t)i * size;
-			snprintf(id, sizeof id, "gansample/%lu/%s/%ld", o->seed, name,
-				 first + done + i);
-			if (pam_write(stdout, &im, name, id))
-				die("write error: %s", strerror(errno));
+			samples_frame_write(r, &im, name, r->first + done + i);
 		}
 	}
 	free(z), free(labels), free(px);
@@ -180,25 +106,20 @@ static void sample_class(struct model *g, float lambda, const struct options *o,
 int main(int argc, char **argv)
 {
 	cli_init(argc, argv);
-	struct options o = { .count = 1, .seed = 1, .batch = 256 };
+	struct options o = { 0 };
+	samples_request_init(&o.req, "gansample", 256);
 	parse_options(argc, argv, &o);
-	nn_init(o.threads);
+	nn_init(o.req.threads);
 	struct model g;
 	struct ckpt_meta meta;
 	float lambda;
-	generator_load(o.generator, &g, &meta, &lambda);
+	generator_load(o.req.model, &g, &meta, &lambda);
 	int k = g.arch.classes;
-	read_wanted(&o, meta.classes, k);
-	long *n = o.wanted;
-	for (int c = 0; c < k; c++) /* before any frame is written */
-		if (n[c] > 0 && strlen(meta.classes[c]) > PAM_META_MAX - 64)
-			die("%s: the class name '%.40s...' is too long for a PAM header", o.generator,
-			    meta.classes[c]);
+	long *n = samples_wanted(&o.req, meta.classes, k, "generator");
 	for (int c = 0; c < k; c++)
 		if (n[c] > 0)
-			sample_class(&g, lambda, &o, c, meta.classes[c], o.first, n[c]);
-	if (fflush(stdout) || ferror(stdout))
-		die("write error: %s", strerror(errno));
+			sample_class(&g, lambda, &o, c, meta.classes[c], n[c]);
+	samples_flush();
 	free(n);
 	ckpt_meta_free(&meta);
 	model_free(&g);
