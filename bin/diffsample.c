@@ -124,15 +124,6 @@ static void check_settings(const struct diff_model *d, const struct options *o)
 		    path, s->cfg);
 }
 
-/* The noise stream of the k-th image of class c: its own, whatever else is
- * drawn (k < 2^32: --first and -n are 10^9 at most, and so is a quota). */
-_Static_assert(sizeof(long) >= sizeof(uint64_t), "a noise stream's index is a long");
-
-static long noise_stream(int c, long k)
-{
-	return (long)(((uint64_t)c << 32) | (uint64_t)k);
-}
-
 /* Images first .. first + total - 1 of class c, written as frames. */
 static void sample_class(struct diff_sampler *s, const struct samples_request *r, int c,
 			 const char *name, long total)
@@ -141,7 +132,7 @@ static void sample_class(struct diff_sampler *s, const struct samples_request *r
 	size_t size = (size_t)a->channels * (size_t)a->height * (size_t)a->width;
 	int b = r->batch;
 	int *labels = xmalloc((size_t)b * sizeof *labels);
-	long *index = xmalloc((size_t)b * sizeof *index);
+	uint64_t *index = xmalloc((size_t)b * sizeof *index);
 	uint8_t *px = xmalloc((size_t)b * size);
 	for (int i = 0; i < b; i++)
 		labels[i] = c;
@@ -149,7 +140,7 @@ static void sample_class(struct diff_sampler *s, const struct samples_request *r
 	for (long done = 0; done < total; done += b) {
 		int n = total - done < b ? (int)(total - done) : b;
 		for (int i = 0; i < n; i++)
-			index[i] = noise_stream(c, r->first + done + i);
+			index[i] = diff_noise_stream(c, r->first + done + i);
 		diff_sample(s, labels, index, n, px);
 		for (int i = 0; i < n; i++) {
 			im.px = px + (size_t)i * size;

@@ -234,9 +234,9 @@ struct tally {
 /* Images a batch of the sampler and of the judge's classifier. */
 #define SAMPLE_BATCH 64
 
-/* n samples of the sampling weights, of classes labels, from the noise
- * streams first .. first + n - 1. */
-static void sample(struct run *run, const int *labels, int n, long first, uint8_t *px)
+/* n samples of the sampling weights, of classes labels: the k-th of a
+ * class from its noise stream k, as diffsample draws them. */
+static void sample(struct run *run, const int *labels, int n, uint8_t *px)
 {
 	struct diff_trainer *t = &run->tr;
 	struct diff_process p = { run->o->cfg.schedule, run->o->cfg.timesteps };
@@ -244,23 +244,20 @@ static void sample(struct run *run, const int *labels, int n, long first, uint8_
 	char err[ERRLEN];
 	if (diff_sampler_init(&s, &t->ema, NULL, &p, &run->samples, err))
 		die("%s", err);
-	long *index = xmalloc((size_t)n * sizeof *index);
+	uint64_t *index = xmalloc((size_t)n * sizeof *index);
+	long *drawn = xcalloc((size_t)t->ema.arch.classes + 1, sizeof *drawn);
 	for (int i = 0; i < n; i++)
-		index[i] = first + i;
+		index[i] = diff_noise_stream(labels[i], drawn[labels[i]]++);
 	for (int at = 0; at < n; at += SAMPLE_BATCH) {
 		int nb = n - at < SAMPLE_BATCH ? n - at : SAMPLE_BATCH;
 		diff_sample(&s, labels + at, index + at, nb, px + (size_t)at * t->size);
 	}
-	free(index);
+	free(index), free(drawn);
 	diff_sampler_free(&s);
 }
 
-/* The noise streams of the sheet's and of the judge's samples: apart. */
-#define SHEET_FIRST 0L
-#define JUDGE_FIRST (1L << 32)
-
 /* Rows of SHEET_COLUMNS samples of each class under its name, the same
- * noise at every snapshot. */
+ * noise at every snapshot: diffsample -c CLASS -n SHEET_COLUMNS's. */
 static void write_sheet(struct run *run, const char *path)
 {
 	const struct arch *a = &run->tr.ema.arch;
@@ -269,7 +266,7 @@ static void write_sheet(struct run *run, const char *path)
 	uint8_t *px = xmalloc((size_t)n * run->tr.size);
 	for (int i = 0; i < n; i++)
 		labels[i] = i / SHEET_COLUMNS;
-	sample(run, labels, n, SHEET_FIRST, px);
+	sample(run, labels, n, px);
 	samples_sheet_or_die(path, px, n, SHEET_COLUMNS, a->channels, a->height, a->width,
 			     run->data.classes);
 	free(labels), free(px);
@@ -309,7 +306,7 @@ static double judge_fid(struct run *run)
 	struct judge *j = run->judge;
 	int n = run->o->fid_n;
 	uint8_t *px = xmalloc((size_t)n * run->tr.size);
-	sample(run, j->labels, n, JUDGE_FIRST, px);
+	sample(run, j->labels, n, px);
 	struct features fake;
 	features_init(&fake, j->real.dim);
 	classify_features(&j->m, &j->nm, px, n, SAMPLE_BATCH, &fake);

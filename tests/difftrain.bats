@@ -33,6 +33,11 @@ DTINY=(--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 4 -q)
 	[ "$(wc -l <log.tsv)" -eq 2 ]
 	awk -F'\t' 'NF != 4 || $1 != 0.016 * NR || !($2 > 0) || !($4 >= 0) { exit 1 }' log.tsv
 	[ "$(cut -f 3 log.tsv | paste -sd ' ')" = "6.4e-07 1.28e-06" ]
+	# the sheet's samples are diffsample's, laid out as imgrid does
+	difftrain "${DTINY[@]}" --lr 0.005 --warmup 0 -o s.ckpt m.tsv
+	printf 'Bag\t8\nSneaker\t8\nTrouser\t8\n' >quota.tsv
+	diffsample --steps 4 --quota quota.tsv s.ckpt | imgrid -n 8 --captions -o again.png
+	cmp s.ckpt.png again.png
 }
 
 @test "difftrain: the same seed gives the same bytes, on any threads; another seed, draw or schedule others" {

@@ -30,6 +30,11 @@ int diff_sampler_init(struct diff_sampler *s, struct model *m, struct model *cla
 		      const struct diff_process *p, const struct diff_settings *set, char *err)
 {
 	*s = (struct diff_sampler){ .m = m, .classifier = classifier, .set = *set };
+	/* beyond 1, DDIM's sigma exceeds what the step can take */
+	if (set->eta < 0 || set->eta > 1) {
+		snprintf(err, ERRLEN, "DDIM's eta is %g, not in [0, 1]", set->eta);
+		return -1;
+	}
 	struct diffusion base;
 	if (diffusion_named(&base, p->schedule, p->timesteps, err))
 		return -1;
@@ -80,36 +85,38 @@ static void batch_free(struct batch *b)
 	free(b->t), free(b->labels), free(b->r);
 }
 
-/* The model's ε for the batch at step i: with w ≠ 1, the conditional and
- * the unconditional model in one pass of 2n images, combined. */
+/* The model's ε for the batch at step i: the conditional model's, the
+ * unconditional one's (w = 0, or an unconditional sample), or with any
+ * other w both in one pass of 2n images, combined. */
 static void model_eps(struct diff_sampler *s, struct batch *b, const int *labels, int i)
 {
 	int n = b->n, classes = s->m->arch.classes;
 	size_t len = (size_t)n * (size_t)b->size;
-	bool guided = s->set.cfg != 1;
-	int passes = guided ? 2 : 1;
+	double w = s->set.unconditional ? 0 : s->set.cfg;
+	bool both = w != 0 && w != 1;
+	int passes = both ? 2 : 1;
 	for (int k = 0; k < n; k++) {
-		b->labels[k] = labels[k];
+		b->labels[k] = w == 0 ? classes : labels[k];
 		b->labels[n + k] = classes;
 	}
 	for (int k = 0; k < passes * n; k++)
 		b->t[k] = (float)s->process.t[i];
 	memcpy(b->in, b->x, len * sizeof *b->in);
-	if (guided)
+	if (both)
 		memcpy(b->in + len, b->x, len * sizeof *b->in);
 	s->m->timesteps = b->t;
 	s->m->labels = b->labels;
 	model_forward(s->m, b->in, passes * n, false);
 	model_output(s->m, b->out);
-	if (!guided) {
+	if (!both) {
 		memcpy(b->eps, b->out, len * sizeof *b->eps);
 		return;
 	}
 	/* an unconditional sample is the unconditional model's alone */
 	for (int k = 0; k < n; k++) {
 		size_t at = (size_t)k * (size_t)b->size;
-		double w = labels[k] == classes ? 0 : s->set.cfg;
-		diffusion_cfg(b->out + len + at, b->out + at, w, b->eps + at, b->size);
+		diffusion_cfg(b->out + len + at, b->out + at, labels[k] == classes ? 0 : w,
+			      b->eps + at, b->size);
 	}
 }
 
@@ -166,14 +173,14 @@ static void step(struct diff_sampler *s, struct batch *b, const int *labels, int
 	}
 }
 
-void diff_sample(struct diff_sampler *s, const int *labels, const long *index, int n,
+void diff_sample(struct diff_sampler *s, const int *labels, const uint64_t *index, int n,
 		 uint8_t *px)
 {
 	const struct arch *a = &s->m->arch;
 	struct batch b;
 	batch_init(&b, n, (long)a->channels * a->height * a->width);
 	for (int k = 0; k < n; k++) {
-		rng_seed(&b.r[k], s->set.seed, (uint64_t)index[k]);
+		rng_seed(&b.r[k], s->set.seed, index[k]);
 		diffusion_noise(&b.r[k], b.x + (size_t)k * (size_t)b.size, b.size);
 	}
 	for (int i = s->process.n - 1; i >= 0; i--)

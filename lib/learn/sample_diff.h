@@ -15,6 +15,7 @@
 #ifndef SIMBAL_SAMPLE_DIFF_H
 #define SIMBAL_SAMPLE_DIFF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "learn/diffusion.h"
@@ -33,6 +34,8 @@ struct diff_settings {
 	double eta;            /* DDIM's noise (0: deterministic) */
 	double cfg;            /* classifier-free guidance's w (1: the conditional model alone) */
 	double scale;          /* classifier guidance's s (0: none) */
+	bool unconditional;    /* the model sees no class (a --p-uncond 1 model);
+				* the classifier's guidance brings it */
 	unsigned long seed;
 };
 
@@ -61,7 +64,15 @@ void diff_sampler_free(struct diff_sampler *s);
 
 /* n images of classes labels[i] (m's class count: unconditional), image
  * i from the noise stream index[i], as 8-bit samples [n][h][w][c]. */
-void diff_sample(struct diff_sampler *s, const int *labels, const long *index, int n,
+void diff_sample(struct diff_sampler *s, const int *labels, const uint64_t *index, int n,
 		 uint8_t *px);
+
+/* The noise stream of the k-th image of class c, as diffsample and
+ * difftrain's sheets and judge draw it: its own whatever else is drawn
+ * (k < 2^32). */
+static inline uint64_t diff_noise_stream(int c, long k)
+{
+	return ((uint64_t)c << 32) | (uint64_t)k;
+}
 
 #endif

@@ -21,11 +21,10 @@
 #include "nn/model.h"
 #include "nn/optim.h"
 
-/* The random streams of a run (rng_seed's second argument): the sheet's
- * samples, the judge's real images, its samples' noise, and one a step,
- * DIFF_STREAM_STEP + the step's number. */
-enum { DIFF_STREAM_SHEET = 1, DIFF_STREAM_FID_REAL = 2, DIFF_STREAM_FID_FAKE = 3,
-       DIFF_STREAM_STEP = 1000 };
+/* The random streams of a run (rng_seed's second argument): the judge's
+ * real images, its samples' classes, and one a step, DIFF_STREAM_STEP +
+ * the step's number.  (Samples draw their noise as diffsample does.) */
+enum { DIFF_STREAM_FID_REAL = 2, DIFF_STREAM_FID_FAKE = 3, DIFF_STREAM_STEP = 1000 };
 
 /* How often a class is drawn for a batch: as often as the set has its
  * images, as the square root of that, or every class alike.  Stored by

@@ -213,7 +213,7 @@ static void a_loss_not_finite_stops_the_step(void)
 
 /* Samples of a trained tiny model, settings set. */
 static void sample_images(struct diff_trainer *t, const struct diff_settings *set,
-			  const int *labels, const long *index, int n, int per_batch,
+			  const int *labels, const uint64_t *index, int n, int per_batch,
 			  uint8_t *px)
 {
 	struct diff_process p = { t->cfg->schedule, t->cfg->timesteps };
@@ -236,7 +236,7 @@ static void samples_do_not_depend_on_the_batch(void)
 	for (int k = 0; k < 4; k++)
 		diff_train_step(&r.t, k);
 	int labels[5] = { 0, 2, 3, 1, 2 };
-	long index[5] = { 7, 8, 9, 10, 11 }, moved[5] = { 7, 8, 9, 10, 12 };
+	uint64_t index[5] = { 7, 8, 9, 10, 11 }, moved[5] = { 7, 8, 9, 10, 12 };
 	struct diff_settings set[] = {
 		{ .steps = 5, .method = DIFF_DDIM, .eta = 0.5, .cfg = 2, .seed = 4 },
 		{ .steps = 4, .method = DIFF_DDPM, .cfg = 1, .seed = 4 },
