@@ -8,8 +8,12 @@ largest count dividing both), SiLU, AdaGN (use_scale_shift_norm), attention
 of 4 heads in the legacy q, k, v order at the lowest resolution and in the
 middle, downsampling by a 3x3 convolution of stride 2, upsampling nearest
 then a 3x3 convolution, dropout 0, a class embedding of classes + 1 rows
-(the last: no class) added to the time embedding.  The reference of
-tests/fixtures/make-unet-fixtures.py."""
+(the last: no class) added to the time embedding.  And "unet-enc", the noisy
+classifier of classifier guidance: guided-diffusion's EncoderUNetModel with
+pool "adaptive", the same time embedding (no class embedding), first
+convolution, down path and middle block, then GroupNorm, SiLU, the global
+average and a 1x1 convolution started at 0 to the class logits.  The
+reference of tests/fixtures/make-unet-fixtures.py."""
 import math
 
 import torch
@@ -102,28 +106,40 @@ class EmbedSequential(nn.Sequential):
         return x
 
 
+def time_embedding(mc, ted):
+    return nn.Sequential(nn.Linear(mc, ted), nn.SiLU(), nn.Linear(ted, ted))
+
+
+def down_path(channels, mc, ted):
+    """The input_blocks and middle_block of UNetModel and EncoderUNetModel;
+    the widths of the skips, and the last width."""
+    input_blocks = nn.ModuleList([EmbedSequential(nn.Conv2d(channels, mc, 3, padding=1))])
+    skips, ch, last = [mc], mc, len(LEVELS_MULT) - 1
+    for level, mult in enumerate(LEVELS_MULT):
+        for _ in range(RES_BLOCKS):
+            layers = [ResBlock(ch, mc * mult, ted)]
+            ch = mc * mult
+            if level == last:
+                layers.append(AttentionBlock(ch))
+            input_blocks.append(EmbedSequential(*layers))
+            skips.append(ch)
+        if level != last:
+            input_blocks.append(EmbedSequential(Downsample(ch)))
+            skips.append(ch)
+    middle_block = EmbedSequential(ResBlock(ch, ch, ted), AttentionBlock(ch), ResBlock(ch, ch, ted))
+    return input_blocks, middle_block, skips, ch
+
+
 class UNet(nn.Module):
     def __init__(self, channels, classes, model_channels=32):
         super().__init__()
         mc, ted = model_channels, 4 * model_channels
         self.mc = mc
-        self.time_embed = nn.Sequential(nn.Linear(mc, ted), nn.SiLU(), nn.Linear(ted, ted))
+        self.time_embed = time_embedding(mc, ted)
         self.label_emb = nn.Embedding(classes + 1, ted)
-        self.input_blocks = nn.ModuleList([EmbedSequential(nn.Conv2d(channels, mc, 3, padding=1))])
-        skips, ch, last = [mc], mc, len(LEVELS_MULT) - 1
-        for level, mult in enumerate(LEVELS_MULT):
-            for _ in range(RES_BLOCKS):
-                layers = [ResBlock(ch, mc * mult, ted)]
-                ch = mc * mult
-                if level == last:
-                    layers.append(AttentionBlock(ch))
-                self.input_blocks.append(EmbedSequential(*layers))
-                skips.append(ch)
-            if level != last:
-                self.input_blocks.append(EmbedSequential(Downsample(ch)))
-                skips.append(ch)
-        self.middle_block = EmbedSequential(ResBlock(ch, ch, ted), AttentionBlock(ch), ResBlock(ch, ch, ted))
+        self.input_blocks, self.middle_block, skips, ch = down_path(channels, mc, ted)
         self.output_blocks = nn.ModuleList()
+        last = len(LEVELS_MULT) - 1
         for level, mult in reversed(list(enumerate(LEVELS_MULT))):
             for i in range(RES_BLOCKS + 1):
                 layers = [ResBlock(ch + skips.pop(), mc * mult, ted)]
@@ -149,3 +165,23 @@ class UNet(nn.Module):
         for block in self.output_blocks:
             h = block(torch.cat([h, hs.pop()], dim=1), emb)
         return self.out(h)
+
+
+class EncoderUNet(nn.Module):
+    """unet-enc: the logits of p(y | x_t, t)."""
+
+    def __init__(self, channels, classes, model_channels=32):
+        super().__init__()
+        mc, ted = model_channels, 4 * model_channels
+        self.mc = mc
+        self.time_embed = time_embedding(mc, ted)
+        self.input_blocks, self.middle_block, _, ch = down_path(channels, mc, ted)
+        self.out = nn.Sequential(norm(ch), nn.SiLU(), nn.AdaptiveAvgPool2d((1, 1)),
+                                 zero(nn.Conv2d(ch, classes, 1)), nn.Flatten())
+
+    def forward(self, x, t):
+        emb = self.time_embed(timestep_embedding(t, self.mc))
+        h = x
+        for block in self.input_blocks:
+            h = block(h, emb)
+        return self.out(self.middle_block(h, emb))

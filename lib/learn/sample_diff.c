@@ -120,17 +120,13 @@ static void model_eps(struct diff_sampler *s, struct batch *b, const int *labels
 	}
 }
 
-/* ∇x log p(y | x, t) of the noisy classifier, for each image of a class,
- * into b->grad (0 for an unconditional one). */
-static void classifier_grad(struct diff_sampler *s, struct batch *b, const int *labels, int i)
+void diff_classifier_grad(struct model *c, const float *x, const float *t, const int *labels,
+			  int n, float *grad)
 {
-	struct model *c = s->classifier;
-	int n = b->n, classes = c->arch.classes;
-	for (int k = 0; k < n; k++)
-		b->t[k] = (float)s->process.t[i];
-	c->timesteps = b->t;
+	int classes = c->arch.classes;
+	c->timesteps = t;
 	c->input_grad = c->no_conv_weight_grad = true;
-	model_forward(c, b->x, n, true);
+	model_forward(c, x, n, true);
 	for (int k = 0; k < n; k++) {
 		const float *l = c->logits + (size_t)k * classes;
 		float *d = c->dlogits + (size_t)k * classes;
@@ -145,8 +141,17 @@ static void classifier_grad(struct diff_sampler *s, struct batch *b, const int *
 						    : (float)((j == labels[k]) - exp(l[j] - top) / sum);
 	}
 	model_backward(c, n);
-	model_input_grad(c, b->grad);
+	model_input_grad(c, grad);
 	c->input_grad = c->no_conv_weight_grad = false;
+}
+
+/* The classifier's gradient for each image of the batch at step i, into
+ * b->grad. */
+static void classifier_grad(struct diff_sampler *s, struct batch *b, const int *labels, int i)
+{
+	for (int k = 0; k < b->n; k++)
+		b->t[k] = (float)s->process.t[i];
+	diff_classifier_grad(s->classifier, b->x, b->t, labels, b->n, b->grad);
 }
 
 /* Step i for the whole batch: ε, guided, then each image's update. */

@@ -62,6 +62,13 @@ int diff_sampler_init(struct diff_sampler *s, struct model *m, struct model *cla
 		      const struct diff_process *p, const struct diff_settings *set, char *err);
 void diff_sampler_free(struct diff_sampler *s);
 
+/* ∇x log p(y | x_t, t) of the noisy classifier c (unet-enc) for the n
+ * images x [n][c][h][w] at timesteps t, y = labels[i] (c's class count:
+ * no class, a gradient of 0), into grad [n][c][h][w]: classifier
+ * guidance's gradient. */
+void diff_classifier_grad(struct model *c, const float *x, const float *t, const int *labels,
+			  int n, float *grad);
+
 /* n images of classes labels[i] (m's class count: unconditional), image
  * i from the noise stream index[i], as 8-bit samples [n][h][w][c]. */
 void diff_sample(struct diff_sampler *s, const int *labels, const uint64_t *index, int n,

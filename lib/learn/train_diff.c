@@ -9,27 +9,6 @@
 #include "base/mem.h"
 #include "nn/act.h"
 
-const char *const class_draw_names[CLASS_DRAWS] = {
-	[DRAW_NATURAL] = "natural",
-	[DRAW_SQRT] = "sqrt",
-	[DRAW_BALANCED] = "balanced",
-};
-
-/* P(class c) ∝ count^power: 1 natural, 1/2 sqrt, 0 balanced; a class of
- * no image never. */
-static double *class_cdf(const struct dataset *d, enum class_draw draw)
-{
-	double power = draw == DRAW_NATURAL ? 1 : draw == DRAW_SQRT ? 0.5 : 0;
-	double *cdf = xmalloc((size_t)d->nclasses * sizeof *cdf), sum = 0;
-	for (int c = 0; c < d->nclasses; c++) {
-		sum += d->count[c] ? pow(d->count[c], power) : 0;
-		cdf[c] = sum;
-	}
-	for (int c = 0; c < d->nclasses; c++)
-		cdf[c] /= sum;
-	return cdf;
-}
-
 int diff_trainer_init(struct diff_trainer *t, const struct diff_config *cfg,
 		      const struct dataset *d, char *err)
 {
@@ -75,26 +54,6 @@ void diff_trainer_free(struct diff_trainer *t)
 	memset(t, 0, sizeof *t);
 }
 
-static int draw_class(const struct diff_trainer *t, struct rng *r)
-{
-	double u = rng_double(r);
-	int last = t->data->nclasses - 1, c = 0;
-	while (c < last && !(u < t->class_cdf[c]))
-		c++;
-	return c;
-}
-
-/* Image x [c][h][w] mirrored left to right. */
-static void flip(float *x, int c, int h, int w)
-{
-	for (int row = 0; row < c * h; row++)
-		for (int i = 0, j = w - 1; i < j; i++, j--) {
-			float v = x[row * w + i];
-			x[row * w + i] = x[row * w + j];
-			x[row * w + j] = v;
-		}
-}
-
 /* A batch's clean images x0 in [-1, 1], their labels (the class count:
  * dropped), their steps t, the noise eps and the noised images xt, all
  * from r in this order, image by image. */
@@ -104,22 +63,11 @@ static void draw_batch(struct diff_trainer *t, struct rng *r)
 	const struct dataset *d = t->data;
 	int n = cfg->batch;
 	for (int i = 0; i < n; i++) {
-		int c = draw_class(t, r);
-		t->idx[i] = d->members[c][rng_below(r, (uint32_t)d->count[c])];
+		int c;
+		t->idx[i] = class_image_draw(d, t->class_cdf, r, &c);
 		t->labels[i] = rng_double(r) < cfg->p_uncond ? d->nclasses : c;
 	}
-	float mean[3] = { 0.5f, 0.5f, 0.5f }, sd[3] = { 0.5f, 0.5f, 0.5f };
-	dataset_batch(d, t->idx, n, mean, sd, t->x0);
-	for (int i = 0; i < n; i++) {
-		size_t at = (size_t)i * t->size;
-		if (cfg->augment && rng_below(r, 2))
-			flip(t->x0 + at, d->c, d->h, d->w);
-		int step = (int)rng_below(r, (uint32_t)t->process.n);
-		t->t[i] = (float)t->process.t[step];
-		diffusion_noise(r, t->eps + at, (long)t->size);
-		diffusion_q_sample(&t->process, step, t->x0 + at, t->eps + at, t->xt + at,
-				   (long)t->size);
-	}
+	noised_batch(d, &t->process, r, cfg->augment, t->idx, n, t->x0, t->eps, t->xt, t->t);
 }
 
 float diff_rate(const struct diff_config *cfg, long step)

@@ -18,6 +18,7 @@
 #include "base/rng.h"
 #include "learn/dataset.h"
 #include "learn/diffusion.h"
+#include "learn/noised.h"
 #include "nn/model.h"
 #include "nn/optim.h"
 
@@ -25,14 +26,6 @@
  * real images, its samples' classes, and one a step, DIFF_STREAM_STEP +
  * the step's number.  (Samples draw their noise as diffsample does.) */
 enum { DIFF_STREAM_FID_REAL = 2, DIFF_STREAM_FID_FAKE = 3, DIFF_STREAM_STEP = 1000 };
-
-/* How often a class is drawn for a batch: as often as the set has its
- * images, as the square root of that, or every class alike.  Stored by
- * name. */
-enum class_draw { DRAW_NATURAL, DRAW_SQRT, DRAW_BALANCED };
-#define CLASS_DRAWS 3
-_Static_assert(DRAW_BALANCED + 1 == CLASS_DRAWS, "a draw added: count it, name it");
-extern const char *const class_draw_names[CLASS_DRAWS];
 
 struct diff_config {
 	int batch;             /* images a step */

@@ -37,20 +37,30 @@ static void init_params(struct model *m, unsigned long long seed)
 	}
 }
 
-static bool is_unet(const char *name)
+/* Whether name is the diffusion UNet or its noisy classifier, and which. */
+static bool unet_known(const char *name, enum model_kind *kind)
 {
-	return strcmp(name, "unet") == 0;
+	if (strcmp(name, "unet") == 0)
+		*kind = MODEL_DIFFUSION;
+	else if (strcmp(name, "unet-enc") == 0)
+		*kind = MODEL_NOISY_CLASSIFIER;
+	else
+		return false;
+	return true;
 }
 
 bool model_known(const char *name)
 {
-	return resnet_known(name) || gan_known(name, NULL) || is_unet(name);
+	enum model_kind kind;
+	return resnet_known(name) || gan_known(name, NULL) || unet_known(name, &kind);
 }
 
 enum model_kind model_kind(const char *name)
 {
 	enum model_kind kind = MODEL_CLASSIFIER;
-	return gan_known(name, &kind) ? kind : is_unet(name) ? MODEL_DIFFUSION : MODEL_CLASSIFIER;
+	if (!gan_known(name, &kind))
+		unet_known(name, &kind);
+	return kind;
 }
 
 /* The graph of arch, its sizes known, nothing allocated for the numbers;
@@ -60,7 +70,7 @@ static long plan(struct model *m, const struct arch *arch, char *err)
 	memset(m, 0, sizeof *m);
 	m->arch = *arch;
 	if (!model_known(arch->name)) {
-		snprintf(err, ERRLEN, "unknown architecture '%.64s' (resnet20, resnet32, resnet56, resnet18, cgan-g, cgan-d, rgan-g, rgan-d, unet)",
+		snprintf(err, ERRLEN, "unknown architecture '%.64s' (resnet20, resnet32, resnet56, resnet18, cgan-g, cgan-d, rgan-g, rgan-d, unet, unet-enc)",
 			 arch->name);
 		return -1;
 	}
@@ -82,6 +92,10 @@ static long plan(struct model *m, const struct arch *arch, char *err)
 		break;
 	case MODEL_DIFFUSION:
 		if (build_unet(&b, err) < 0)
+			return -1;
+		break;
+	case MODEL_NOISY_CLASSIFIER:
+		if (build_unet_encoder(&b, err) < 0)
 			return -1;
 		break;
 	}

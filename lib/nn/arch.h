@@ -47,7 +47,16 @@
  * model_channels, then two linear layers to 4 model_channels) and
  * m->labels (a class embedding of classes + 1 rows added to that: the
  * last, label classes, is "no class"); its output, the noise, has the
- * image's shape (outputs 0).  Sides from 8 to 64, divisible by 4. */
+ * image's shape (outputs 0).  Sides from 8 to 64, divisible by 4.
+ *
+ * unet-enc, the noisy classifier of classifier guidance (diffcls):
+ * guided-diffusion's EncoderUNetModel with pool "adaptive", as the unet
+ * is scaled: its time embedding (no class embedding: m->labels is not
+ * read), first convolution, down path and middle block, then group norm,
+ * SiLU, the global average and a linear layer started at 0 (out.3, kept
+ * as PyTorch's 1x1 convolution [classes][c][1][1]) to the logits of
+ * p(y | x_t, t), outputs = classes.  Group norm throughout: an image's
+ * logits do not depend on its batch.  The unet's sizes. */
 #ifndef SIMBAL_ARCH_H
 #define SIMBAL_ARCH_H
 
@@ -60,7 +69,7 @@
 
 /* What a model is, enough to build it again (a checkpoint's header). */
 struct arch {
-	char name[MODEL_MAX_NAME]; /* resnet20, ..., resnet18, cgan-g, ..., rgan-d, unet */
+	char name[MODEL_MAX_NAME]; /* resnet20, ..., resnet18, cgan-g, ..., rgan-d, unet, unet-enc */
 	int channels, height, width, classes;
 	float width_mult;
 };
@@ -68,7 +77,10 @@ struct arch {
 /* The latent length of the generators. */
 #define GAN_ZDIM 128
 
-enum model_kind { MODEL_CLASSIFIER, MODEL_GENERATOR, MODEL_DISCRIMINATOR, MODEL_DIFFUSION };
+enum model_kind {
+	MODEL_CLASSIFIER, MODEL_GENERATOR, MODEL_DISCRIMINATOR, MODEL_DIFFUSION,
+	MODEL_NOISY_CLASSIFIER, /* unet-enc: classifier guidance's p(y | x_t, t) */
+};
 
 /* Whether name is an architecture model_build knows, and of which kind. */
 bool model_known(const char *name);

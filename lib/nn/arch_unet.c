@@ -1,7 +1,9 @@
-/* The diffusion UNet (issue 18; arch.h): guided-diffusion's UNetModel, its
- * parameters named as its state_dict names them; with the layers only it
- * uses (group norm, SiLU, concatenation, attention, AdaGN, convolutions
- * with a bias). */
+/* The diffusion UNet (issue 18; arch.h): guided-diffusion's UNetModel,
+ * and its encoder half with a pooled head, EncoderUNetModel (the noisy
+ * classifier of classifier guidance); their parameters named as its
+ * state_dict names them; with the layers only they use (group norm,
+ * SiLU, concatenation, attention, AdaGN, convolutions with a bias, and
+ * the classifier's average pool and linear head). */
 #include <math.h>
 #include <stdio.h>
 
@@ -175,15 +177,21 @@ static int res_block(struct unet *u, const char *name, int x, int cout)
 	return build_add(b, skip, h);
 }
 
-/* SiLU(time_embed(timestep_embedding(t, mc)) + label_emb(y)), the
- * embedding each block's emb_layers take (its SiLU computed once). */
-static int time_class_embedding(struct builder *b, int mc)
+/* time_embed(timestep_embedding(t, mc)): two linear layers to 4 mc. */
+static int time_embedding(struct builder *b, int mc)
 {
 	int ted = 4 * mc;
 	int t = build_act(b, mc, 1, 1);
 	build_op(b, OP_TIMESTEP, 0)->out = t;
 	int e = silu(b, conv_bias(b, "time_embed.0", t, ted, 1, 1, 2, false));
-	e = conv_bias(b, "time_embed.2", e, ted, 1, 1, 2, false);
+	return conv_bias(b, "time_embed.2", e, ted, 1, 1, 2, false);
+}
+
+/* SiLU(time_embedding + label_emb(y)), the embedding each block's
+ * emb_layers take (its SiLU computed once). */
+static int time_class_embedding(struct builder *b, int mc)
+{
+	int e = time_embedding(b, mc), ted = b->m->acts[e].c;
 	size_t table = build_param(b, "label_emb.weight", 2,
 				   (int[]){ b->m->arch.classes + 1, ted }, true, false);
 	build_set_init(b, INIT_NORMAL, 1);
@@ -279,12 +287,45 @@ static void unet_graph(struct builder *b)
 	conv_bias(b, "out.2", x, arch->channels, 3, 1, 4, true);
 }
 
+/* The noisy classifier's head, guided-diffusion's pool "adaptive": GN,
+ * SiLU, the global average, a 1x1 convolution started at 0 (out.3,
+ * weight [classes][c][1][1]; a linear layer on the average) to the
+ * logits. */
+static void pooled_logits(struct builder *b, int x)
+{
+	int c = b->m->acts[x].c, classes = b->m->arch.classes;
+	int pooled = build_global_pool(b, silu(b, group_norm(b, "out.0", x)));
+	size_t w = build_param(b, "out.3.weight", 4, (int[]){ classes, c, 1, 1 }, true, true);
+	build_set_init(b, INIT_CONST, 0);
+	size_t bias = build_param(b, "out.3.bias", 1, &classes, true, false);
+	build_set_init(b, INIT_CONST, 0);
+	struct op *o = build_op(b, OP_LINEAR, pooled);
+	o->w = w;
+	o->b = bias;
+	o->lin_in = c;
+	o->lin_out = classes;
+	o->out = -1; /* the logits */
+	b->m->outputs = classes;
+}
+
+/* unet-enc, the noisy classifier of classifier guidance: guided-diffusion's
+ * EncoderUNetModel, the unet's time embedding (no class embedding),
+ * first convolution, down path and middle block, then pooled_logits. */
+static void unet_encoder_graph(struct builder *b)
+{
+	const struct arch *arch = &b->m->arch;
+	struct unet u = { .b = b, .mc = build_scaled(32, arch->width_mult) };
+	int x = build_act(b, arch->channels, arch->height, arch->width);
+	u.emb = silu(b, time_embedding(b, u.mc));
+	pooled_logits(b, unet_middle(&u, unet_encoder(&u, x)));
+}
+
 static bool unet_fits(const struct arch *arch, char *err)
 {
 	if (arch->height % 4 || arch->width % 4 || arch->height > UNET_MAX_SIDE ||
 	    arch->width > UNET_MAX_SIDE) {
-		snprintf(err, ERRLEN, "unet needs sides from 8 to %d that halve twice whole (28 -> 14 -> 7, 32, 64), not %dx%d",
-			 UNET_MAX_SIDE, arch->width, arch->height);
+		snprintf(err, ERRLEN, "%s needs sides from 8 to %d that halve twice whole (28 -> 14 -> 7, 32, 64), not %dx%d",
+			 arch->name, UNET_MAX_SIDE, arch->width, arch->height);
 		return false;
 	}
 	return true;
@@ -295,5 +336,13 @@ int build_unet(struct builder *b, char *err)
 	if (!unet_fits(&b->m->arch, err))
 		return -1;
 	unet_graph(b);
+	return 0;
+}
+
+int build_unet_encoder(struct builder *b, char *err)
+{
+	if (!unet_fits(&b->m->arch, err))
+		return -1;
+	unet_encoder_graph(b);
 	return 0;
 }

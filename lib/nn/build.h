@@ -68,5 +68,6 @@ void build_resnet(struct builder *b);
 bool gan_known(const char *name, enum model_kind *kind);
 int build_gan(struct builder *b, char *err);
 int build_unet(struct builder *b, char *err);
+int build_unet_encoder(struct builder *b, char *err);
 
 #endif

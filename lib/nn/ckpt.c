@@ -653,8 +653,7 @@ static int check_parts(const struct fields *h, char *why)
 }
 
 /* What a checkpoint whose first model is of a kind is called ("a
- * diffusion model's checkpoint": possessive), and which program writes it
- * (difftrain: issue 18's, still to come). */
+ * diffusion model's checkpoint": possessive), and which program writes it. */
 static const struct {
 	const char *noun, *writer;
 	bool possessive;
@@ -663,6 +662,7 @@ static const struct {
 	[MODEL_GENERATOR] = { "GAN", "gantrain", false },
 	[MODEL_DISCRIMINATOR] = { "discriminator", NULL, false },
 	[MODEL_DIFFUSION] = { "diffusion model", "difftrain", true },
+	[MODEL_NOISY_CLASSIFIER] = { "noisy classifier", "diffcls", true },
 };
 
 /* A file of another kind than wanted is named as such: its parts and

@@ -3,7 +3,9 @@
  * central differences, the same bits on 1 and 2 threads, an image's
  * output independent of its batch, guided-diffusion's parameter names,
  * the sizes it takes and refuses, and PyTorch's output and gradients for
- * the same weights (tests/fixtures/nn/unet-*.tsv). */
+ * the same weights (tests/fixtures/nn/unet-*.tsv); and of unet-enc, the
+ * noisy classifier: its gradients, batch independence, names and
+ * PyTorch's logits and gradients (tests/fixtures/nn/unet-enc-*.tsv). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,6 +329,150 @@ static void agrees_with_pytorch(void)
 	}
 }
 
+/* unet-enc, the tiny UNet's encoder half with 3 logits. */
+static const struct arch tiny_enc = { "unet-enc", 1, SIDE, SIDE, CLASSES, 0.25f };
+
+static void encoder_gradients(void)
+{
+	struct net_case c = { .n = N };
+	build_nudged(&c.m, &tiny_enc);
+	c.m.labels = NULL; /* it reads none */
+	c.m.input_grad = true;
+	float *x = uniform(N * PIXELS, -1, 1);
+	c.x = x;
+	float *r_out = uniform(N * CLASSES, -1, 1);
+	double e = net_gradient_error(&c, x, N * PIXELS, N * CLASSES, r_out);
+	free(r_out);
+	printf("# unet-enc (8 channels, 8x8, %d tensors): worst gradient error %.2g\n",
+	       c.m.nparams, e);
+	CHECK(c.m.outputs == CLASSES);
+	CHECK(e < NET_TOLERANCE);
+	model_free(&c.m);
+	free(x);
+}
+
+/* Image 1's logits in a batch of 3 and alone: the same bytes, in
+ * training (group norm: no batch statistics) as in evaluation. */
+static void encoder_batch_independent(void)
+{
+	struct model m;
+	build_nudged(&m, &tiny_enc);
+	float *x = uniform(3 * PIXELS, -1, 1), times[3] = { 999, 41, 0 };
+	float batch[3 * CLASSES];
+	bool modes[2] = { false, true };
+	for (int k = 0; k < 2; k++) {
+		m.timesteps = times;
+		model_forward(&m, x, 3, modes[k]);
+		memcpy(batch, m.logits, sizeof batch);
+		m.timesteps = times + 1;
+		model_forward(&m, x + PIXELS, 1, modes[k]);
+		CHECK(memcmp(m.logits, batch + CLASSES, CLASSES * sizeof *batch) == 0);
+	}
+	model_free(&m);
+	free(x);
+}
+
+static const struct torch_param torch_encoder_params[] = {
+	{ "time_embed.0.weight", 2, { 128, 32 } },
+	{ "input_blocks.0.0.weight", 4, { 32, 1, 3, 3 } },
+	{ "input_blocks.4.0.skip_connection.weight", 4, { 64, 32, 1, 1 } },
+	{ "input_blocks.8.1.qkv.weight", 3, { 192, 64, 1 } },
+	{ "middle_block.2.out_layers.3.weight", 4, { 64, 64, 3, 3 } },
+	{ "out.0.weight", 1, { 64 } },
+	{ "out.3.weight", 4, { 10, 64, 1, 1 } },
+	{ "out.3.bias", 1, { 10 } },
+};
+
+/* guided-diffusion's EncoderUNetModel(28, 1, 32, 10 out_channels, 2,
+ * (4,), channel_mult (1, 2, 2), num_heads 4, use_scale_shift_norm,
+ * pool "adaptive"): its names and shapes, no class embedding, no
+ * output_blocks; it starts at logits 0 (out.3 is zero). */
+static void encoder_names(void)
+{
+	struct arch arch = { "unet-enc", 1, 28, 28, 10, 1 };
+	struct model m;
+	char err[ERRLEN];
+	CHECK(model_build(&m, &arch, 1, err) == 0);
+	for (size_t i = 0; i < sizeof torch_encoder_params / sizeof *torch_encoder_params; i++) {
+		const struct param *p = param_named(&m, torch_encoder_params[i].name);
+		if (!p || !same_shape(p, &torch_encoder_params[i]))
+			printf("# %s: %s\n", torch_encoder_params[i].name, p ? "another shape" : "missing");
+		CHECK(p && same_shape(p, &torch_encoder_params[i]));
+	}
+	printf("# unet-enc 28x28, 10 classes: %d tensors, %zu parameters\n", m.nparams, m.size);
+	CHECK(param_named(&m, "label_emb.weight") == NULL);
+	CHECK(param_named(&m, "output_blocks.0.0.in_layers.0.weight") == NULL);
+	CHECK(model_kind("unet-enc") == MODEL_NOISY_CLASSIFIER);
+	float *x = uniform(28 * 28, -1, 1), t = 250;
+	m.timesteps = &t;
+	model_forward(&m, x, 1, false);
+	int nonzero = 0;
+	for (int i = 0; i < 10; i++)
+		nonzero += m.logits[i] != 0;
+	CHECK(nonzero == 0);
+	arch.height = 30;
+	CHECK(model_params(&arch, &m.size, err) == -1);
+	CHECK(strstr(err, "unet-enc needs sides from 8 to 64") != NULL);
+	model_free(&m);
+	free(x);
+}
+
+/* unet-enc against PyTorch: the logits, their cross-entropy against the
+ * fixture's labels, the gradients. */
+static struct torch_gap encoder_torch_gap(const struct fixture *f, const struct arch *arch,
+					  double nudge)
+{
+	struct model m;
+	char err[ERRLEN];
+	CHECK(model_build(&m, arch, 1, err) == 0);
+	load_fixture_params(&m, f, nudge);
+	const struct tensor *x = tensor(f, "input"), *t = tensor(f, "timesteps");
+	const struct tensor *y = tensor(f, "labels");
+	int n = (int)t->size, labels[4], k = arch->classes;
+	CHECK(n <= 4);
+	for (int i = 0; i < n; i++)
+		labels[i] = (int)y->v[i];
+	m.timesteps = t->v;
+	m.input_grad = true;
+	float *dx = xmalloc(x->size * sizeof *dx);
+	model_forward(&m, x->v, n, true);
+	struct torch_gap gap = { relative_error(m.logits, tensor(f, "output")->v, (size_t)n * k), 0,
+				 0 };
+	double loss = softmax_ce(m.logits, labels, NULL, n, k, m.prob, m.dlogits);
+	double want = tensor(f, "loss")->v[0];
+	gap.loss = fabs(loss - want) / fmax(1, fabs(want));
+	model_backward(&m, n);
+	model_input_grad(&m, dx);
+	gap.grad = gradients_gap(&m, f, dx);
+	model_free(&m);
+	free(dx);
+	return gap;
+}
+
+static const struct {
+	const char *file;
+	struct arch arch;
+} torch_encoder_cases[] = {
+	{ "unet-enc-w0125-gray8.tsv", { "unet-enc", 1, 8, 8, 3, 0.125f } },
+	{ "unet-enc-w0125-rgb12.tsv", { "unet-enc", 3, 12, 12, 4, 0.125f } },
+};
+
+static void encoder_agrees_with_pytorch(void)
+{
+	for (size_t i = 0; i < sizeof torch_encoder_cases / sizeof *torch_encoder_cases; i++) {
+		struct fixture f = { 0 };
+		fixture_load(torch_encoder_cases[i].file, &f);
+		const struct arch *a = &torch_encoder_cases[i].arch;
+		struct torch_gap g = encoder_torch_gap(&f, a, 0), off = encoder_torch_gap(&f, a, 1e-4);
+		printf("# %s: logits %.2g, loss %.2g, gradients %.2g; nudged by 1e-4: %.2g, %.2g, %.2g\n",
+		       torch_encoder_cases[i].file, g.output, g.loss, g.grad, off.output, off.loss,
+		       off.grad);
+		CHECK(g.output < TORCH_TOLERANCE && g.loss < TORCH_TOLERANCE && g.grad < TORCH_TOLERANCE);
+		CHECK(off.output > TORCH_TOLERANCE && off.grad > TORCH_TOLERANCE);
+		fixture_free(&f);
+	}
+}
+
 void unit_main(void)
 {
 	rng_seed(&r, 18, 0);
@@ -337,4 +483,9 @@ void unit_main(void)
 	unit_run("unet: guided-diffusion's parameter names and shapes", guided_diffusion_names);
 	unit_run("unet: the sizes it takes and refuses", sizes);
 	unit_run("unet: output, loss and gradients agree with PyTorch, within 1e-5", agrees_with_pytorch);
+	unit_run("unet-enc: gradients of the parameters and the input", encoder_gradients);
+	unit_run("unet-enc: an image's logits do not depend on its batch", encoder_batch_independent);
+	unit_run("unet-enc: EncoderUNetModel's parameter names and shapes", encoder_names);
+	unit_run("unet-enc: logits, loss and gradients agree with PyTorch, within 1e-5",
+		 encoder_agrees_with_pytorch);
 }

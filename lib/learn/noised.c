@@ -1,0 +1,69 @@
+#include "learn/noised.h"
+
+#include <math.h>
+
+#include "base/mem.h"
+
+const char *const class_draw_names[CLASS_DRAWS] = {
+	[DRAW_NATURAL] = "natural",
+	[DRAW_SQRT] = "sqrt",
+	[DRAW_BALANCED] = "balanced",
+};
+
+double *class_cdf(const struct dataset *d, enum class_draw draw)
+{
+	double power = draw == DRAW_NATURAL ? 1 : draw == DRAW_SQRT ? 0.5 : 0;
+	double *cdf = xmalloc((size_t)d->nclasses * sizeof *cdf), sum = 0;
+	for (int c = 0; c < d->nclasses; c++) {
+		sum += d->count[c] ? pow(d->count[c], power) : 0;
+		cdf[c] = sum;
+	}
+	for (int c = 0; c < d->nclasses; c++)
+		cdf[c] /= sum;
+	return cdf;
+}
+
+int class_image_draw(const struct dataset *d, const double *cdf, struct rng *r, int *label)
+{
+	double u = rng_double(r);
+	int last = d->nclasses - 1, c = 0;
+	while (c < last && !(u < cdf[c]))
+		c++;
+	*label = c;
+	return d->members[c][rng_below(r, (uint32_t)d->count[c])];
+}
+
+/* Image x [c][h][w] mirrored left to right. */
+static void flip_image(float *x, int c, int h, int w)
+{
+	for (int row = 0; row < c * h; row++)
+		for (int i = 0, j = w - 1; i < j; i++, j--) {
+			float v = x[row * w + i];
+			x[row * w + i] = x[row * w + j];
+			x[row * w + j] = v;
+		}
+}
+
+static void noised_image(const struct diffusion *p, struct rng *r, bool flip, int c, int h,
+			 int w, float *x0, float *eps, float *xt, float *t)
+{
+	long size = (long)c * h * w;
+	if (flip && rng_below(r, 2))
+		flip_image(x0, c, h, w);
+	int step = (int)rng_below(r, (uint32_t)p->n);
+	*t = (float)p->t[step];
+	diffusion_noise(r, eps, size);
+	diffusion_q_sample(p, step, x0, eps, xt, size);
+}
+
+void noised_batch(const struct dataset *d, const struct diffusion *p, struct rng *r, bool flip,
+		  const int *idx, int n, float *x0, float *eps, float *xt, float *t)
+{
+	float mean[3] = { 0.5f, 0.5f, 0.5f }, sd[3] = { 0.5f, 0.5f, 0.5f };
+	dataset_batch(d, idx, n, mean, sd, x0);
+	size_t size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
+	for (int i = 0; i < n; i++) {
+		size_t at = (size_t)i * size;
+		noised_image(p, r, flip, d->c, d->h, d->w, x0 + at, eps + at, xt + at, &t[i]);
+	}
+}
