@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/samples.h"
 #include "img/image.h"
+#include "learn/noisy_cls.h"
 #include "learn/sample_diff.h"
 #include "nn/ckpt.h"
 #include "nn/model.h"
@@ -29,6 +30,9 @@ static const char usage[] =
 	"      --eta=F           DDIM's noise, 0 (default: deterministic) to 1\n"
 	"      --cfg=W           classifier-free guidance's weight (default 2; 1: the\n"
 	"                        conditional model alone, 0: the unconditional)\n"
+	"      --classifier=C    guide by the noisy classifier C (a diffcls\n"
+	"                        checkpoint of D) ...\n"
+	"      --guidance=S      ... at scale S (default 1 with --classifier)\n"
 	"  -b, --batch=N         images sampled together (default 64)\n"
 	"  -j, --threads=N       threads (default: every core)\n"
 	"  -h, --help            show this help and exit\n"
@@ -38,12 +42,14 @@ static const char usage[] =
 	"class, k and the sampler's options.  Exit status: 0 success, 1 bad data,\n"
 	"2 bad usage.\n";
 
-enum { OPT_STEPS = SAMPLES_FIRST_LOCAL, OPT_SAMPLER, OPT_ETA, OPT_CFG };
+enum { OPT_STEPS = SAMPLES_FIRST_LOCAL, OPT_SAMPLER, OPT_ETA, OPT_CFG, OPT_CLASSIFIER,
+       OPT_GUIDANCE };
 
 struct options {
 	struct samples_request req;
 	struct diff_settings set; /* its seed: req's */
-	bool eta_given;
+	const char *classifier;   /* --classifier, or NULL */
+	bool eta_given, guidance_given;
 };
 
 /* The sampler's own options (more may join them): false for others. */
@@ -62,6 +68,15 @@ static bool sampler_option(int opt, const char *arg, struct options *o)
 		o->eta_given = true;
 		break;
 	case OPT_CFG: s->cfg = cli_double("--cfg", arg, 0, 1000); break;
+	case OPT_CLASSIFIER:
+		if (!*arg)
+			die_usage("--classifier: an empty name");
+		o->classifier = arg;
+		break;
+	case OPT_GUIDANCE:
+		s->scale = cli_double("--guidance", arg, 0, 1e6);
+		o->guidance_given = true;
+		break;
 	default: return false;
 	}
 	return true;
@@ -75,6 +90,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "sampler", required_argument, 0, OPT_SAMPLER },
 		{ "eta", required_argument, 0, OPT_ETA },
 		{ "cfg", required_argument, 0, OPT_CFG },
+		{ "classifier", required_argument, 0, OPT_CLASSIFIER },
+		{ "guidance", required_argument, 0, OPT_GUIDANCE },
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
@@ -86,6 +103,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 	samples_operands(&o->req, argc, argv, "diffusion model D");
 	if (o->eta_given && o->set.method != DIFF_DDIM)
 		die_usage("--eta goes with --sampler ddim");
+	if (o->guidance_given && !o->classifier)
+		die_usage("--guidance needs --classifier");
+	if (o->classifier && !o->guidance_given)
+		o->set.scale = 1;
 	o->set.seed = o->req.seed;
 }
 
@@ -108,18 +129,21 @@ static void model_load(const char *path, struct diff_model *d)
 }
 
 /* What the model cannot do is refused before any frame is written. */
-static void check_settings(const struct diff_model *d, const struct options *o)
+static void check_settings(const struct diff_model *d, struct options *o)
 {
 	const char *path = o->req.model;
-	const struct diff_settings *s = &o->set;
+	struct diff_settings *s = &o->set;
 	if (s->steps > d->process.timesteps)
 		die("%s: --steps %d, more than the %d steps of its process", path, s->steps,
 		    d->process.timesteps);
-	/* its class embeddings were never trained */
-	if (d->p_uncond >= 1)
-		die("%s: an unconditional model (trained with --p-uncond 1) draws no class", path);
+	/* its class embeddings were never trained: the classifier alone
+	 * brings the class */
+	if (d->p_uncond >= 1 && !o->classifier)
+		die("%s: an unconditional model (trained with --p-uncond 1) draws no class without --classifier",
+		    path);
+	s->unconditional = d->p_uncond >= 1;
 	/* its "no class" embedding was never trained */
-	if (d->p_uncond <= 0 && s->cfg != 1)
+	if (d->p_uncond <= 0 && s->cfg != 1 && !s->unconditional)
 		die("%s: trained with --p-uncond 0, it has no unconditional model for --cfg %g (give --cfg 1)",
 		    path, s->cfg);
 }
@@ -161,15 +185,22 @@ int main(int argc, char **argv)
 	model_load(o.req.model, &d);
 	check_settings(&d, &o);
 	long *n = samples_wanted(&o.req, d.meta.classes, d.m.arch.classes, "model");
-	struct diff_sampler s;
+	struct model guide = { 0 };
+	struct ckpt_meta gmeta = { 0 };
 	char err[ERRLEN];
-	if (diff_sampler_init(&s, &d.m, NULL, &d.process, &o.set, err))
+	if (o.classifier &&
+	    noisy_classifier_load(o.classifier, &d.m, &d.meta, &guide, &gmeta, err))
+		die("%s", err);
+	struct diff_sampler s;
+	if (diff_sampler_init(&s, &d.m, o.classifier ? &guide : NULL, &d.process, &o.set, err))
 		die("%s: %s", o.req.model, err);
 	for (int c = 0; c < d.m.arch.classes; c++)
 		if (n[c] > 0)
 			sample_class(&s, &o.req, c, d.meta.classes[c], n[c]);
 	samples_flush();
 	diff_sampler_free(&s);
+	model_free(&guide);
+	ckpt_meta_free(&gmeta);
 	free(n);
 	ckpt_meta_free(&d.meta);
 	model_free(&d.m);

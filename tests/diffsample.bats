@@ -117,10 +117,44 @@ S=(--steps 4 -j 1)
 	difftrain "${DIFF[@]}" --p-uncond 1 -o p1.ckpt m.tsv
 	run --separate-stderr diffsample "${S[@]}" -c Bag --cfg 1 p1.ckpt
 	assert_failure 1
-	[ "$stderr" = "diffsample: p1.ckpt: an unconditional model (trained with --p-uncond 1) draws no class" ]
+	[ "$stderr" = "diffsample: p1.ckpt: an unconditional model (trained with --p-uncond 1) draws no class without --classifier" ]
 	[ -z "$output" ]
 	run --separate-stderr diffsample "${S[@]}" --quota - p1.ckpt <<<$'Bag\t1'
 	assert_failure 1
+}
+
+@test "diffsample: --classifier guides by a noisy classifier of D, deterministically; one of another D is refused" {
+	diffcls --width-mult 0.375 --batch 8 --kimg 0.032 -q --diffusion d.ckpt -o c.ckpt m.tsv
+	diffsample "${S[@]}" -c Bag -n 3 --cfg 1 d.ckpt >plain.pam
+	diffsample "${S[@]}" -c Bag -n 3 --cfg 1 --classifier c.ckpt --guidance 30 d.ckpt >g.pam
+	diffsample "${S[@]}" -c Bag -n 3 --cfg 1 --classifier c.ckpt --guidance 30 -b 1 -j 2 d.ckpt >g2.pam
+	cmp g.pam g2.pam
+	! cmp -s plain.pam g.pam || false
+	# scale 0 is no guidance; the default scale is 1
+	diffsample "${S[@]}" -c Bag -n 3 --cfg 1 --classifier c.ckpt --guidance 0 d.ckpt >g0.pam
+	cmp plain.pam g0.pam
+	diffsample "${S[@]}" -c Bag -n 3 --cfg 1 --classifier c.ckpt d.ckpt >g1.pam
+	diffsample "${S[@]}" -c Bag -n 3 --cfg 1 --classifier c.ckpt --guidance 1 d.ckpt >g1b.pam
+	cmp g1.pam g1b.pam
+	# an unconditional model draws classes with a classifier
+	difftrain "${DIFF[@]}" --p-uncond 1 -o p1.ckpt m.tsv
+	diffcls --width-mult 0.375 --batch 8 --kimg 0.016 -q --diffusion p1.ckpt -o c1.ckpt m.tsv
+	diffsample "${S[@]}" -c Sneaker -n 2 --classifier c1.ckpt --guidance 10 p1.ckpt >u.pam
+	[ "$(grep -ac '^# label Sneaker$' u.pam)" -eq 2 ]
+	# a classifier of another process, or not a noisy classifier: refused
+	difftrain "${DIFF[@]}" --kimg 0.008 --schedule linear -o lin.ckpt m.tsv
+	diffcls --width-mult 0.375 --batch 8 --kimg 0.008 -q --diffusion lin.ckpt -o clin.ckpt m.tsv
+	run --separate-stderr diffsample "${S[@]}" -c Bag --classifier clin.ckpt d.ckpt
+	assert_failure 1
+	[[ "$stderr" == "diffsample: clin.ckpt: a noisy classifier whose classes, size or schedule do not match d.ckpt"* ]]
+	[ -z "$output" ]
+	run --separate-stderr diffsample "${S[@]}" -c Bag --classifier d.ckpt d.ckpt
+	assert_failure 1
+	[[ "$stderr" == "diffsample: d.ckpt: is a diffusion model's checkpoint, not a noisy classifier's"* ]]
+	run diffsample -c Bag --guidance 2 d.ckpt
+	assert_usage_error
+	run diffsample -c Bag --classifier c.ckpt --guidance -1 d.ckpt
+	assert_usage_error
 }
 
 @test "diffsample: a classifier's or a GAN's checkpoint is named as such" {

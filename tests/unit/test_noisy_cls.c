@@ -299,7 +299,7 @@ static int hits(struct model *c, struct model *d, const struct noisy_config *cfg
 {
 	enum { N = 12 };
 	int labels[N];
-	long index[N];
+	uint64_t index[N];
 	for (int i = 0; i < N; i++)
 		labels[i] = i % CLASSES, index[i] = i;
 	struct diff_settings set = { .steps = 10, .method = DIFF_DDIM, .cfg = 1, .scale = scale,
