@@ -1,5 +1,5 @@
 /* noised: the draws of a batch of noised images, shared by the trainings
- * on a diffusion process (train_diff's diffusion model, train_noisy's
+ * on a diffusion process (train_diff's diffusion model, noisy_cls's
  * noisy classifier): a class by how often it is to be shown, an image of
  * it, the image mirrored half the time, then diffused to a step t drawn
  * uniformly from the process (x_t = q_sample(x_0, t, ε)). */
