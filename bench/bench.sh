@@ -124,6 +124,20 @@ rate=$(awk -v t="$t" 'BEGIN { printf "%.0f", 20000 / t }')
 row "cgan 32x32x1 sampling (gansample)" images/s "$rate" -
 row "  % of sgemm peak ($peak GFLOP/s)" % "$(percent_of_peak "$rate" "$sample_flops" "$peak")" -
 
+# The diffusion model at 28x28, both cores, against PyTorch running the
+# same UNet with two threads (bench/peer_diffusion.py): training images a
+# second from difftrain's log (its second interval: the first holds the
+# first step's allocations), and sampling at diffsample's defaults (DDIM,
+# 25 steps, classifier-free guidance: two passes a step).
+difftrain -q --kimg 1.28 --snap 0.64 --sample-steps 2 --cfg 1 --log "$work/d.log" \
+	-o "$work/d.ckpt" "$work/gan.tsv"
+rate=$(awk -F'\t' 'NR == 2 { printf "%.1f", 640 / $4 }' "$work/d.log")
+t=$(seconds diffsample -c 0 -n 64 "$work/d.ckpt")
+srate=$(awk -v t="$t" 'BEGIN { printf "%.2f", 64 / t }')
+ptrain=- psample=-
+have torch && read -r ptrain psample < <("$py" "$here/peer_diffusion.py" 28 1 64 10 64 25 2)
+row "unet 28x28x1 training, batch 64" images/s "$rate" "$ptrain"
+row "unet 28x28x1 sampling, DDIM 25, cfg" images/s "$srate" "$psample"
 # GM-augCls (pipelines/augcls.mk) stage by stage on a fixed small run:
 # Fashion-MNIST-LT of 600 images the largest class (ratio 100, 1,425 in
 # all) and 1,000 others to validate, the generator 4 kimg, resnet20 2

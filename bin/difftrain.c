@@ -54,7 +54,7 @@ static const char usage[] =
 	"                        (default 20)\n"
 	"      --sheet=FILE      the contact sheet, a row a class (default D.png)\n"
 	"      --log=FILE        a line a snapshot: kimg, loss, learning rate, seconds\n"
-	"                        (and FID-cls)\n"
+	"                        of training since the last (and FID-cls)\n"
 	"      --fid-model=MODEL at every snapshot, FID-cls of samples against real\n"
 	"                        images on the features of this classifier\n"
 	"      --fid-n=N         images of each set for it (default 500)\n"
@@ -367,7 +367,6 @@ static void log_line(struct run *run, FILE *log, double kimg, float lr, struct t
 		die("%s: %s", path, strerror(errno));
 	if (log && (fputc('\n', log) == EOF || fflush(log)))
 		die("%s: %s", path, strerror(errno));
-	*s = (struct tally){ .start = progress_now() };
 }
 
 static void progress(const struct options *o, long step, long total, const struct tally *s,
@@ -423,6 +422,8 @@ static void snapshot(struct run *run, long steps, FILE *log, struct tally *s)
 	log_line(run, log, done, diff_rate(&o->cfg, steps - 1), s);
 	write_sheet(run, o->sheet);
 	save(run, steps * (long)o->cfg.batch);
+	/* the next line's seconds are of training alone */
+	*s = (struct tally){ .start = progress_now() };
 }
 
 static void train(struct run *run, long first, FILE *log)
