@@ -366,10 +366,13 @@ refused_before_any_stage() {
 	# killed mid-training: a snapshot written, not the last of 10
 	[ -s out/gd/diff.part.ckpt ] && [ ! -e out/gd/diff.ckpt ]
 	[ "$(wc -l <out/gd/diff.log)" -lt 10 ]
+	# resumed, its log is appended to; begun again, it would be rewritten
+	echo 'killed here' >>out/gd/diff.log
 	run augd OUT=out KIMG=0.32 DIFFTRAIN="--size 12 --width-mult 0.25 --batch 8 --sample-steps 2 --snap 0.032" \
 		out/gd/diff.ckpt
 	assert_success
 	grep -qx 'augcls.mk: resuming out/gd/diff.part.ckpt' <<<"$output"
+	grep -qx 'killed here' out/gd/diff.log
 	cmp whole/gd/diff.ckpt out/gd/diff.ckpt
 }
 
