@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # augreport: the results of a finished pipelines/augcls.mk run — the table
 # of the paper's Tables 3-5, the class histograms before and after, a
-# contact sheet of the kept images; see augreport(1).
+# contact sheet of the kept images, for each generator the run has (the
+# GAN's in OUT, the diffusion's in OUT/gd); see augreport(1).
 set -uo pipefail
 
 version=@VERSION@
@@ -13,13 +14,15 @@ export LC_ALL=C
 usage() {
 	cat <<'TXT'
 Usage: augreport [OPTION]... OUT
-Report on a finished GM-augCls run (make -f pipelines/augcls.mk OUT=OUT):
-print, as TSV lines, each method's validation top-1, balanced accuracy and
-relative gain over the original set (method<TAB>NAME<TAB>TOP1<TAB>BALANCED
-<TAB>GAIN%), the steps taken, and the training set's SSIM-mergeCls and
-SSIM-supSubCls; draw OUT/report/hist-before.png and hist-after.png (images
-per class, before and after) and OUT/report/kept.png (kept images, a row a
-class).
+Report on a finished GM-augCls run (make -f pipelines/augcls.mk OUT=OUT),
+of the GAN (GEN=gan), of the diffusion (GEN=diffusion, in OUT/gd) or of
+both: print, as TSV lines, each method's validation top-1, balanced
+accuracy and relative gain over the original set (method<TAB>NAME<TAB>TOP1
+<TAB>BALANCED<TAB>GAIN%), the steps taken, and the training set's
+SSIM-mergeCls and SSIM-supSubCls; draw OUT/report/hist-before.png and
+hist-after.png (images per class, before and after) and OUT/report/kept.png
+(kept images, a row a class), gd-hist-after.png and gd-kept.png for the
+diffusion's.
 
       --per-class=K     images a class on the contact sheet (default 8)
       --html=FILE       also write the same as one self-contained HTML page
@@ -56,9 +59,36 @@ out=${1%/}
 [ -d "$out" ] || die "$out: no such directory"
 # A closed standard output is known before any drawing.
 { :; } 2>/dev/null 3>&1 || die "write error: Bad file descriptor"
-for f in steps.tsv final.step final.tsv final.eval c0.eval metric.tsv; do
-	[ -s "$out/$f" ] || die "$out: no $f: not a finished augcls.mk run (make -f pipelines/augcls.mk OUT=$out)"
+unfinished() {
+	die "$out: no $1: not a finished augcls.mk run (make -f pipelines/augcls.mk OUT=$out)"
+}
+
+# The generators of the run, as the directories of their stages under
+# OUT: the GAN's OUT itself (""), the diffusion's gd/.  One is in the run
+# once any of its last stages' files is there, and then it must have them
+# all; the run must have one.
+gen_files="steps.tsv final.step final.tsv final.eval"
+gens=()
+for g in "" gd/; do
+	for f in $gen_files; do
+		[ -e "$out/$g$f" ] || continue
+		for f in $gen_files; do
+			[ -s "$out/$g$f" ] || unfinished "$g$f"
+		done
+		gens+=("$g")
+		break
+	done
 done
+[ ${#gens[@]} -gt 0 ] || unfinished steps.tsv
+for f in c0.eval metric.tsv; do
+	[ -s "$out/$f" ] || unfinished "$f"
+done
+
+# The name of generator $1 in the report: "" (the GAN's, as before there
+# was a choice) or "gd-".
+prefix() {
+	printf '%s' "${1:+${1%/}-}"
+}
 
 # key's value in a key<TAB>value file.
 value() {
@@ -66,12 +96,14 @@ value() {
 		die "$1: no $2 line"
 }
 
-# The table's lines: the original set first; then GM-augCls, and the
-# baselines the run has.
+# The table's lines: the original set first; then GM-augCls of the GAN
+# (gm-augcls) and of the diffusion (gd-augcls), each beside its images
+# unfiltered (noselect, gd-noselect), and the baselines the run has.
 table() {
 	local orig name file top1 balanced
 	orig=$(value "$out/c0.eval" top1) || exit 1
 	for name in original:c0.eval gm-augcls:final.eval noselect:base/noselect.eval \
+		gd-augcls:gd/final.eval gd-noselect:gd/base/noselect.eval \
 		cb-loss:base/cb.eval oversample:base/oversample.eval; do
 		file=$out/${name#*:}
 		[ -s "$file" ] || continue
@@ -115,7 +147,9 @@ tmp=$err
 
 {
 	table || exit 1
-	awk -F'\t' -v OFS='\t' '{ print "step", $1, $2 }' "$out/steps.tsv"
+	for g in "${gens[@]}"; do
+		awk -F'\t' -v OFS='\t' -v s="$(prefix "$g")step" '{ print s, $1, $2 }' "$out/${g}steps.tsv"
+	done
 	for k in mergecls supsubcls argmax; do
 		v=$(value "$out/metric.tsv" $k) || exit 1
 		printf '%s\t%s\n' "$k" "$v"
@@ -137,21 +171,34 @@ tool() {
 err=$(mkdir -p -- "$out/report" 2>&1) || die "$out/report: cannot create: $(reason "$err")"
 err=$(mktemp -d "$out/report/.augreport.XXXXXX" 2>&1) || die "$out/report: cannot create: $(reason "$err")"
 stage=$err
-# The original set: the final set less the kept images of its step,
-# which augcls.mk appended to it.
-step=$(cat "$out/final.step") || die "$out: no final.step"
-kept=$out/$step/kept.tsv
-[ -f "$kept" ] || die "$kept: missing"
-head -n $(($(wc -l <"$out/final.tsv") - $(wc -l <"$kept"))) "$out/final.tsv" >"$tmp/orig.tsv"
+# The original set: a final set less the kept images of its step, which
+# augcls.mk appended to it.
+kept_of() {
+	local step
+	step=$(cat "$out/${1}final.step") || die "$out: no ${1}final.step"
+	[ -f "$out/$1$step/kept.tsv" ] || die "$out/$1$step/kept.tsv: missing"
+	printf '%s' "$out/$1$step/kept.tsv"
+}
+kept=$(kept_of "${gens[0]}") || exit 1
+final=$out/${gens[0]}final.tsv
+head -n $(($(wc -l <"$final") - $(wc -l <"$kept"))) "$final" >"$tmp/orig.tsv"
 tool classcount --plot "$stage/hist-before.png" --title 'images per class, before' "$tmp/orig.tsv" \
 	>/dev/null || exit 1
-tool classcount --plot "$stage/hist-after.png" --title 'images per class, after GM-augCls' \
-	"$out/final.tsv" >/dev/null || exit 1
-if [ -s "$kept" ]; then
-	tool imgcat "$kept" >"$tmp/kept.pam" &&
-		tool imgrid --per-label "$per_class" -n "$per_class" --captions -o "$stage/kept.png" \
-			"$tmp/kept.pam" || exit 1
-fi
+# Each generator's: the set after, the images kept.
+for g in "${gens[@]}"; do
+	p=$(prefix "$g")
+	kept=$(kept_of "$g") || exit 1
+	tool classcount --plot "$stage/${p}hist-after.png" \
+		--title "images per class, after $([ -z "$g" ] && echo GM || echo GD)-augCls" \
+		"$out/${g}final.tsv" >/dev/null || exit 1
+	if [ -s "$kept" ]; then
+		tool imgcat "$kept" >"$tmp/kept.pam" &&
+			tool imgrid --per-label "$per_class" -n "$per_class" --captions -o "$stage/${p}kept.png" \
+				"$tmp/kept.pam" || exit 1
+	fi
+done
+
+figures="hist-before hist-after kept gd-hist-after gd-kept"
 
 # The page: the table and the figures inline (base64), nothing fetched.
 html_escape() {
@@ -167,10 +214,11 @@ write_html() {
 	awk -F'\t' '$1 == "method" { printf "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", $2, $3, $4, $5 }' \
 		"$tmp/report.tsv"
 	printf '</table>\n<p>'
-	awk -F'\t' '$1 == "step" { printf "%s top-1 %s; ", $2, $3 } $1 == "mergecls" || $1 == "supsubcls" || $1 == "argmax" { printf "%s %s; ", $1, $2 }' \
+	awk -F'\t' '$1 == "step" { printf "%s top-1 %s; ", $2, $3 } $1 == "gd-step" { printf "gd-%s top-1 %s; ", $2, $3 }
+		$1 == "mergecls" || $1 == "supsubcls" || $1 == "argmax" { printf "%s %s; ", $1, $2 }' \
 		"$tmp/report.tsv" | html_escape
 	printf '</p>\n'
-	for f in hist-before hist-after kept; do
+	for f in $figures; do
 		[ -s "$stage/$f.png" ] || continue
 		printf '<h2>%s</h2>\n<img alt="%s" src="data:image/png;base64,%s">\n' "$f" "$f" \
 			"$(base64 -w 0 "$stage/$f.png")"
@@ -188,7 +236,11 @@ if [ -n "$html" ]; then
 		die "$html: ${err#cat: }"
 	[ -z "$htmp" ] || chmod "$(printf %o $((0666 & ~0$(umask))))" "$htmp"
 fi
-rm -f "$out/report/kept.png"
+# A figure of a run before that this one did not draw (no image kept, a
+# generator no longer in OUT) goes.
+for f in $figures; do
+	rm -f "$out/report/$f.png"
+done
 mv "$stage"/*.png "$out/report/" || die "$out/report: cannot move the figures in"
 [ -z "$htmp" ] || mv "$htmp" "$hdest" || die "$html: cannot rename into place"
 emit cat -- "$tmp/report.tsv"

@@ -4,6 +4,7 @@
 # finished (the trainings from their last checkpoint).
 #
 #   make -f pipelines/augcls.mk DATA=lt.tsv VAL=test.tsv OUT=aug
+#   make -f pipelines/augcls.mk DATA=lt.tsv VAL=test.tsv OUT=aug GEN=diffusion
 #
 # Each training takes every core: on a machine with few, run make without
 # -j (two gantrain side by side on 2 cores took 4.7 to 5.6 times as long
@@ -14,17 +15,27 @@
 # HIER     class<TAB>superclass lines, for the SSIM-supSubCls of DATA
 #          (default: each class its own super-class); SSIM ssimcls options
 # OUT      where the stages go (default: augcls)
+# GEN      the generator: gan (the default: gantrain, gansample; the
+#          paper's cGAN-augCls) or diffusion (difftrain, diffsample; its
+#          GD-augCls)
 # ALPHA    thresh's threshold (default 0.9, the paper's)
 # EPS      a step is taken again only while validation top-1 rose by more
 #          than EPS (default 0.001)
 # STEPS    at most this many steps (default 2, the paper's)
 # OVER     images drawn per image wanted, room for the filter (default 2)
 # ARCH     the classifier (default resnet20), EPOCHS (default 15)
-# KIMG     the generator's training length (default 400)
+# KIMG     the generator's training length, in thousands of images
+#          (default: its program's own, gantrain's 400, difftrain's 300)
+# GUIDANCE with GEN=diffusion, the scale of classifier guidance: a noisy
+#          classifier of DATA (diffcls) trained, and diffsample guided by it
+#          at this scale (default empty, or 0: none; the model's own
+#          classifier-free guidance, diffsample --cfg, either way)
 # SEED     every seed (default 1)
 # CLSTRAIN further clstrain options (default --augment), the same for every
 #          classifier; GANTRAIN further gantrain options; GANSAMPLE further
-#          gansample options (--truncation), for the images of every step
+#          gansample options (--truncation), for the images of every step;
+#          DIFFTRAIN, DIFFCLS, DIFFSAMPLE further options of difftrain, of
+#          diffcls (with GUIDANCE) and of diffsample (--steps, --cfg)
 # BIN      where the programs are (default: found on PATH)
 #
 # Every number and option is checked before anything runs, by the
@@ -32,34 +43,52 @@
 # (DATA, VAL, HIER, OUT, BIN): make cannot take one with white space, nor
 # with any of : ; & | < > ' " ` \ * ? [ ] % $ # ( ) , (link to it under a
 # plain name).  The image paths inside the manifests may hold any of them.
+# The variables of the generator not chosen (GANTRAIN, GANSAMPLE with
+# GEN=diffusion; DIFF*, GUIDANCE with GEN=gan) are not used, nor checked.
 # Tools run in the C locale, whatever LC_ALL or LANG say.
 #
-# Targets: augcls (the default): $(OUT)/final.tsv, the balanced manifest,
-# $(OUT)/final.eval, its classifier's clseval, and $(OUT)/metric.tsv,
-# ssimcls of DATA.  baselines: the same
-# classifier on the original set (orig), on it with the generator's
-# images unfiltered (noselect, the paper's ablation), with the
-# class-balanced loss (cb), with random oversampling (oversample):
-# $(OUT)/base/*.eval.  Step s (1, 2, ...) lives in $(OUT)/s<s>: its
-# classifier, trained on DATA and the images of gen/ kept by the step
-# before's (s1: by the classifier of DATA, $(OUT)/c0), and why it stopped.
+# Targets: augcls (the default): the generator's final.tsv, the balanced
+# manifest, and final.eval, its classifier's clseval, and $(OUT)/metric.tsv,
+# ssimcls of DATA.  baselines: the same classifier on the original set
+# (orig), on it with the generator's images unfiltered (noselect, the
+# paper's ablation), with the class-balanced loss (cb), with random
+# oversampling (oversample): base/*.eval.  check: nothing but the checks.
+#
+# Where: the stages of both generators may share one OUT, each run
+# (GEN=gan, then GEN=diffusion) making only its own and reusing those
+# they share, $(OUT)/c0 (the classifier of DATA), metric.tsv, keep.tsv
+# and base/{orig,cb,oversample}.  The GAN's are where they were before
+# there was a choice, in $(OUT): gan.ckpt (gan.log, gan.png), s<s>/,
+# steps.tsv, final.step, final.tsv, final.eval, base/noselect.eval.  The
+# diffusion's are in $(OUT)/gd (guided diffusion, as the paper names it):
+# gd/diff.ckpt (diff.log, diff.png), with GUIDANCE gd/guide.ckpt (the
+# noisy classifier, guide.log), gd/s<s>/, gd/steps.tsv, gd/final.step,
+# gd/final.tsv, gd/final.eval, gd/base/noselect.eval.  Step s (1, 2, ...)
+# lives in s<s>: its classifier, trained on DATA and the images of gen/
+# kept by the step before's (s1: by the classifier of DATA, $(OUT)/c0),
+# and why it stopped.
 
 DATA ?=
 VAL ?=
 HIER ?=
 SSIM ?=
 OUT ?= augcls
+GEN ?= gan
 ALPHA ?= 0.9
 EPS ?= 0.001
 STEPS ?= 2
 OVER ?= 2
 ARCH ?= resnet20
 EPOCHS ?= 15
-KIMG ?= 400
+KIMG ?=
+GUIDANCE ?=
 SEED ?= 1
 CLSTRAIN ?= --augment
 GANTRAIN ?=
 GANSAMPLE ?=
+DIFFTRAIN ?=
+DIFFCLS ?=
+DIFFSAMPLE ?=
 BIN ?=
 
 aug_bin = $(if $(BIN),$(BIN)/,)
@@ -67,6 +96,28 @@ aug_bin = $(if $(BIN),$(BIN)/,)
 aug_cls_opts = --arch $(ARCH) --epochs $(EPOCHS) --seed $(SEED) $(CLSTRAIN)
 aug_mk := $(abspath $(lastword $(MAKEFILE_LIST)))
 include $(dir $(aug_mk))common.mk
+
+ifeq ($(and $(filter 1,$(words $(value GEN))),$(filter gan diffusion,$(value GEN))),)
+$(error GEN=$(value GEN): the generator must be gan or diffusion)
+endif
+
+# The generator's stages: aug_gen the stem of its files, aug_dir their
+# directory (the GAN's OUT itself, as before there was a choice).
+aug_gen.gan = gan
+aug_gen.diffusion = diff
+aug_gen := $(aug_gen.$(GEN))
+aug_dir.gan = $(OUT)
+aug_dir.diffusion = $(OUT)/gd
+aug_dir = $(aug_dir.$(GEN))
+# Classifier guidance: a GUIDANCE other than 0.
+aug_guided := $(if $(filter diffusion,$(GEN)),$(shell $(pipe_c) awk -v v=$(call pipe_quote,$(value GUIDANCE)) \
+	'BEGIN { if (v != "" && v + 0 != 0) print 1 }'))
+# The GAN's length when KIMG is empty: gantrain's default, written out so
+# that the parameters of a run made before KIMG could be empty stay the
+# same (and its generator is not trained again).
+aug_kimg.gan = --kimg $(or $(KIMG),400)
+aug_kimg.diffusion = $(if $(KIMG),--kimg $(KIMG))
+aug_kimg = $(aug_kimg.$(GEN))
 
 # A bad number, option or path stops make before any training, not at the
 # stage that uses it after hours.  A number is one word; its range, and
@@ -78,36 +129,60 @@ $(call pipe_check_paths,DATA VAL HIER OUT BIN)
 $(call pipe_check_number,ALPHA,v > 0 && v <= 1,the threshold must be above 0 and at most 1)
 $(call pipe_check_number,EPS,1,not a number)
 $(call pipe_check_number,STEPS,v ~ /^[0-9]+$$/ && v >= 1 && v <= 100,not a whole number of steps from 1 to 100)
-$(foreach v,OVER KIMG EPOCHS SEED,$(call pipe_check_number,$v,1,not a number))
-$(call pipe_check_programs,$(addprefix $(aug_bin),gantrain clstrain clseval clsprob quota thresh gansample \
+$(foreach v,OVER EPOCHS SEED $(if $(value KIMG),KIMG) $(if $(filter diffusion,$(GEN)),$(if $(value GUIDANCE),GUIDANCE)),\
+	$(call pipe_check_number,$v,1,not a number))
+aug_programs.gan = gantrain gansample
+aug_programs.diffusion = difftrain diffcls diffsample
+$(call pipe_check_programs,$(addprefix $(aug_bin),$(aug_programs.$(GEN)) clstrain clseval clsprob quota thresh \
 	imgsplit ssimcls))
 aug_nowhere := $(pipe_nowhere)
 aug_clstrain = $(aug_bin)clstrain -q -o $(aug_nowhere)
 aug_gantrain = $(aug_bin)gantrain -q -o $(aug_nowhere)
 aug_gansample = $(aug_bin)gansample --quota $(aug_nowhere)
+aug_difftrain = $(aug_bin)difftrain -q -o $(aug_nowhere)
+aug_diffcls = $(aug_bin)diffcls -q -o $(aug_nowhere) --diffusion $(aug_nowhere)
+aug_diffsample = $(aug_bin)diffsample --quota $(aug_nowhere)
+aug_last_seed := $(shell $(pipe_c) expr $(SEED) + $(STEPS))
 $(call pipe_ask,OVER,$(aug_bin)quota --over $(OVER) $(aug_nowhere))
-$(call pipe_ask,KIMG,$(aug_gantrain) --kimg $(KIMG) $(aug_nowhere))
 $(call pipe_ask,EPOCHS,$(aug_clstrain) --epochs $(EPOCHS) $(aug_nowhere))
 $(call pipe_ask,ARCH,$(aug_clstrain) --arch $(ARCH) $(aug_nowhere))
 $(call pipe_ask,SEED,$(aug_clstrain) --seed $(SEED) $(aug_nowhere))
-$(call pipe_ask,SEED,$(aug_gantrain) --seed $(SEED) $(aug_nowhere))
-aug_last_seed := $(shell $(pipe_c) expr $(SEED) + $(STEPS))
-$(call pipe_ask,SEED STEPS,$(aug_gansample) --seed $(aug_last_seed) $(aug_nowhere))
 # clstrain as aug_train runs it, with the options $1 of a baseline
 aug_ask_cls = $(call pipe_ask,CLSTRAIN,$(aug_clstrain) $(aug_cls_opts) $1 --val $(aug_nowhere) \
 	--best $(aug_nowhere) --log $(aug_nowhere) $(aug_nowhere))
+ifeq ($(GEN),gan)
+$(call pipe_ask,KIMG,$(aug_gantrain) $(aug_kimg) $(aug_nowhere))
+$(call pipe_ask,SEED,$(aug_gantrain) --seed $(SEED) $(aug_nowhere))
+$(call pipe_ask,SEED STEPS,$(aug_gansample) --seed $(aug_last_seed) $(aug_nowhere))
+endif
 $(call aug_ask_cls,)
 $(call aug_ask_cls,--loss cb)
 $(call aug_ask_cls,--oversample)
-$(call pipe_ask,GANTRAIN,$(aug_gantrain) --log $(aug_nowhere) --kimg $(KIMG) --seed $(SEED) $(GANTRAIN) \
+ifeq ($(GEN),gan)
+$(call pipe_ask,GANTRAIN,$(aug_gantrain) --log $(aug_nowhere) $(aug_kimg) --seed $(SEED) $(GANTRAIN) \
 	$(aug_nowhere))
 $(call pipe_ask,GANSAMPLE,$(aug_gansample) --seed $(aug_last_seed) $(GANSAMPLE) $(aug_nowhere))
+else
+$(call pipe_ask,KIMG,$(aug_difftrain) $(aug_kimg) $(aug_nowhere))
+$(call pipe_ask,SEED,$(aug_difftrain) --seed $(SEED) $(aug_nowhere))
+$(call pipe_ask,SEED,$(aug_diffcls) --seed $(SEED) $(aug_nowhere))
+$(call pipe_ask,SEED STEPS,$(aug_diffsample) --seed $(aug_last_seed) $(aug_nowhere))
+$(if $(aug_guided),$(call pipe_ask,GUIDANCE,$(aug_diffsample) --classifier $(aug_nowhere) --guidance $(GUIDANCE) \
+	$(aug_nowhere)))
+$(call pipe_ask,DIFFTRAIN,$(aug_difftrain) --log $(aug_nowhere) $(aug_kimg) --seed $(SEED) $(DIFFTRAIN) \
+	$(aug_nowhere))
+$(call pipe_ask,DIFFCLS,$(aug_diffcls) --log $(aug_nowhere) --seed $(SEED) $(DIFFCLS) $(aug_nowhere))
+$(call pipe_ask,DIFFSAMPLE,$(aug_diffsample) --seed $(aug_last_seed) $(DIFFSAMPLE) \
+	$(if $(aug_guided),--classifier $(aug_nowhere) --guidance $(GUIDANCE)) $(aug_nowhere))
+endif
 $(if $(SSIM),$(call pipe_ask,SSIM,$(aug_bin)ssimcls $(if $(HIER),-H $(HIER)) $(SSIM) $(aug_nowhere)))
 aug_steps := $(shell $(pipe_c) seq 1 $(STEPS))
 
-.PHONY: augcls baselines
-augcls: $(OUT)/final.tsv $(OUT)/final.eval $(OUT)/metric.tsv
-baselines: $(foreach b,orig noselect cb oversample,$(OUT)/base/$b.eval)
+.PHONY: augcls baselines check
+augcls: $(aug_dir)/final.tsv $(aug_dir)/final.eval $(OUT)/metric.tsv
+baselines: $(OUT)/base/orig.eval $(aug_dir)/base/noselect.eval $(OUT)/base/cb.eval $(OUT)/base/oversample.eval
+check:
+	@:
 
 # The first words of every recipe: however it ends, the stage's
 # temporaries ($@.tmp*) go.  make's sh has no pipefail: a recipe runs no
@@ -116,21 +191,28 @@ baselines: $(foreach b,orig noselect cb oversample,$(OUT)/base/$b.eval)
 aug_cleanup = trap 'rm -rf $@.tmp*' EXIT HUP INT TERM;
 
 # The parameters of each stage, as the command line they give: a stage
-# depends on its .params file, rewritten when they change (as in
-# metric.mk).  The trainings' partial checkpoints survive a failure (their
-# resume), not a change of parameters.
-aug_params.gan = gantrain --kimg $(KIMG) --seed $(SEED) $(GANTRAIN)
+# depends on its .params file (named by its stem here), rewritten when
+# they change (as in metric.mk).  The trainings' partial checkpoints
+# survive a failure (their resume), not a change of parameters.
+aug_params.gan = gantrain $(aug_kimg) --seed $(SEED) $(GANTRAIN)
+aug_params.diff = difftrain $(aug_kimg) --seed $(SEED) $(DIFFTRAIN)
+aug_params.guide = diffcls --seed $(SEED) $(DIFFCLS)
 aug_params.cls = clstrain $(aug_cls_opts) --val $(VAL)
 # The images drawn and those kept.  GANSAMPLE, when set, is named after
 # the rest, so that an empty one leaves the file of a run made before it
 # existed as it was.
-aug_params.filter = thresh -a $(ALPHA) / quota --over $(OVER)$(if $(strip $(GANSAMPLE)), / gansample $(GANSAMPLE))
+aug_params.filter.gan = $(if $(strip $(GANSAMPLE)), / gansample $(GANSAMPLE))
+aug_params.filter.diffusion = / diffsample $(DIFFSAMPLE)$(if $(aug_guided), --guidance $(GUIDANCE))
+aug_params.filter = thresh -a $(ALPHA) / quota --over $(OVER)$(aug_params.filter.$(GEN))
 aug_params.steps = STEPS $(STEPS) EPS $(EPS)
 aug_params.metric = ssimcls $(if $(HIER),-H $(HIER)) $(SSIM)
 aug_same = $(and $(findstring $(strip $1),$(strip $2)),$(findstring $(strip $2),$(strip $1)))
 
-$(foreach s,gan cls filter steps metric,$(eval $(OUT)/$s.params: \
-	$(if $(call aug_same,$(file <$(OUT)/$s.params),$(aug_params.$s)),,aug_force)))
+# Those of the stages shared by the generators, then the generator's own.
+aug_params_files = $(OUT)/cls.params $(OUT)/metric.params \
+	$(addprefix $(aug_dir)/,$(aug_gen).params filter.params steps.params $(if $(aug_guided),guide.params))
+$(foreach f,$(aug_params_files),$(eval $f: \
+	$(if $(call aug_same,$(file <$f),$(aug_params.$(basename $(notdir $f)))),,aug_force)))
 
 .PHONY: aug_force
 aug_force:
@@ -138,7 +220,7 @@ aug_force:
 $(OUT)/%.params:
 	@test -n "$(DATA)" -a -n "$(VAL)" || { echo "augcls.mk: set DATA=train.tsv VAL=val.tsv" >&2; exit 2; }
 	@mkdir -p $(@D)
-	@$(aug_cleanup) printf '%s\n' $(call pipe_quote,$(strip $(aug_params.$*))) >$@.tmp && mv $@.tmp $@
+	@$(aug_cleanup) printf '%s\n' $(call pipe_quote,$(strip $(aug_params.$(notdir $*)))) >$@.tmp && mv $@.tmp $@
 
 # A training's start: from its partial checkpoint $1, left by a run
 # stopped before, if no prerequisite is newer (the same data, the same
@@ -147,13 +229,26 @@ aug_start = r=; \
 	if [ -e $1 ] && [ -z "$$(find $^ -newer $1)" ]; then echo "augcls.mk: resuming $1" >&2; r=--resume; \
 	else rm -f $1 $1.best; fi;
 
-# The generator, trained once.  gantrain snapshots into gan.part.ckpt as
-# it goes, with a line in gan.log (how far, its losses); a run of make
-# after a kill resumes it.
-$(OUT)/gan.ckpt: $(DATA) $(OUT)/gan.params
-	$(aug_cleanup) p=$(OUT)/gan.part.ckpt; $(call aug_start,$(OUT)/gan.part.ckpt) \
-	$(aug_bin)gantrain -q $$r -o $$p --log $(OUT)/gan.log --kimg $(KIMG) --seed $(SEED) $(GANTRAIN) $(DATA) && \
-	mv $$p.png $(OUT)/gan.png && mv $$p $@
+# The generator, trained once.  gantrain and difftrain snapshot into
+# gan.part.ckpt or diff.part.ckpt as they go, with a line in gan.log or
+# diff.log (how far, its losses); a run of make after a kill resumes it.
+# The contact sheet of the last snapshot is kept beside it.
+aug_train_gan = $(aug_bin)gantrain -q $$r -o $$p --log $(OUT)/gan.log $(aug_kimg) --seed $(SEED) $(GANTRAIN) $(DATA)
+aug_train_diff = $(aug_bin)difftrain -q $$r -o $$p --log $(aug_dir)/diff.log $(aug_kimg) --seed $(SEED) \
+	$(DIFFTRAIN) $(DATA)
+
+$(aug_dir)/$(aug_gen).ckpt: $(DATA) $(aug_dir)/$(aug_gen).params
+	$(aug_cleanup) p=$(@:.ckpt=.part.ckpt); $(call aug_start,$(@:.ckpt=.part.ckpt)) \
+	$(aug_train_$(aug_gen)) && mv $$p.png $(@:.ckpt=.png) && mv $$p $@
+
+# Classifier guidance's noisy classifier of the diffusion's images, as
+# diffusing them to its steps makes them, in guide.part.ckpt as it goes.
+ifneq ($(aug_guided),)
+$(aug_dir)/guide.ckpt: $(DATA) $(aug_dir)/diff.ckpt $(aug_dir)/guide.params
+	$(aug_cleanup) p=$(aug_dir)/guide.part.ckpt; $(call aug_start,$(aug_dir)/guide.part.ckpt) \
+	$(aug_bin)diffcls -q $$r -o $$p --diffusion $(aug_dir)/diff.ckpt --log $(aug_dir)/guide.log --seed $(SEED) \
+	$(DIFFCLS) $(DATA) && mv $$p $@
+endif
 
 # A classifier: $(call aug_train,NAME,MANIFEST,extra options) makes
 # NAME.ckpt, the epoch of best validation top-1 (the paper reports the
@@ -178,7 +273,7 @@ $(OUT)/metric.tsv: $(DATA) $(HIER) $(OUT)/metric.params
 $(OUT)/keep.tsv: $(DATA)
 	$(aug_cleanup) $(aug_bin)quota $(DATA) >$@.tmp && mv $@.tmp $@
 
-$(OUT)/draw.tsv: $(DATA) $(OUT)/filter.params
+$(aug_dir)/draw.tsv: $(DATA) $(aug_dir)/filter.params
 	$(aug_cleanup) $(aug_bin)quota --over $(OVER) $(DATA) >$@.tmp && mv $@.tmp $@
 
 # Manifests one after the other, each line ended (awk ends the last line
@@ -187,65 +282,70 @@ aug_append = awk 1
 
 # Drawn images as files: $(call aug_draw,DIR,QUOTA,SEED) makes
 # DIR/gen.tsv, their manifest, and DIR/gen/, the PNGs.
+aug_sample.gan = $(aug_bin)gansample --seed $2 --quota $1 $(GANSAMPLE) $(OUT)/gan.ckpt
+aug_sample.diffusion = $(aug_bin)diffsample --seed $2 --quota $1 $(DIFFSAMPLE) \
+	$(if $(aug_guided),--classifier $(aug_dir)/guide.ckpt --guidance $(GUIDANCE)) $(aug_dir)/diff.ckpt
+
 define aug_draw
-$1/gen.tsv: $(OUT)/gan.ckpt $2 $(OUT)/filter.params
+$1/gen.tsv: $(aug_dir)/$(aug_gen).ckpt $(if $(aug_guided),$(aug_dir)/guide.ckpt) $2 $(aug_dir)/filter.params
 	$$(aug_cleanup) rm -rf $1/gen && mkdir -p $1 && \
-	$$(aug_bin)gansample --seed $3 --quota $2 $(GANSAMPLE) $(OUT)/gan.ckpt >$$@.tmp.pam && \
+	$(call aug_sample.$(GEN),$2,$3) >$$@.tmp.pam && \
 	$$(aug_bin)imgsplit $1/gen $$@.tmp.pam >$$@.tmp && mv $$@.tmp $$@
 endef
 
 # Step s: images drawn with seed SEED + s, scored by the classifier of the
 # step before (c0 for s1), kept up to the quota, appended to DATA, and the
 # classifier trained on that.
-aug_prev = $(if $(filter 1,$1),$(OUT)/c0,$(OUT)/s$(shell $(pipe_c) expr $1 - 1)/cls)
+aug_prev = $(if $(filter 1,$1),$(OUT)/c0,$(aug_dir)/s$(shell $(pipe_c) expr $1 - 1)/cls)
 
 define aug_step
-$(eval $(call aug_draw,$(OUT)/s$1,$(OUT)/draw.tsv,$(shell $(pipe_c) expr $(SEED) + $1)))
+$(eval $(call aug_draw,$(aug_dir)/s$1,$(aug_dir)/draw.tsv,$(shell $(pipe_c) expr $(SEED) + $1)))
 
-$(OUT)/s$1/scored.tsv: $(OUT)/s$1/gen.tsv $(call aug_prev,$1).ckpt
+$(aug_dir)/s$1/scored.tsv: $(aug_dir)/s$1/gen.tsv $(call aug_prev,$1).ckpt
 	$$(aug_cleanup) $$(aug_bin)clsprob $(call aug_prev,$1).ckpt $$< >$$@.tmp && mv $$@.tmp $$@
 
 # thresh's word on the classes it left short goes to short.txt, and on
 # (its error too, if it fails).
-$(OUT)/s$1/kept.tsv: $(OUT)/s$1/scored.tsv $(OUT)/keep.tsv $(OUT)/filter.params
+$(aug_dir)/s$1/kept.tsv: $(aug_dir)/s$1/scored.tsv $(OUT)/keep.tsv $(aug_dir)/filter.params
 	$$(aug_cleanup) $$(aug_bin)thresh -a $(ALPHA) -q $(OUT)/keep.tsv $$< >$$@.tmp.all 2>$$@.tmp.short; \
-	st=$$$$?; cat $$@.tmp.short >&2; [ $$$$st -eq 0 ] && mv $$@.tmp.short $(OUT)/s$1/short.txt && \
+	st=$$$$?; cat $$@.tmp.short >&2; [ $$$$st -eq 0 ] && mv $$@.tmp.short $(aug_dir)/s$1/short.txt && \
 	cut -f 1,2 $$@.tmp.all >$$@.tmp && mv $$@.tmp $$@
 
-$(OUT)/s$1/train.tsv: $(OUT)/s$1/kept.tsv $(DATA)
+$(aug_dir)/s$1/train.tsv: $(aug_dir)/s$1/kept.tsv $(DATA)
 	$$(aug_cleanup) $$(aug_append) $(DATA) $$< >$$@.tmp && mv $$@.tmp $$@
 
-$(eval $(call aug_train,$(OUT)/s$1/cls,$(OUT)/s$1/train.tsv,))
+$(eval $(call aug_train,$(aug_dir)/s$1/cls,$(aug_dir)/s$1/train.tsv,))
 endef
 
 $(foreach s,$(aug_steps),$(eval $(call aug_step,$s)))
 
 # The steps, one after the other while validation top-1 rises by more than
-# EPS (step s + 1 only once step s is scored: a make of its own for each);
-# steps.tsv says each step's top-1.  The final set is that of the step of
-# best top-1 (the first among equals), named in final.step.
+# EPS (step s + 1 only once step s is scored: a make of its own for each,
+# with the variables of this one); steps.tsv says each step's top-1.  The
+# final set is that of the step of best top-1 (the first among equals),
+# named in final.step.
 aug_top1 = awk -F'\t' '$$1 == "top1" { print $$2 }'
 
-$(OUT)/steps.tsv: $(OUT)/c0.eval $(OUT)/steps.params $(OUT)/filter.params $(OUT)/cls.params \
-		$(OUT)/gan.params $(DATA) $(VAL)
+$(aug_dir)/steps.tsv: $(OUT)/c0.eval $(aug_dir)/steps.params $(aug_dir)/filter.params $(OUT)/cls.params \
+		$(aug_dir)/$(aug_gen).params $(if $(aug_guided),$(aug_dir)/guide.params) $(DATA) $(VAL)
 	$(aug_cleanup) prev=$$($(aug_top1) $(OUT)/c0.eval) && printf 'c0\t%s\n' "$$prev" >$@.tmp && \
 	for s in $(aug_steps); do \
-		$(MAKE) --no-print-directory -f $(aug_mk) $(OUT)/s$$s/cls.eval || exit 1; \
-		t=$$($(aug_top1) $(OUT)/s$$s/cls.eval); \
+		$(MAKE) --no-print-directory -f $(aug_mk) $(aug_dir)/s$$s/cls.eval || exit 1; \
+		t=$$($(aug_top1) $(aug_dir)/s$$s/cls.eval); \
 		printf 's%s\t%s\n' $$s "$$t" >>$@.tmp; \
 		awk -v a="$$t" -v b="$$prev" -v e=$(EPS) 'BEGIN { exit !(a - b > e) }' || break; \
 		prev=$$t; \
 	done && mv $@.tmp $@
 
-$(OUT)/final.step: $(OUT)/steps.tsv
+$(aug_dir)/final.step: $(aug_dir)/steps.tsv
 	$(aug_cleanup) awk -F'\t' 'NR > 1 && (b == "" || $$2 > t) { b = $$1; t = $$2 } END { print b }' $< >$@.tmp && \
 	mv $@.tmp $@
 
-$(OUT)/final.tsv: $(OUT)/final.step
-	$(aug_cleanup) cp $(OUT)/$$(cat $<)/train.tsv $@.tmp && mv $@.tmp $@
+$(aug_dir)/final.tsv: $(aug_dir)/final.step
+	$(aug_cleanup) cp $(aug_dir)/$$(cat $<)/train.tsv $@.tmp && mv $@.tmp $@
 
-$(OUT)/final.eval: $(OUT)/final.step
-	$(aug_cleanup) cp $(OUT)/$$(cat $<)/cls.eval $@.tmp && mv $@.tmp $@
+$(aug_dir)/final.eval: $(aug_dir)/final.step
+	$(aug_cleanup) cp $(aug_dir)/$$(cat $<)/cls.eval $@.tmp && mv $@.tmp $@
 
 # The baselines, on the classifier's settings: the original set (c0), the
 # generator's images unfiltered up to the quota, the class-balanced loss,
@@ -253,14 +353,14 @@ $(OUT)/final.eval: $(OUT)/final.step
 $(OUT)/base/orig.eval: $(OUT)/c0.eval
 	$(aug_cleanup) mkdir -p $(@D) && cp $< $@.tmp && mv $@.tmp $@
 
-$(eval $(call aug_draw,$(OUT)/base/noselect,$(OUT)/keep.tsv,$(shell $(pipe_c) expr $(SEED) + 1)))
+$(eval $(call aug_draw,$(aug_dir)/base/noselect,$(OUT)/keep.tsv,$(shell $(pipe_c) expr $(SEED) + 1)))
 
-$(OUT)/base/noselect/train.tsv: $(OUT)/base/noselect/gen.tsv $(DATA)
+$(aug_dir)/base/noselect/train.tsv: $(aug_dir)/base/noselect/gen.tsv $(DATA)
 	$(aug_cleanup) $(aug_append) $(DATA) $< >$@.tmp && mv $@.tmp $@
 
-$(eval $(call aug_train,$(OUT)/base/noselect/cls,$(OUT)/base/noselect/train.tsv,))
+$(eval $(call aug_train,$(aug_dir)/base/noselect/cls,$(aug_dir)/base/noselect/train.tsv,))
 $(eval $(call aug_train,$(OUT)/base/cb,$(DATA),--loss cb))
 $(eval $(call aug_train,$(OUT)/base/oversample,$(DATA),--oversample))
 
-$(OUT)/base/noselect.eval: $(OUT)/base/noselect/cls.eval
+$(aug_dir)/base/noselect.eval: $(aug_dir)/base/noselect/cls.eval
 	$(aug_cleanup) cp $< $@.tmp && mv $@.tmp $@

@@ -8,15 +8,21 @@
 # STUDY  name<TAB>train manifest<TAB>validation manifest[<TAB>hierarchy]
 #        lines, one a dataset; required
 # OUT    where it goes (default: study); dataset NAME's run is OUT/NAME
+# GENS   the generators, each its runs and its curve: gan, diffusion or
+#        "gan diffusion" (the paper's Table 6 has both rows; default: GEN,
+#        or gan)
 # BIN    where the programs are (default: found on PATH)
-# Every other variable (ALPHA, EPOCHS, KIMG, CLSTRAIN, ...) goes to
-# augcls.mk as given, the same for every dataset: checked as augcls.mk
-# checks it, before the first dataset's run.
+# Every other variable (ALPHA, EPOCHS, KIMG, CLSTRAIN, DIFFTRAIN, ...)
+# goes to augcls.mk as given, the same for every dataset and generator:
+# checked as augcls.mk checks it, for each generator, before the first
+# dataset's run.
 #
-# Targets: study (the default): $(OUT)/points.tsv (name, SSIM-supSubCls,
-# gain in %), $(OUT)/fit.tsv (the fitted curve's and Eq. 4's b, c, r2, mae
-# on these points: the paper's Table 6) and $(OUT)/curve.png (Figure 7:
-# the points, the fitted curve and Eq. 4's).
+# Targets: study (the default), for the GAN: $(OUT)/points.tsv (name,
+# SSIM-supSubCls, gain in %), $(OUT)/fit.tsv (the fitted curve's and
+# Eq. 4's b, c, r2, mae on these points: the paper's Table 6) and
+# $(OUT)/curve.png (Figure 7: the points, the fitted curve and Eq. 4's);
+# for the diffusion, the same named gd-points.tsv, gd-fit.tsv,
+# gd-curve.png, from the runs' OUT/NAME/gd (augcls.mk GEN=diffusion).
 # expfit fits gains above 0 only (the curve is never negative): fit.tsv
 # says how many points were left out.  With fewer than three gains above 0
 # there is no curve to fit: make says so and stops after points.tsv.
@@ -29,6 +35,8 @@
 
 STUDY ?=
 OUT ?= study
+GEN ?= gan
+GENS ?= $(GEN)
 BIN ?=
 
 study_bin = $(if $(BIN),$(BIN)/,)
@@ -57,57 +65,84 @@ $(if $(study_problem),$(error $(study_problem)))
 endif
 study_field = $(shell $(pipe_c) awk -F'\t' -v n='$1' '$$1 == n { print $$$2 }' $(STUDY))
 study_names := $(if $(STUDY),$(shell $(pipe_c) cut -f 1 $(STUDY)))
+$(if $(strip $(GENS)),,$(error GENS=$(value GENS): no generator (gan, diffusion)))
+$(foreach g,$(GENS),$(if $(filter gan diffusion,$g),,$(error GENS=$(value GENS): $g: the generator must be gan or diffusion)))
 
-.PHONY: study study_force
-study: $(OUT)/points.tsv $(OUT)/fit.tsv $(OUT)/curve.png
+# Generator g's files: its points, fit and curve named with study_pfx.g,
+# its point of a dataset in the directory study_dir.g of the dataset's run
+# (augcls.mk's: the GAN's in OUT, the diffusion's in OUT/gd).
+study_pfx.gan =
+study_pfx.diffusion = gd-
+study_dir.gan =
+study_dir.diffusion = gd/
+study_title.gan = GM-augCls
+study_title.diffusion = GD-augCls
+
+.PHONY: study study_force study_check
+study: $(foreach g,$(GENS),$(addprefix $(OUT)/$(study_pfx.$g),points.tsv fit.tsv curve.png))
 study_force:
+
+# Every generator's variables checked by augcls.mk (make check runs
+# nothing else) before any run, with the first dataset's files: a bad
+# option of the second generator does not wait for the first's runs.
+study_first = $(firstword $(study_names))
+study_check:
+	@test -n "$(STUDY)" || { echo "study.mk: set STUDY=study.tsv" >&2; exit 2; }
+	@$(if $(STUDY),$(foreach g,$(GENS),$(MAKE) --no-print-directory -f $(study_dir)augcls.mk BIN=$(BIN) \
+		OUT=$(OUT)/$(study_first) DATA=$(call study_field,$(study_first),2) \
+		VAL=$(call study_field,$(study_first),3) HIER=$(call study_field,$(study_first),4) GEN=$g check &&)) :
 
 study_cleanup = trap 'rm -rf $@.tmp*' EXIT HUP INT TERM;
 
-# A dataset's point: its run brought up to date by augcls.mk (a make of
-# its own, which knows what is done), then name, SSIM-supSubCls and gain,
-# the file replaced only when it changed, so that what depends on it is
-# redone only then.
+# A dataset's point for generator $2: its run brought up to date by
+# augcls.mk (a make of its own, which knows what is done), then name,
+# SSIM-supSubCls and gain, the file replaced only when it changed, so that
+# what depends on it is redone only then.
 define study_point
-$(OUT)/$1/point.tsv: study_force
-	@test -n "$(STUDY)" || { echo "study.mk: set STUDY=study.tsv" >&2; exit 2; }
+$(OUT)/$1/$(study_dir.$2)point.tsv: study_force | study_check
 	$$(MAKE) --no-print-directory -f $(study_dir)augcls.mk BIN=$(BIN) OUT=$(OUT)/$1 \
-		DATA=$(call study_field,$1,2) VAL=$(call study_field,$1,3) HIER=$(call study_field,$1,4) augcls
+		DATA=$(call study_field,$1,2) VAL=$(call study_field,$1,3) HIER=$(call study_field,$1,4) GEN=$2 augcls
 	$$(study_cleanup) awk -F'\t' -v n=$1 -v OFS='\t' \
 		'FNR == 1 { f++ } f == 1 && $$$$1 == "supsubcls" { x = $$$$2 } \
 		f == 2 && $$$$1 == "top1" { o = $$$$2 } f == 3 && $$$$1 == "top1" { t = $$$$2 } \
 		END { if (x == "" || o == "" || t == "" || o == 0) exit 1; print n, x, 100 * (t - o) / o }' \
-		$(OUT)/$1/metric.tsv $(OUT)/$1/c0.eval $(OUT)/$1/final.eval >$$@.tmp || \
+		$(OUT)/$1/metric.tsv $(OUT)/$1/c0.eval $(OUT)/$1/$(study_dir.$2)final.eval >$$@.tmp || \
 		{ echo "study.mk: $1: no SSIM-supSubCls, or no top-1 (or 0) of c0 or final in $(OUT)/$1" >&2; exit 1; }; \
 	{ cmp -s $$@.tmp $$@ || mv $$@.tmp $$@; }
 endef
 
-$(foreach n,$(study_names),$(eval $(call study_point,$n)))
+# Generator $1's points, the fit and the curve.
+define study_curve
+$(foreach n,$(study_names),$(eval $(call study_point,$n,$1)))
 
-$(OUT)/points.tsv: $(STUDY) $(foreach n,$(study_names),$(OUT)/$n/point.tsv)
+$(OUT)/$(study_pfx.$1)points.tsv: $(STUDY) $(foreach n,$(study_names),$(OUT)/$n/$(study_dir.$1)point.tsv)
 	@test -n "$(STUDY)" || { echo "study.mk: set STUDY=study.tsv" >&2; exit 2; }
-	$(study_cleanup) cat $(foreach n,$(study_names),$(OUT)/$n/point.tsv) >$@.tmp && mv $@.tmp $@
+	$$(study_cleanup) cat $(foreach n,$(study_names),$(OUT)/$n/$(study_dir.$1)point.tsv) >$$@.tmp && mv $$@.tmp $$@
 
 # x<TAB>y of the points with a gain above 0, which the curve can fit;
 # fewer than three cannot be fitted, and nothing after them is made.
-$(OUT)/positive.tsv: $(OUT)/points.tsv
-	$(study_cleanup) awk -F'\t' -v OFS='\t' '$$3 > 0 { print $$2, $$3 }' $< >$@.tmp && \
-	n=$$(wc -l <$@.tmp) && all=$$(wc -l <$<) && \
-	if [ "$$n" -lt 3 ]; then \
-		echo "study.mk: no fit: $$n of the $$all datasets gained (a gain above 0 in $<)," \
+$(OUT)/$(study_pfx.$1)positive.tsv: $(OUT)/$(study_pfx.$1)points.tsv
+	$$(study_cleanup) awk -F'\t' -v OFS='\t' '$$$$3 > 0 { print $$$$2, $$$$3 }' $$< >$$@.tmp && \
+	n=$$$$(wc -l <$$@.tmp) && all=$$$$(wc -l <$$<) && \
+	if [ "$$$$n" -lt 3 ]; then \
+		echo "study.mk: no fit: $$$$n of the $$$$all datasets gained (a gain above 0 in $$<)," \
 			"and the curve, never negative, is fitted to those: it needs 3" >&2; \
 		exit 1; \
-	fi && mv $@.tmp $@
+	fi && mv $$@.tmp $$@
 
-$(OUT)/fit.tsv: $(OUT)/positive.tsv $(OUT)/points.tsv
-	$(study_cleanup) $(study_bin)expfit $< >$@.tmp.fit && $(study_bin)expfit --paper $< >$@.tmp.paper && \
-	awk -F'\t' -v OFS='\t' 'FNR == NR { f[$$1] = $$2; next } { p[$$1] = $$2 } \
+$(OUT)/$(study_pfx.$1)fit.tsv: $(OUT)/$(study_pfx.$1)positive.tsv $(OUT)/$(study_pfx.$1)points.tsv
+	$$(study_cleanup) $(study_bin)expfit $$< >$$@.tmp.fit && $(study_bin)expfit --paper $$< >$$@.tmp.paper && \
+	awk -F'\t' -v OFS='\t' 'FNR == NR { f[$$$$1] = $$$$2; next } { p[$$$$1] = $$$$2 } \
 		END { print "", "fit", "eq4"; \
 		n = split("b c r2 mae medae n", k, " "); for (i = 1; i <= n; i++) print k[i], f[k[i]], p[k[i]] }' \
-		$@.tmp.fit $@.tmp.paper >$@.tmp && \
-	printf 'left_out\t%s\t%s\n' $$(($$(wc -l <$(OUT)/points.tsv) - $$(wc -l <$<))) \
-		$$(($$(wc -l <$(OUT)/points.tsv) - $$(wc -l <$<))) >>$@.tmp && mv $@.tmp $@
+		$$@.tmp.fit $$@.tmp.paper >$$@.tmp && \
+	printf 'left_out\t%s\t%s\n' $$$$(($$$$(wc -l <$(OUT)/$(study_pfx.$1)points.tsv) - $$$$(wc -l <$$<))) \
+		$$$$(($$$$(wc -l <$(OUT)/$(study_pfx.$1)points.tsv) - $$$$(wc -l <$$<))) >>$$@.tmp && mv $$@.tmp $$@
 
-$(OUT)/curve.png: $(OUT)/positive.tsv
-	$(study_cleanup) $(study_bin)expfit --paper --plot $@.tmp.png --title 'GM-augCls gain against SSIM-supSubCls' $< >/dev/null && \
-	mv $@.tmp.png $@
+$(OUT)/$(study_pfx.$1)curve.png: $(OUT)/$(study_pfx.$1)positive.tsv
+	$$(study_cleanup) $(study_bin)expfit --paper --plot $$@.tmp.png \
+		--title '$(study_title.$1) gain against SSIM-supSubCls' $$< >/dev/null && \
+	mv $$@.tmp.png $$@
+endef
+
+$(foreach g,$(sort $(GENS)),$(eval $(call study_curve,$g)))

@@ -19,6 +19,14 @@ aug() {
 		CLSTRAIN="--size 12x12 --width-mult 0.25 --batch 8" "$@" 2>&1
 }
 
+# The same with the diffusion model: 12x12, a quarter of the widths, 32
+# real images, two sampling steps.
+augd() {
+	make --no-print-directory -f "$MK" BIN="${AUGBIN:-$BIN}" DATA=m.tsv VAL=m.val.tsv EPOCHS=1 GEN=diffusion \
+		KIMG=0.032 DIFFTRAIN="--size 12 --width-mult 0.25 --batch 8 --sample-steps 2" DIFFSAMPLE="--steps 2" \
+		CLSTRAIN="--size 12x12 --width-mult 0.25 --batch 8" "$@" 2>&1
+}
+
 ran() {
 	grep -c -- "$1" <<<"$output" || true
 }
@@ -271,4 +279,136 @@ refused_before_any_stage() {
 		[ ! -e 'my out' ]
 	done
 	[ ! -e out ]
+}
+
+@test "augcls.mk: GEN=diffusion in OUT/gd, beside the GAN's run in the same OUT, sharing c0, the metric, the baselines" {
+	run aug OUT=out STEPS=1 augcls baselines
+	assert_success
+	find out -type f -exec sha256sum {} + >gan.sums
+	run augd OUT=out STEPS=1 ALPHA=0.3 augcls baselines
+	assert_success
+	# the diffusion trained and sampled; what the GAN's run made, reused
+	# (c0, the metric, the class-balanced and oversampling baselines),
+	# its own left as they were
+	[ "$(ran 'difftrain .*-o \$p --log out/gd/diff.log --kimg 0.032 --seed 1 ')" -eq 1 ]
+	[ "$(ran 'clstrain.*out/gd/s1/cls.log')" -eq 1 ]
+	[ "$(ran 'clstrain.*out/gd/base/noselect/cls.log')" -eq 1 ]
+	for p in gantrain gansample ssimcls 'clstrain.*out/c0.log' 'clstrain.*--loss cb' 'clstrain.*--oversample'; do
+		[ "$(ran "$p")" -eq 0 ] || { echo "ran $p"; false; }
+	done
+	sha256sum --quiet -c gan.sums
+	[ "$(tail -n 1 out/gd/diff.log | cut -f 1)" = 0.032 ]
+	[ -s out/gd/diff.png ] && [ ! -e out/gd/diff.part.ckpt ]
+	# step 1's images: diffsample's of the model, seed SEED + 1
+	diffsample --seed 2 --quota out/gd/draw.tsv --steps 2 out/gd/diff.ckpt | imgsplit expect >/dev/null
+	diff -r expect out/gd/s1/gen
+	[ "$(head -n 18 out/gd/final.tsv)" = "$(cat m.tsv)" ]
+	tail -n +19 out/gd/final.tsv >added.tsv
+	while IFS="$TAB" read -r p c; do
+		[[ "$p" == out/gd/s1/gen/"$c"/* ]]
+	done <added.tsv
+	cmp out/gd/final.eval out/gd/s1/cls.eval
+	# unfiltered: exactly the quota of the diffusion's images
+	[ "$(wc -l <out/gd/base/noselect/train.tsv)" -eq $((18 + 5 + 7)) ]
+	# each is done: nothing run again, of either
+	run aug OUT=out STEPS=1 augcls baselines
+	assert_success
+	[ "$(ran trap)" -eq 0 ]
+	run augd OUT=out STEPS=1 ALPHA=0.3 augcls baselines
+	assert_success
+	[ "$(ran trap)" -eq 0 ]
+	# augreport shows both
+	run augreport out
+	assert_success
+	[ "$(awk -F'\t' '$1 == "method" { print $2 }' <<<"$output" | paste -sd ' ')" = \
+		"original gm-augcls noselect gd-augcls gd-noselect cb-loss oversample" ]
+}
+
+@test "augcls.mk: GUIDANCE trains diffcls's noisy classifier and guides the samples by it; 0, none" {
+	# a scale that moves the 2-step samples of a model so small (they
+	# saturate alike at 2)
+	run augd OUT=out STEPS=1 GUIDANCE=1000 DIFFCLS="--width-mult 0.25 --batch 8 --kimg 0.016" out/gd/s1/gen.tsv
+	assert_success
+	[ "$(ran 'diffcls .*--diffusion out/gd/diff.ckpt --log out/gd/guide.log --seed 1')" -eq 1 ]
+	[ -s out/gd/guide.ckpt ] && [ -s out/gd/guide.log ]
+	diffsample --seed 2 --quota out/gd/draw.tsv --steps 2 --classifier out/gd/guide.ckpt --guidance 1000 \
+		out/gd/diff.ckpt | imgsplit guided >/dev/null
+	diff -r guided out/gd/s1/gen
+	# no guidance: drawn again, unguided, the model kept
+	run augd OUT=out STEPS=1 GUIDANCE=0 out/gd/s1/gen.tsv
+	assert_success
+	[ "$(ran difftrain)" -eq 0 ] && [ "$(ran diffcls)" -eq 0 ]
+	diffsample --seed 2 --quota out/gd/draw.tsv --steps 2 out/gd/diff.ckpt | imgsplit plain >/dev/null
+	diff -r plain out/gd/s1/gen
+	! diff -r -q guided plain >/dev/null || false
+}
+
+@test "augcls.mk: KIMG empty is the generator's own default length" {
+	run aug OUT=out KIMG= out/gan.params
+	assert_success
+	[ "$(cat out/gan.params)" = "gantrain --kimg 400 --seed 1 --size 12 --width-mult 0.5 --batch 16" ]
+	run augd OUT=out KIMG= out/gd/diff.params
+	assert_success
+	[ "$(cat out/gd/diff.params)" = "difftrain --seed 1 --size 12 --width-mult 0.25 --batch 8 --sample-steps 2" ]
+	run augd OUT=out KIMG=0.5 out/gd/diff.params
+	[ "$(cat out/gd/diff.params)" = "difftrain --kimg 0.5 --seed 1 --size 12 --width-mult 0.25 --batch 8 --sample-steps 2" ]
+}
+
+@test "augcls.mk: killed while the diffusion model trains, a re-run resumes it to the same end" {
+	augd OUT=whole KIMG=0.32 whole/gd/diff.ckpt >/dev/null
+	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=m.val.tsv GEN=diffusion KIMG=0.32 \
+		DIFFTRAIN="--size 12 --width-mult 0.25 --batch 8 --sample-steps 2 --snap 0.032" OUT=out \
+		out/gd/diff.ckpt >/dev/null 2>&1 &
+	local pid=$!
+	while [ ! -s out/gd/diff.part.ckpt ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	kill -9 -- -"$pid" 2>/dev/null || true
+	wait "$pid" || true
+	# killed mid-training: a snapshot written, not the last of 10
+	[ -s out/gd/diff.part.ckpt ] && [ ! -e out/gd/diff.ckpt ]
+	[ "$(wc -l <out/gd/diff.log)" -lt 10 ]
+	# resumed, its log is appended to; begun again, it would be rewritten
+	echo 'killed here' >>out/gd/diff.log
+	run augd OUT=out KIMG=0.32 DIFFTRAIN="--size 12 --width-mult 0.25 --batch 8 --sample-steps 2 --snap 0.032" \
+		out/gd/diff.ckpt
+	assert_success
+	grep -qx 'augcls.mk: resuming out/gd/diff.part.ckpt' <<<"$output"
+	grep -qx 'killed here' out/gd/diff.log
+	cmp whole/gd/diff.ckpt out/gd/diff.ckpt
+}
+
+@test "augcls.mk: GEN and the diffusion's options, checked before anything runs" {
+	for g in bogus 'gan diffusion' ''; do
+		run aug OUT=out GEN="$g"
+		assert_failure 2
+		assert_output --partial "*** GEN=$g: the generator must be gan or diffusion.  Stop."
+		[ ! -e out ]
+	done
+	for v in "DIFFTRAIN=--no-such:difftrain: unrecognized option '--no-such'" \
+		"DIFFTRAIN=--batch 0:difftrain: --batch: 0 is out of range" \
+		"DIFFTRAIN=--help:Usage: difftrain" \
+		"DIFFSAMPLE=--steps 0:diffsample: --steps: 0 is out of range [2, 1000000]" \
+		"DIFFSAMPLE=--guidance 1:diffsample: --guidance needs --classifier" \
+		"DIFFSAMPLE=--first 3:diffsample: --first goes with --class, not --quota" \
+		"DIFFCLS=--bogus:diffcls: unrecognized option '--bogus'" \
+		"GUIDANCE=-1:diffsample: --guidance: -1 is out of range [0, 1e+06]" \
+		"GUIDANCE=x:not a number" \
+		"KIMG=0:difftrain: --kimg: 0 is out of range [0.001, 1e+09]" \
+		"SEED=4294967295:diffsample: --seed: 4294967297 is out of range [0, 4294967295]"; do
+		run augd OUT=out "${v%%:*}"
+		assert_failure 2
+		assert_output --partial "*** ${v%%:*}"
+		assert_output --partial "${v#*:}"
+		[ ! -e out ]
+	done
+	# the diffusion's programs, where BIN says
+	mkdir bin
+	for p in "$BIN"/*; do ln -s "$p" bin/; done
+	rm bin/difftrain
+	run augd OUT=out BIN="$PWD/bin"
+	assert_failure 2
+	assert_output --partial "*** $PWD/bin/difftrain: no such program (BIN=$PWD/bin)."
+	[ ! -e out ]
+	# the GAN's run needs none of them, nor looks at their options
+	run aug OUT=out BIN="$PWD/bin" DIFFTRAIN=--no-such out/gan.params
+	assert_success
 }

@@ -53,6 +53,70 @@ setup() {
 	[ "$(imgcat k.tsv | head -c 200 | grep -aE '^(WIDTH|HEIGHT) ' | paste -sd ' ')" = "WIDTH 92 HEIGHT 84" ]
 }
 
+# The diffusion's stages of the same run (augcls.mk GEN=diffusion), in
+# out/gd: its step s1 kept two Sneakers.
+add_gd() {
+	mkdir -p out/gd/s1 out/gd/base
+	printf 'top1\t0.92\nbalanced\t0.9\ngmean\t0.9\nn\t30\n' >out/gd/s1/cls.eval
+	cp out/gd/s1/cls.eval out/gd/final.eval
+	printf 'top1\t0.84\nbalanced\t0.8\ngmean\t0.8\nn\t30\n' >out/gd/base/noselect.eval
+	printf 'c0\t0.8\ns1\t0.92\n' >out/gd/steps.tsv
+	echo s1 >out/gd/final.step
+	grep Sneaker m.tsv | tail -n 2 >out/gd/s1/kept.tsv
+	cat orig.tsv out/gd/s1/kept.tsv >out/gd/final.tsv
+}
+
+@test "augreport: the diffusion's rows, steps and figures beside the GAN's" {
+	add_gd
+	run --separate-stderr augreport --per-class 3 --html page.html out
+	assert_success
+	assert_line --index 0 "method${TAB}original${TAB}0.8${TAB}0.75${TAB}0.00"
+	assert_line --index 1 "method${TAB}gm-augcls${TAB}0.88${TAB}0.87${TAB}10.00"
+	assert_line --index 2 "method${TAB}noselect${TAB}0.76${TAB}0.7${TAB}-5.00"
+	assert_line --index 3 "method${TAB}gd-augcls${TAB}0.92${TAB}0.9${TAB}15.00"
+	assert_line --index 4 "method${TAB}gd-noselect${TAB}0.84${TAB}0.8${TAB}5.00"
+	assert_line --index 5 "method${TAB}cb-loss${TAB}0.84${TAB}0.8${TAB}5.00"
+	assert_line --index 6 "step${TAB}c0${TAB}0.8"
+	assert_line --index 7 "step${TAB}s1${TAB}0.88"
+	assert_line --index 8 "gd-step${TAB}c0${TAB}0.8"
+	assert_line --index 9 "gd-step${TAB}s1${TAB}0.92"
+	assert_line --index 10 "$(grep "^mergecls$TAB" out/metric.tsv)"
+	[ "${#lines[@]}" -eq 13 ]
+	# the diffusion's figures: its set after, its kept images (a row,
+	# Sneaker's two: 2 + 2 x (28 + 2) wide, 2 + 11 + 28 + 2 high)
+	! cmp -s out/report/hist-after.png out/report/gd-hist-after.png || false
+	printf 'out/report/gd-kept.png\tk\nout/report/kept.png\tk\n' >k.tsv
+	[ "$(imgcat k.tsv | head -c 200 | grep -aE '^(WIDTH|HEIGHT) ' | paste -sd ' ')" = "WIDTH 62 HEIGHT 43" ]
+	grep -q '<td>gd-augcls</td><td>0.92</td><td>0.9</td><td>15.00</td>' page.html
+	grep -q 'gd-s1 top-1 0.92; ' page.html
+	[ "$(grep -o 'src="data:image/png;base64,' page.html | wc -l)" -eq 5 ]
+	# the diffusion's alone: its rows, the histogram before from its set,
+	# the GAN's figures of the report before gone
+	cp out/report/hist-before.png before.png
+	rm out/steps.tsv out/final.step out/final.tsv out/final.eval out/base/noselect.eval
+	run --separate-stderr augreport out
+	assert_success
+	[ "$(cut -f 1,2 <<<"$output" | head -n 6 | paste -sd ' ')" = \
+		"method${TAB}original method${TAB}gd-augcls method${TAB}gd-noselect method${TAB}cb-loss gd-step${TAB}c0 gd-step${TAB}s1" ]
+	cmp before.png out/report/hist-before.png
+	[ "$(ls out/report | paste -sd ' ')" = "gd-hist-after.png gd-kept.png hist-before.png" ]
+}
+
+@test "augreport: a generator's run half there is not a finished run" {
+	add_gd
+	rm out/gd/final.eval
+	run --separate-stderr augreport out
+	assert_failure 1
+	[ "$stderr" = "augreport: out: no gd/final.eval: not a finished augcls.mk run (make -f pipelines/augcls.mk OUT=out)" ]
+	[ -z "$output" ]
+	[ ! -e out/report ]
+	# neither generator's: the GAN's first file named, as before
+	rm -r out/gd out/steps.tsv
+	run --separate-stderr augreport out
+	assert_failure 1
+	[ "$stderr" = "augreport: out: no steps.tsv: not a finished augcls.mk run (make -f pipelines/augcls.mk OUT=out)" ]
+}
+
 @test "augreport: no gain to tell when the original top-1 is 0" {
 	printf 'top1\t0\nbalanced\t0\n' >out/c0.eval
 	run --separate-stderr augreport out

@@ -134,3 +134,60 @@ eval_of() {
 	assert_output --partial "*** OVER=0.5: quota: --over: 0.5 is out of range [1, 1000].  Stop."
 	[ ! -e out ]
 }
+
+@test "study.mk: GENS=\"gan diffusion\": the points and the curve of each generator" {
+	split_set tops T-shirt-top:6 Pullover:3
+	split_set foot Sandal:6 Sneaker:3
+	split_set mix Trouser:6 Bag:3
+	printf '%s\t%s.tsv\t%s.val.tsv\n' tops tops tops foot foot foot mix mix mix >study.tsv
+	local g=(GENS="gan diffusion" DIFFTRAIN="--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 2"
+		DIFFSAMPLE="--steps 2")
+	run study "${g[@]}" out/points.tsv out/gd-points.tsv
+	assert_success
+	# each dataset's runs of both, in one OUT: the diffusion's in gd/
+	for n in tops foot mix; do
+		[ -s out/$n/final.eval ] && [ -s out/$n/gd/final.eval ] && [ -s out/$n/gd/diff.ckpt ]
+	done
+	# gains made up, each generator's own: the GAN's 25%, 10%, 5%; the
+	# diffusion's 50%, 20%, 2.5%
+	local names=(tops foot mix) gan=(1.0 0.88 0.84) gd=(1.2 0.96 0.82) i
+	for i in 0 1 2; do
+		eval_of 0.8 >out/${names[i]}/c0.eval
+		eval_of "${gan[i]}" >out/${names[i]}/s1/cls.eval
+		eval_of "${gd[i]}" >out/${names[i]}/gd/s1/cls.eval
+	done
+	run study "${g[@]}"
+	assert_success
+	[ "$(cut -f 1,3 out/points.tsv | paste -sd ' ')" = "tops${TAB}25 foot${TAB}10 mix${TAB}5" ]
+	[ "$(cut -f 1,3 out/gd-points.tsv | paste -sd ' ')" = "tops${TAB}50 foot${TAB}20 mix${TAB}2.5" ]
+	cut -f 2,3 out/gd-points.tsv >pos.tsv
+	for k in b c r2 mae; do
+		[ "$(awk -F'\t' -v k=$k '$1 == k { print $2 }' out/gd-fit.tsv)" = "$(expfit pos.tsv | awk -F'\t' -v k=$k '$1 == k { print $2 }')" ]
+	done
+	! cmp -s out/fit.tsv out/gd-fit.tsv || false
+	for f in curve gd-curve; do
+		[ "$(head -c 8 out/$f.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+	done
+	# the GAN's alone (the default) makes none of the diffusion's
+	rm out/gd-fit.tsv
+	run study
+	assert_success
+	[ ! -e out/gd-fit.tsv ]
+}
+
+@test "study.mk: every generator's options checked before any run; GENS bad" {
+	split_set tops T-shirt-top:4 Pullover:3
+	printf 'tops\ttops.tsv\ttops.val.tsv\n' >study.tsv
+	run study GENS="gan diffusion" DIFFTRAIN=--no-such
+	assert_failure 2
+	assert_output --partial "*** DIFFTRAIN=--no-such: difftrain: unrecognized option '--no-such'.  Stop."
+	[ ! -e out ]
+	run study GEN=diffusion DIFFSAMPLE="--steps 1"
+	assert_failure 2
+	assert_output --partial "*** DIFFSAMPLE=--steps 1: diffsample: --steps: 1 is out of range [2, 1000000].  Stop."
+	[ ! -e out ]
+	run study GENS="gan bogus"
+	assert_failure 2
+	assert_output --partial "*** GENS=gan bogus: bogus: the generator must be gan or diffusion.  Stop."
+	[ ! -e out ]
+}
