@@ -84,12 +84,9 @@ void attention_forward(const struct attention *at, const float *x, int n, int hw
 		       float *out)
 {
 	struct conv to_qkv = pointwise(at->c, 3 * at->c), proj = pointwise(at->c, at->c);
-	size_t nhw = (size_t)n * (size_t)hw;
-	conv_forward(&to_qkv, x, n, hw, 1, p->qkv_w, s->qkv);
-	channel_bias_forward(s->qkv, 3 * at->c, nhw, p->qkv_b);
+	conv_bias_forward(&to_qkv, x, n, hw, 1, p->qkv_w, p->qkv_b, s->qkv);
 	heads_forward(at, n, hw, s);
-	conv_forward(&proj, s->a, n, hw, 1, p->proj_w, out);
-	channel_bias_forward(out, at->c, nhw, p->proj_b);
+	conv_bias_forward(&proj, s->a, n, hw, 1, p->proj_w, p->proj_b, out);
 }
 
 /* One head backward, from da (rows ld apart, as a) into dqkv's q, k, v

@@ -21,13 +21,15 @@ bool conv3_takes(const struct conv *cv, enum conv3_pass pass);
 void conv3_disable(bool off);
 
 /* What the forward pass does with each sum s of output channel c before
- * storing it, in this order: s scale[c] + shift[c] (a batch norm in
+ * storing it, in this order: s + bias[c] (the convolution's own bias; not
+ * when bias is NULL), that scale[c] + shift[c] (a batch norm in
  * evaluation; not when scale is NULL), + residual (the same element of
  * another activation [cout][n][h][w]; or NULL), max(0, that) with relu.
  * Each operation is rounded as the separate layer would round it. */
 struct conv3_epilogue {
 	const float *scale, *shift, *residual;
 	bool relu;
+	const float *bias;
 };
 
 /* As conv_forward: out [cout][n][h][w] = the convolution of in, then the

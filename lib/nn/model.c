@@ -130,10 +130,10 @@ static void forward_op(struct model *m, const struct op *o, int n, bool train)
 	size_t m_len = (size_t)n * (size_t)a->h * (size_t)a->w;
 	switch (o->kind) {
 	case OP_CONV:
-		conv_forward(&o->cv, in, n, a->h, a->w, m->p + o->w, out);
 		if (o->bias)
-			channel_bias_forward(out, o->cv.cout, act_len(m, o->out, n) / o->cv.cout,
-					     m->p + o->b);
+			conv_bias_forward(&o->cv, in, n, a->h, a->w, m->p + o->w, m->p + o->b, out);
+		else
+			conv_forward(&o->cv, in, n, a->h, a->w, m->p + o->w, out);
 		break;
 	case OP_BN:
 		if (train)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "nn/act.h"
 #include "nn/conv3.h"
 
 /* OpenBLAS's own threads would fight OpenMP's for the two cores: off. */
@@ -200,6 +201,18 @@ void conv_forward(const struct conv *cv, const float *in, int n, int h, int w, c
 	}
 }
 
+void conv_bias_forward(const struct conv *cv, const float *in, int n, int h, int w,
+		       const float *wt, const float *bias, float *out)
+{
+	if (conv3_takes(cv, CONV3_FORWARD)) {
+		conv3_forward(cv, in, n, h, w, wt, &(struct conv3_epilogue){ .bias = bias }, out);
+		return;
+	}
+	conv_forward(cv, in, n, h, w, wt, out);
+	channel_bias_forward(out, cv->cout, (size_t)n * (size_t)conv_size(h, cv) *
+						    (size_t)conv_size(w, cv), bias);
+}
+
 /* dwt += dout col(in)^T over the whole batch.  Each chunk's product goes
  * to a buffer of its own, and the buffers are added in chunk order: the
  * sum does not depend on which thread did which chunk, nor on how many
@@ -280,7 +293,7 @@ bool conv_bn_forward_eval(const struct conv *cv, const float *in, int n, int h, 
 	float *scale = xmalloc(2 * (size_t)bn->c * sizeof *scale), *shift = scale + bn->c;
 	for (int c = 0; c < bn->c; c++)
 		bn_eval_affine(bn, gamma, beta, run_mean, run_var, c, &scale[c], &shift[c]);
-	struct conv3_epilogue e = { scale, shift, residual, relu };
+	struct conv3_epilogue e = { scale, shift, residual, relu, NULL };
 	conv3_forward(cv, in, n, h, w, wt, &e, out);
 	free(scale);
 	return true;

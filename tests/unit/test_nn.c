@@ -173,6 +173,32 @@ static void fused_evaluation_bits(void)
 	free(fused), free(ref), free(tmp);
 }
 
+/* A convolution with its bias in the direct kernels' pass: the bits of
+ * the convolution, then the bias added; stride 1 and 2 (the UNet's
+ * downsampling), and by im2col where the kernels do not take it. */
+static void bias_in_pass_bits(const struct conv *cv, int n, int h, int w)
+{
+	size_t nin = (size_t)cv->cin * n * h * w;
+	size_t nout = (size_t)cv->cout * n * conv_size(h, cv) * conv_size(w, cv);
+	float *in = randn_like(nin, -1, 1), *wt = randn_like(conv_weights(cv), -1, 1);
+	float *bias = randn_like((size_t)cv->cout, -1, 1);
+	float *fused = xmalloc(nout * sizeof *fused), *ref = xmalloc(nout * sizeof *ref);
+	conv_bias_forward(cv, in, n, h, w, wt, bias, fused);
+	conv_forward(cv, in, n, h, w, wt, ref);
+	size_t plane = nout / (size_t)cv->cout;
+	for (size_t i = 0; i < nout; i++)
+		ref[i] += bias[i / plane];
+	CHECK(memcmp(fused, ref, nout * sizeof *ref) == 0);
+	free(in), free(wt), free(bias), free(fused), free(ref);
+}
+
+static void convolution_bias_bits(void)
+{
+	bias_in_pass_bits(&(struct conv){ .cin = 8, .cout = 16, .k = 3, .stride = 1, .pad = 1 }, 3, 7, 5);
+	bias_in_pass_bits(&(struct conv){ .cin = 8, .cout = 8, .k = 3, .stride = 2, .pad = 1 }, 2, 14, 14);
+	bias_in_pass_bits(&(struct conv){ .cin = 8, .cout = 2, .k = 3, .stride = 1, .pad = 1 }, 2, 6, 5);
+}
+
 /* The same convolution's passes on 1 and 2 threads: the same bits, by
  * the direct kernels and by im2col (its chunks summed in order). */
 static void convolution_threads(bool direct)
@@ -896,6 +922,8 @@ void unit_main(void)
 	unit_run("nn: direct 3x3 convolution and im2col on the same shapes", direct_convolution);
 	unit_run("nn: convolutions give the same bits on 1 and 2 threads", convolutions_threads);
 	unit_run("nn: fused evaluation gives the bits of the layers one by one", fused_evaluation_bits);
+	unit_run("nn: a convolution's bias in its pass gives the bits of adding it after",
+		 convolution_bias_bits);
 	unit_run("nn: batch norm's statistics and gradients", batchnorm_gradients_and_statistics);
 	unit_run("nn: ReLU, global average pooling, linear: gradients", relu_pool_linear_gradients);
 	unit_run("nn: softmax cross-entropy, plain and weighted", softmax_ce_loss_and_gradient);
