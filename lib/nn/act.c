@@ -97,16 +97,44 @@ void channel_bias_forward(float *x, int c, size_t nhw, const float *b)
 	}
 }
 
+#ifdef HAVE_AVX512
+/* The sum of len floats in 16 double lanes, added up at the end. */
+AVX512 static double sum512(const float *x, size_t len)
+{
+	__m512d lo = _mm512_setzero_pd(), hi = lo;
+	for (size_t i = 0; i < len; i += 16) {
+		__m512 v = _mm512_maskz_loadu_ps(avx512_tail(len - i), x + i);
+		lo = _mm512_add_pd(lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+		hi = _mm512_add_pd(hi, _mm512_cvtps_pd(_mm256_castpd_ps(
+					       _mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+	}
+	return _mm512_reduce_add_pd(_mm512_add_pd(lo, hi));
+}
+#endif
+
+static double sum(const float *x, size_t len)
+{
+	double s = 0;
+	for (size_t i = 0; i < len; i++)
+		s += x[i];
+	return s;
+}
+
 void channel_bias_backward(const float *dout, int c, size_t nhw, float *db)
 {
+	bool vec = avx512_ok();
 #pragma omp parallel for schedule(static)
 	for (int k = 0; k < c; k++) {
 		const float *dk = dout + (size_t)k * nhw;
-		double sum = 0;
-		for (size_t i = 0; i < nhw; i++)
-			sum += dk[i];
-		db[k] += (float)sum;
+#ifdef HAVE_AVX512
+		if (vec) {
+			db[k] += (float)sum512(dk, nhw);
+			continue;
+		}
+#endif
+		db[k] += (float)sum(dk, nhw);
 	}
+	(void)vec;
 }
 
 void concat_forward(const float *a, int ca, const float *b, int cb, size_t nhw, float *out)
