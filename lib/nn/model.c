@@ -394,18 +394,41 @@ static void backward_op(struct model *m, const struct op *o, int n)
 /* The gradients of every parameter (and of the input with
  * m->input_grad) from that of the output: the logits' in m->dlogits, or
  * the output activation's, dout [n][c][h w]. */
+/* The last operation that reads activation act, or -1: the first to add
+ * to its gradient in the backward pass. */
+static int last_reader(const struct model *m, int act)
+{
+	for (int i = m->nops - 1; i >= 0; i--)
+		if (m->ops[i].in == act || (has_in2(m->ops[i].kind) && m->ops[i].in2 == act))
+			return i;
+	return -1;
+}
+
+/* The gradients of op i's inputs to 0 where op i is the first to add to
+ * them: each zeroed just before it is used, while it is in the cache. */
+static void zero_input_grads(struct model *m, int i, int n)
+{
+	const struct op *o = &m->ops[i];
+	int in[2] = { o->in, has_in2(o->kind) && o->in2 != o->in ? o->in2 : -1 };
+	for (int k = 0; k < 2; k++)
+		if (in[k] >= 0 && m->d[in[k]] && last_reader(m, in[k]) == i)
+			zero_fill(m->d[in[k]], act_len(m, in[k], n));
+}
+
 static void backward(struct model *m, const float *dout, int n)
 {
 	memset(m->g, 0, m->size * sizeof *m->g);
 	for (int i = 0; i < m->nacts; i++)
-		if (m->d[i])
+		if (m->d[i] && last_reader(m, i) < 0)
 			zero_fill(m->d[i], act_len(m, i, n));
 	if (dout) {
 		const struct act *a = &m->acts[m->nacts - 1];
 		nchw_to_cnhw(dout, n, a->c, (size_t)a->h * (size_t)a->w, m->d[m->nacts - 1]);
 	}
-	for (int i = m->nops - 1; i >= 0; i--)
+	for (int i = m->nops - 1; i >= 0; i--) {
+		zero_input_grads(m, i, n);
 		backward_op(m, &m->ops[i], n);
+	}
 }
 
 void model_backward(struct model *m, int n)

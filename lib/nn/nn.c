@@ -555,26 +555,38 @@ void tanh_backward(const float *out, const float *dout, size_t len, float *dx)
 		dx[i] += dout[i] * (1 - out[i] * out[i]);
 }
 
+/* Each input row widened scale times into the first of its output rows,
+ * then copied into the others. */
 void upsample_forward(const float *x, int planes, int h, int w, int scale, float *out)
 {
-	int ow = w * scale;
+	size_t ow = (size_t)w * (size_t)scale;
 #pragma omp parallel for schedule(static)
 	for (int q = 0; q < planes; q++)
-		for (int y = 0; y < h * scale; y++)
-			for (int xo = 0; xo < ow; xo++)
-				out[((size_t)q * h * scale + y) * ow + xo] =
-					x[((size_t)q * h + y / scale) * w + xo / scale];
+		for (int y = 0; y < h; y++) {
+			const float *src = x + ((size_t)q * h + y) * w;
+			float *row = out + ((size_t)q * h + y) * scale * ow;
+			for (size_t xo = 0; xo < ow; xo++)
+				row[xo] = src[xo / (size_t)scale];
+			for (int r = 1; r < scale; r++)
+				memcpy(row + r * ow, row, ow * sizeof *row);
+		}
 }
 
+/* Each input pixel takes its scale x scale outputs row by row, in the
+ * order of the output's pixels. */
 void upsample_backward(const float *dout, int planes, int h, int w, int scale, float *dx)
 {
-	int ow = w * scale;
+	size_t ow = (size_t)w * (size_t)scale;
 #pragma omp parallel for schedule(static)
 	for (int q = 0; q < planes; q++)
-		for (int y = 0; y < h * scale; y++)
-			for (int xo = 0; xo < ow; xo++)
-				dx[((size_t)q * h + y / scale) * w + xo / scale] +=
-					dout[((size_t)q * h * scale + y) * ow + xo];
+		for (int y = 0; y < h; y++) {
+			float *d = dx + ((size_t)q * h + y) * w;
+			const float *src = dout + ((size_t)q * h + y) * scale * ow;
+			for (int r = 0; r < scale; r++, src += ow)
+				for (int xi = 0; xi < w; xi++)
+					for (int c = 0; c < scale; c++)
+						d[xi] += src[xi * scale + c];
+		}
 }
 
 void embed_add_forward(const float *in, const float *table, int dim, const int *labels, int n,
