@@ -9,6 +9,7 @@
 #include "base/mem.h"
 #include "nn/act.h"
 #include "nn/conv3.h"
+#include "nn/pointwise.h"
 
 /* OpenBLAS's own threads would fight OpenMP's for the two cores: off. */
 void openblas_set_num_threads(int);
@@ -206,6 +207,10 @@ void conv_bias_forward(const struct conv *cv, const float *in, int n, int h, int
 {
 	if (conv3_takes(cv, CONV3_FORWARD)) {
 		conv3_forward(cv, in, n, h, w, wt, &(struct conv3_epilogue){ .bias = bias }, out);
+		return;
+	}
+	if (pointwise_takes(cv, (size_t)h * (size_t)w)) {
+		pointwise_bias_forward(cv, in, n, (size_t)h * (size_t)w, wt, bias, out);
 		return;
 	}
 	conv_forward(cv, in, n, h, w, wt, out);

@@ -44,8 +44,9 @@ void nn_init(int threads);
 void conv_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
 		  float *out);
 /* conv_forward, then bias[c] added to output channel c (the UNet's
- * convolutions): on the direct kernels, in their pass; rounded as the
- * addition after the convolution rounds it. */
+ * convolutions): on the direct 3x3 kernels, in their pass, rounded as the
+ * addition after the convolution rounds it; 1x1 on lib/nn/pointwise's
+ * (its own order of the sums). */
 void conv_bias_forward(const struct conv *cv, const float *in, int n, int h, int w,
 		       const float *wt, const float *bias, float *out);
 /* din and dwt accumulate; either may be NULL: not needed. */
