@@ -23,7 +23,7 @@
 /* Output channels per register block of the convolution kernel, and pixel
  * vectors per block: 3 x 8 accumulators, 3 inputs and a weight in 28 of
  * the 32 registers; 11 loads feed 24 multiply-adds. */
-#define CO_BLOCK 8
+#define CO_BLOCK CONV3_BLOCK
 #define PIX_BLOCK 3
 /* Output channels the weight gradient takes at once: 2 x 9 accumulators. */
 #define WG_CO 2

@@ -12,6 +12,9 @@
 
 enum conv3_pass { CONV3_FORWARD, CONV3_DATA_GRAD, CONV3_WEIGHT_GRAD };
 
+/* The output channels the forward kernel computes at once. */
+#define CONV3_BLOCK 8
+
 /* Whether the kernel of pass takes cv: 3x3, padding 1, stride 1 (or 2,
  * but for the data gradient), the channels it computes in blocks (8 output
  * channels forward, 8 input channels for the data gradient, 2 output

@@ -202,6 +202,30 @@ void conv_forward(const struct conv *cv, const float *in, int n, int h, int w, c
 	}
 }
 
+/* A convolution of fewer output channels than the direct kernels' block
+ * (the UNet's last, to the image's channels) as one of a whole block, the
+ * others' weights 0, their planes dropped; false where the kernels do not
+ * take the block either. */
+static bool conv3_forward_padded(const struct conv *cv, const float *in, int n, int h, int w,
+				 const float *wt, const float *bias, float *out)
+{
+	struct conv block = *cv;
+	block.cout = CONV3_BLOCK;
+	if (cv->cout >= CONV3_BLOCK || !conv3_takes(&block, CONV3_FORWARD))
+		return false;
+	size_t nw = conv_weights(cv), plane = (size_t)n * conv_size(h, cv) * conv_size(w, cv);
+	float *wide = xcalloc(conv_weights(&block) + CONV3_BLOCK, sizeof *wide);
+	float *wide_bias = wide + conv_weights(&block);
+	float *all = xmalloc(CONV3_BLOCK * plane * sizeof *all);
+	memcpy(wide, wt, nw * sizeof *wide);
+	memcpy(wide_bias, bias, (size_t)cv->cout * sizeof *wide_bias);
+	conv3_forward(&block, in, n, h, w, wide, &(struct conv3_epilogue){ .bias = wide_bias }, all);
+	memcpy(out, all, (size_t)cv->cout * plane * sizeof *out);
+	free(wide);
+	free(all);
+	return true;
+}
+
 void conv_bias_forward(const struct conv *cv, const float *in, int n, int h, int w,
 		       const float *wt, const float *bias, float *out)
 {
@@ -209,6 +233,8 @@ void conv_bias_forward(const struct conv *cv, const float *in, int n, int h, int
 		conv3_forward(cv, in, n, h, w, wt, &(struct conv3_epilogue){ .bias = bias }, out);
 		return;
 	}
+	if (conv3_forward_padded(cv, in, n, h, w, wt, bias, out))
+		return;
 	if (pointwise_takes(cv, (size_t)h * (size_t)w)) {
 		pointwise_bias_forward(cv, in, n, (size_t)h * (size_t)w, wt, bias, out);
 		return;

@@ -194,9 +194,40 @@ static void bias_in_pass_bits(const struct conv *cv, int n, int h, int w)
 
 static void convolution_bias_bits(void)
 {
+	struct rng keep = r; /* the tests after it keep their draws */
 	bias_in_pass_bits(&(struct conv){ .cin = 8, .cout = 16, .k = 3, .stride = 1, .pad = 1 }, 3, 7, 5);
 	bias_in_pass_bits(&(struct conv){ .cin = 8, .cout = 8, .k = 3, .stride = 2, .pad = 1 }, 2, 14, 14);
-	bias_in_pass_bits(&(struct conv){ .cin = 8, .cout = 2, .k = 3, .stride = 1, .pad = 1 }, 2, 6, 5);
+	r = keep;
+}
+
+/* Fewer output channels than the kernels' block (the UNet's last
+ * convolution): the first planes of the whole block's, the other weights
+ * 0, bit for bit; within 1e-5 of the convolution by im2col. */
+static void convolution_bias_narrow(void)
+{
+	struct rng keep = r; /* the tests after it keep their draws */
+	struct conv cv = { .cin = 8, .cout = 2, .k = 3, .stride = 1, .pad = 1 }, block = cv;
+	block.cout = CONV3_BLOCK;
+	int n = 3, h = 7, w = 6;
+	size_t nin = (size_t)cv.cin * n * h * w, plane = (size_t)n * h * w;
+	float *in = randn_like(nin, -1, 1), *wt = xcalloc(conv_weights(&block), sizeof *wt);
+	float *bias = xcalloc(CONV3_BLOCK, sizeof *bias), *b = randn_like(2, -1, 1);
+	float *w2 = randn_like(conv_weights(&cv), -1, 1), *out = xmalloc(2 * plane * sizeof *out);
+	float *whole = xmalloc(CONV3_BLOCK * plane * sizeof *whole);
+	memcpy(wt, w2, conv_weights(&cv) * sizeof *wt);
+	memcpy(bias, b, 2 * sizeof *bias);
+	conv_bias_forward(&cv, in, n, h, w, w2, b, out);
+	conv_bias_forward(&block, in, n, h, w, wt, bias, whole);
+	CHECK(memcmp(out, whole, 2 * plane * sizeof *out) == 0);
+	conv3_disable(true);
+	conv_bias_forward(&cv, in, n, h, w, w2, b, whole);
+	conv3_disable(false);
+	double off = 0;
+	for (size_t i = 0; i < 2 * plane; i++)
+		off = fmax(off, fabs(out[i] - whole[i]));
+	CHECK(off < 1e-5);
+	free(in), free(wt), free(bias), free(b), free(w2), free(out), free(whole);
+	r = keep;
 }
 
 /* A 1x1 convolution with its bias (lib/nn/pointwise where it takes it):
@@ -967,6 +998,8 @@ void unit_main(void)
 	unit_run("nn: fused evaluation gives the bits of the layers one by one", fused_evaluation_bits);
 	unit_run("nn: a convolution's bias in its pass gives the bits of adding it after",
 		 convolution_bias_bits);
+	unit_run("nn: a convolution with its bias of fewer channels than the kernels' block",
+		 convolution_bias_narrow);
 	unit_run("nn: a 1x1 convolution with its bias as by im2col, whatever the threads",
 		 pointwise_bias);
 	unit_run("nn: batch norm's statistics and gradients", batchnorm_gradients_and_statistics);
