@@ -66,8 +66,8 @@ $(BUILD)/obj/lib/nn/nn.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp $(BLAS_CF
 $(BUILD)/obj/bench/nn_bench.o: ALL_CFLAGS += -fopenmp $(BLAS_CFLAGS)
 $(BUILD)/obj/lib/learn/fid.o: ALL_CFLAGS += $(BLAS_CFLAGS)
 $(BUILD)/obj/lib/nn/conv3.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp -Wno-psabi
-# The UNet's layers (issue 18): OpenMP over channels, groups and heads.
-$(addprefix $(BUILD)/obj/lib/nn/,act.o groupnorm.o attention.o): ALL_CFLAGS += -O3 -fopenmp $(BLAS_CFLAGS)
+# The UNet's layers (issue 18): OpenMP over channels, groups, heads and images.
+$(addprefix $(BUILD)/obj/lib/nn/,act.o groupnorm.o attention.o pointwise.o): ALL_CFLAGS += -O3 -fopenmp -Wno-psabi $(BLAS_CFLAGS)
 
 $(BUILD)/libsimbal.a: $(LIB_OBJS)
 	@rm -f $@

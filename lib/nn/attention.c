@@ -6,6 +6,7 @@
 
 #include "base/mem.h"
 #include "nn/act.h"
+#include "nn/avx512.h"
 #include "nn/nn.h"
 
 /* The 1x1 convolutions: a plane of hw positions as hw rows of one column. */
@@ -37,10 +38,44 @@ static struct head head_at(const struct attention *at, int n, int hw, float *qkv
 	return hd;
 }
 
+#ifdef HAVE_AVX512
+/* A row's softmax, 16 lanes at a time: its largest value, e^(x - top)
+ * by exp512, their sum in 16 double lanes, each over the sum. */
+AVX512 static void softmax_row512(float *row, int hw)
+{
+	__m512 top = _mm512_set1_ps(row[0]);
+	for (int s = 0; s < hw; s += 16) {
+		__mmask16 k = avx512_tail((size_t)(hw - s));
+		top = _mm512_mask_max_ps(top, k, top, _mm512_maskz_loadu_ps(k, row + s));
+	}
+	top = _mm512_set1_ps(_mm512_reduce_max_ps(top));
+	__m512d lo = _mm512_setzero_pd(), hi = lo;
+	for (int s = 0; s < hw; s += 16) {
+		__mmask16 k = avx512_tail((size_t)(hw - s));
+		__m512 e = exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, row + s), top));
+		e = _mm512_maskz_mov_ps(k, e);
+		_mm512_mask_storeu_ps(row + s, k, e);
+		lo = _mm512_add_pd(lo, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+		hi = _mm512_add_pd(hi, _mm512_cvtps_pd(_mm256_castpd_ps(
+					       _mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
+	}
+	double sum = _mm512_reduce_add_pd(_mm512_add_pd(lo, hi));
+	for (int s = 0; s < hw; s++)
+		row[s] = (float)(row[s] / sum);
+}
+#endif
+
 /* Each row of w [hw][hw] to its softmax (the exponentials in float, as
  * guided-diffusion; their sum in double). */
 static void softmax_rows(float *w, int hw)
 {
+#ifdef HAVE_AVX512
+	if (avx512_ok()) {
+		for (int t = 0; t < hw; t++)
+			softmax_row512(w + (size_t)t * hw, hw);
+		return;
+	}
+#endif
 	for (int t = 0; t < hw; t++) {
 		float *row = w + (size_t)t * hw, top = row[0];
 		for (int s = 1; s < hw; s++)
@@ -84,12 +119,9 @@ void attention_forward(const struct attention *at, const float *x, int n, int hw
 		       float *out)
 {
 	struct conv to_qkv = pointwise(at->c, 3 * at->c), proj = pointwise(at->c, at->c);
-	size_t nhw = (size_t)n * (size_t)hw;
-	conv_forward(&to_qkv, x, n, hw, 1, p->qkv_w, s->qkv);
-	channel_bias_forward(s->qkv, 3 * at->c, nhw, p->qkv_b);
+	conv_bias_forward(&to_qkv, x, n, hw, 1, p->qkv_w, p->qkv_b, s->qkv);
 	heads_forward(at, n, hw, s);
-	conv_forward(&proj, s->a, n, hw, 1, p->proj_w, out);
-	channel_bias_forward(out, at->c, nhw, p->proj_b);
+	conv_bias_forward(&proj, s->a, n, hw, 1, p->proj_w, p->proj_b, out);
 }
 
 /* One head backward, from da (rows ld apart, as a) into dqkv's q, k, v

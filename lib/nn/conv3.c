@@ -23,7 +23,7 @@
 /* Output channels per register block of the convolution kernel, and pixel
  * vectors per block: 3 x 8 accumulators, 3 inputs and a weight in 28 of
  * the 32 registers; 11 loads feed 24 multiply-adds. */
-#define CO_BLOCK 8
+#define CO_BLOCK CONV3_BLOCK
 #define PIX_BLOCK 3
 /* Output channels the weight gradient takes at once: 2 x 9 accumulators. */
 #define WG_CO 2
@@ -151,6 +151,8 @@ INLINE __m512 finish(const struct epilogue *ep, int r, size_t at, __m512 a, __mm
 {
 	if (ep->accumulate)
 		a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(valid, out + at));
+	if (ep->e.bias)
+		a = _mm512_add_ps(a, _mm512_set1_ps(ep->e.bias[r]));
 	if (ep->e.scale)
 		a = _mm512_add_ps(_mm512_mul_ps(a, _mm512_set1_ps(ep->e.scale[r])),
 				  _mm512_set1_ps(ep->e.shift[r]));
@@ -220,6 +222,8 @@ AVX512 static void conv_image(const struct taps *tp, const float *in, int cin, i
 			block_ep.e.scale += cb * CO_BLOCK;
 			block_ep.e.shift += cb * CO_BLOCK;
 		}
+		if (ep->e.bias)
+			block_ep.e.bias += cb * CO_BLOCK;
 		if (ep->e.residual)
 			block_ep.e.residual += dst - out;
 		for (int v = 0; v < full; v += PIX_BLOCK)

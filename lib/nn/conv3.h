@@ -12,6 +12,9 @@
 
 enum conv3_pass { CONV3_FORWARD, CONV3_DATA_GRAD, CONV3_WEIGHT_GRAD };
 
+/* The output channels the forward kernel computes at once. */
+#define CONV3_BLOCK 8
+
 /* Whether the kernel of pass takes cv: 3x3, padding 1, stride 1 (or 2,
  * but for the data gradient), the channels it computes in blocks (8 output
  * channels forward, 8 input channels for the data gradient, 2 output
@@ -21,13 +24,15 @@ bool conv3_takes(const struct conv *cv, enum conv3_pass pass);
 void conv3_disable(bool off);
 
 /* What the forward pass does with each sum s of output channel c before
- * storing it, in this order: s scale[c] + shift[c] (a batch norm in
+ * storing it, in this order: s + bias[c] (the convolution's own bias; not
+ * when bias is NULL), that scale[c] + shift[c] (a batch norm in
  * evaluation; not when scale is NULL), + residual (the same element of
  * another activation [cout][n][h][w]; or NULL), max(0, that) with relu.
  * Each operation is rounded as the separate layer would round it. */
 struct conv3_epilogue {
 	const float *scale, *shift, *residual;
 	bool relu;
+	const float *bias;
 };
 
 /* As conv_forward: out [cout][n][h][w] = the convolution of in, then the

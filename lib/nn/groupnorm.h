@@ -9,6 +9,7 @@
 #ifndef SIMBAL_NN_GROUPNORM_H
 #define SIMBAL_NN_GROUPNORM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct groupnorm {
@@ -21,6 +22,22 @@ struct groupnorm {
 void groupnorm_forward(const struct groupnorm *gn, const float *x, int n, size_t hw,
 		       const float *gamma, const float *beta, float *mean, float *invstd,
 		       float *out);
+/* What one pass does after the group norm: AdaGN's scale and shift
+ * [c][n] (where scale is not NULL), then SiLU (where silu); each stage's
+ * output stored where its pointer is not NULL (the last stage's must
+ * be), rounded as groupnorm_forward, scale_shift_forward and
+ * silu_forward (nn/act) one after the other round it.  The UNet's ResBlock
+ * starts with GN, SiLU and ends with GN, AdaGN, SiLU: one pass over the
+ * activation instead of two or three. */
+struct gn_chain {
+	const float *scale, *shift;
+	bool silu;
+	float *norm, *adagn, *act;
+};
+
+void groupnorm_chain_forward(const struct groupnorm *gn, const float *x, int n, size_t hw,
+			     const float *gamma, const float *beta, const struct gn_chain *ch,
+			     float *mean, float *invstd);
 /* dx, dgamma, dbeta accumulate; dx may be NULL. */
 void groupnorm_backward(const struct groupnorm *gn, const float *x, int n, size_t hw,
 			const float *gamma, const float *mean, const float *invstd,

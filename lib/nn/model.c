@@ -87,18 +87,14 @@ static struct attention_saved attention_saved(const struct model *m, const struc
 					 m->a[o->scratch + 2] };
 }
 
-/* The operations of the diffusion UNet (issue 18). */
+/* The operations of the diffusion UNet (issue 18); its group norms are
+ * forward_gn_chain's. */
 static void forward_unet_op(struct model *m, const struct op *o, int n, float *out)
 {
 	const struct act *a = &m->acts[o->in];
 	const float *in = m->a[o->in];
 	size_t hw = (size_t)a->h * (size_t)a->w, nhw = (size_t)n * hw;
 	switch (o->kind) {
-	case OP_GROUPNORM: {
-		float *mean = m->a[o->scratch], *invstd = mean + (size_t)o->gn.groups * n;
-		groupnorm_forward(&o->gn, in, n, hw, m->p + o->w, m->p + o->b, mean, invstd, out);
-		break;
-	}
 	case OP_SILU:
 		silu_forward(in, act_len(m, o->in, n), out);
 		break;
@@ -134,10 +130,10 @@ static void forward_op(struct model *m, const struct op *o, int n, bool train)
 	size_t m_len = (size_t)n * (size_t)a->h * (size_t)a->w;
 	switch (o->kind) {
 	case OP_CONV:
-		conv_forward(&o->cv, in, n, a->h, a->w, m->p + o->w, out);
 		if (o->bias)
-			channel_bias_forward(out, o->cv.cout, act_len(m, o->out, n) / o->cv.cout,
-					     m->p + o->b);
+			conv_bias_forward(&o->cv, in, n, a->h, a->w, m->p + o->w, m->p + o->b, out);
+		else
+			conv_forward(&o->cv, in, n, a->h, a->w, m->p + o->w, out);
 		break;
 	case OP_BN:
 		if (train)
@@ -237,6 +233,46 @@ static int forward_fused(struct model *m, int i, int n)
 	return 2 + (add != NULL) + (relu != NULL);
 }
 
+/* Op i + 1 when it is of kind and reads activation act as its input. */
+static const struct op *next_reading(const struct model *m, int i, int act, enum op_kind kind)
+{
+	const struct op *next = &m->ops[i + 1];
+	return i + 1 < m->nops && next->kind == kind && next->in == act ? next : NULL;
+}
+
+/* A group norm, and the AdaGN and SiLU right after it that read its
+ * output, in one pass (the UNet's ResBlocks): the operations done, or 0
+ * where op i is no group norm.  In evaluation, an activation inside the
+ * chain that nothing else reads is not written. */
+static int forward_gn_chain(struct model *m, int i, int n, bool train)
+{
+	const struct op *o = &m->ops[i];
+	if (o->kind != OP_GROUPNORM)
+		return 0;
+	const struct act *a = &m->acts[o->in];
+	struct gn_chain ch = { .norm = m->a[o->out] };
+	const struct op *ss = next_reading(m, i, o->out, OP_SCALE_SHIFT);
+	if (ss) {
+		ch.scale = m->a[ss->in2];
+		ch.shift = ch.scale + (size_t)a->c * n;
+		ch.adagn = m->a[ss->out];
+	}
+	int last = ss ? i + 1 : i;
+	const struct op *silu = next_reading(m, last, m->ops[last].out, OP_SILU);
+	if (silu) {
+		ch.silu = true;
+		ch.act = m->a[silu->out];
+	}
+	if (!train && (ss || silu) && readers(m, o->out) == 1)
+		ch.norm = NULL;
+	if (!train && ss && silu && readers(m, ss->out) == 1)
+		ch.adagn = NULL;
+	float *mean = m->a[o->scratch], *invstd = mean + (size_t)o->gn.groups * n;
+	groupnorm_chain_forward(&o->gn, m->a[o->in], n, (size_t)a->h * (size_t)a->w, m->p + o->w,
+				m->p + o->b, &ch, mean, invstd);
+	return 1 + (ss != NULL) + (silu != NULL);
+}
+
 void model_forward(struct model *m, const float *x, int n, bool train)
 {
 	size_for_batch(m, n);
@@ -244,7 +280,9 @@ void model_forward(struct model *m, const float *x, int n, bool train)
 	const struct act *in = &m->acts[0];
 	nchw_to_cnhw(x, n, in->c, (size_t)in->h * (size_t)in->w, m->a[0]);
 	for (int i = 0; i < m->nops;) {
-		int done = train ? 0 : forward_fused(m, i, n);
+		int done = forward_gn_chain(m, i, n, train);
+		if (!done && !train)
+			done = forward_fused(m, i, n);
 		if (!done) {
 			forward_op(m, &m->ops[i], n, train);
 			done = 1;
@@ -356,18 +394,41 @@ static void backward_op(struct model *m, const struct op *o, int n)
 /* The gradients of every parameter (and of the input with
  * m->input_grad) from that of the output: the logits' in m->dlogits, or
  * the output activation's, dout [n][c][h w]. */
+/* The last operation that reads activation act, or -1: the first to add
+ * to its gradient in the backward pass. */
+static int last_reader(const struct model *m, int act)
+{
+	for (int i = m->nops - 1; i >= 0; i--)
+		if (m->ops[i].in == act || (has_in2(m->ops[i].kind) && m->ops[i].in2 == act))
+			return i;
+	return -1;
+}
+
+/* The gradients of op i's inputs to 0 where op i is the first to add to
+ * them: each zeroed just before it is used, while it is in the cache. */
+static void zero_input_grads(struct model *m, int i, int n)
+{
+	const struct op *o = &m->ops[i];
+	int in[2] = { o->in, has_in2(o->kind) && o->in2 != o->in ? o->in2 : -1 };
+	for (int k = 0; k < 2; k++)
+		if (in[k] >= 0 && m->d[in[k]] && last_reader(m, in[k]) == i)
+			zero_fill(m->d[in[k]], act_len(m, in[k], n));
+}
+
 static void backward(struct model *m, const float *dout, int n)
 {
 	memset(m->g, 0, m->size * sizeof *m->g);
 	for (int i = 0; i < m->nacts; i++)
-		if (m->d[i])
+		if (m->d[i] && last_reader(m, i) < 0)
 			zero_fill(m->d[i], act_len(m, i, n));
 	if (dout) {
 		const struct act *a = &m->acts[m->nacts - 1];
 		nchw_to_cnhw(dout, n, a->c, (size_t)a->h * (size_t)a->w, m->d[m->nacts - 1]);
 	}
-	for (int i = m->nops - 1; i >= 0; i--)
+	for (int i = m->nops - 1; i >= 0; i--) {
+		zero_input_grads(m, i, n);
 		backward_op(m, &m->ops[i], n);
+	}
 }
 
 void model_backward(struct model *m, int n)

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "nn/act.h"
 #include "nn/conv3.h"
+#include "nn/pointwise.h"
 
 /* OpenBLAS's own threads would fight OpenMP's for the two cores: off. */
 void openblas_set_num_threads(int);
@@ -200,6 +202,48 @@ void conv_forward(const struct conv *cv, const float *in, int n, int h, int w, c
 	}
 }
 
+/* A convolution of fewer output channels than the direct kernels' block
+ * (the UNet's last, to the image's channels) as one of a whole block, the
+ * others' weights 0, their planes dropped; false where the kernels do not
+ * take the block either. */
+static bool conv3_forward_padded(const struct conv *cv, const float *in, int n, int h, int w,
+				 const float *wt, const float *bias, float *out)
+{
+	struct conv block = *cv;
+	block.cout = CONV3_BLOCK;
+	if (cv->cout >= CONV3_BLOCK || !conv3_takes(&block, CONV3_FORWARD))
+		return false;
+	size_t nw = conv_weights(cv), plane = (size_t)n * conv_size(h, cv) * conv_size(w, cv);
+	float *wide = xcalloc(conv_weights(&block) + CONV3_BLOCK, sizeof *wide);
+	float *wide_bias = wide + conv_weights(&block);
+	float *all = xmalloc(CONV3_BLOCK * plane * sizeof *all);
+	memcpy(wide, wt, nw * sizeof *wide);
+	memcpy(wide_bias, bias, (size_t)cv->cout * sizeof *wide_bias);
+	conv3_forward(&block, in, n, h, w, wide, &(struct conv3_epilogue){ .bias = wide_bias }, all);
+	memcpy(out, all, (size_t)cv->cout * plane * sizeof *out);
+	free(wide);
+	free(all);
+	return true;
+}
+
+void conv_bias_forward(const struct conv *cv, const float *in, int n, int h, int w,
+		       const float *wt, const float *bias, float *out)
+{
+	if (conv3_takes(cv, CONV3_FORWARD)) {
+		conv3_forward(cv, in, n, h, w, wt, &(struct conv3_epilogue){ .bias = bias }, out);
+		return;
+	}
+	if (conv3_forward_padded(cv, in, n, h, w, wt, bias, out))
+		return;
+	if (pointwise_takes(cv, (size_t)h * (size_t)w)) {
+		pointwise_bias_forward(cv, in, n, (size_t)h * (size_t)w, wt, bias, out);
+		return;
+	}
+	conv_forward(cv, in, n, h, w, wt, out);
+	channel_bias_forward(out, cv->cout, (size_t)n * (size_t)conv_size(h, cv) *
+						    (size_t)conv_size(w, cv), bias);
+}
+
 /* dwt += dout col(in)^T over the whole batch.  Each chunk's product goes
  * to a buffer of its own, and the buffers are added in chunk order: the
  * sum does not depend on which thread did which chunk, nor on how many
@@ -280,7 +324,7 @@ bool conv_bn_forward_eval(const struct conv *cv, const float *in, int n, int h, 
 	float *scale = xmalloc(2 * (size_t)bn->c * sizeof *scale), *shift = scale + bn->c;
 	for (int c = 0; c < bn->c; c++)
 		bn_eval_affine(bn, gamma, beta, run_mean, run_var, c, &scale[c], &shift[c]);
-	struct conv3_epilogue e = { scale, shift, residual, relu };
+	struct conv3_epilogue e = { scale, shift, residual, relu, NULL };
 	conv3_forward(cv, in, n, h, w, wt, &e, out);
 	free(scale);
 	return true;
@@ -542,26 +586,38 @@ void tanh_backward(const float *out, const float *dout, size_t len, float *dx)
 		dx[i] += dout[i] * (1 - out[i] * out[i]);
 }
 
+/* Each input row widened scale times into the first of its output rows,
+ * then copied into the others. */
 void upsample_forward(const float *x, int planes, int h, int w, int scale, float *out)
 {
-	int ow = w * scale;
+	size_t ow = (size_t)w * (size_t)scale;
 #pragma omp parallel for schedule(static)
 	for (int q = 0; q < planes; q++)
-		for (int y = 0; y < h * scale; y++)
-			for (int xo = 0; xo < ow; xo++)
-				out[((size_t)q * h * scale + y) * ow + xo] =
-					x[((size_t)q * h + y / scale) * w + xo / scale];
+		for (int y = 0; y < h; y++) {
+			const float *src = x + ((size_t)q * h + y) * w;
+			float *row = out + ((size_t)q * h + y) * scale * ow;
+			for (size_t xo = 0; xo < ow; xo++)
+				row[xo] = src[xo / (size_t)scale];
+			for (int r = 1; r < scale; r++)
+				memcpy(row + r * ow, row, ow * sizeof *row);
+		}
 }
 
+/* Each input pixel takes its scale x scale outputs row by row, in the
+ * order of the output's pixels. */
 void upsample_backward(const float *dout, int planes, int h, int w, int scale, float *dx)
 {
-	int ow = w * scale;
+	size_t ow = (size_t)w * (size_t)scale;
 #pragma omp parallel for schedule(static)
 	for (int q = 0; q < planes; q++)
-		for (int y = 0; y < h * scale; y++)
-			for (int xo = 0; xo < ow; xo++)
-				dx[((size_t)q * h + y / scale) * w + xo / scale] +=
-					dout[((size_t)q * h * scale + y) * ow + xo];
+		for (int y = 0; y < h; y++) {
+			float *d = dx + ((size_t)q * h + y) * w;
+			const float *src = dout + ((size_t)q * h + y) * scale * ow;
+			for (int r = 0; r < scale; r++, src += ow)
+				for (int xi = 0; xi < w; xi++)
+					for (int c = 0; c < scale; c++)
+						d[xi] += src[xi * scale + c];
+		}
 }
 
 void embed_add_forward(const float *in, const float *table, int dim, const int *labels, int n,

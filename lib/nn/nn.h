@@ -43,6 +43,13 @@ void nn_init(int threads);
 /* in [cin][n][h][w] -> out [cout][n][oh][ow]. */
 void conv_forward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
 		  float *out);
+/* conv_forward, then bias[c] added to output channel c (the UNet's
+ * convolutions): on the direct 3x3 kernels, in their pass, rounded as the
+ * addition after the convolution rounds it (fewer output channels than
+ * their block: as a whole block, the others' weights 0); 1x1 on
+ * lib/nn/pointwise's (its own order of the sums). */
+void conv_bias_forward(const struct conv *cv, const float *in, int n, int h, int w,
+		       const float *wt, const float *bias, float *out);
 /* din and dwt accumulate; either may be NULL: not needed. */
 void conv_backward(const struct conv *cv, const float *in, int n, int h, int w, const float *wt,
 		   const float *dout, float *din, float *dwt);

@@ -173,6 +173,106 @@ static void fused_evaluation_bits(void)
 	free(fused), free(ref), free(tmp);
 }
 
+/* A convolution with its bias in the direct kernels' pass: the bits of
+ * the convolution, then the bias added; stride 1 and 2 (the UNet's
+ * downsampling), and by im2col where the kernels do not take it. */
+static void bias_in_pass_bits(const struct conv *cv, int n, int h, int w)
+{
+	size_t nin = (size_t)cv->cin * n * h * w;
+	size_t nout = (size_t)cv->cout * n * conv_size(h, cv) * conv_size(w, cv);
+	float *in = randn_like(nin, -1, 1), *wt = randn_like(conv_weights(cv), -1, 1);
+	float *bias = randn_like((size_t)cv->cout, -1, 1);
+	float *fused = xmalloc(nout * sizeof *fused), *ref = xmalloc(nout * sizeof *ref);
+	conv_bias_forward(cv, in, n, h, w, wt, bias, fused);
+	conv_forward(cv, in, n, h, w, wt, ref);
+	size_t plane = nout / (size_t)cv->cout;
+	for (size_t i = 0; i < nout; i++)
+		ref[i] += bias[i / plane];
+	CHECK(memcmp(fused, ref, nout * sizeof *ref) == 0);
+	free(in), free(wt), free(bias), free(fused), free(ref);
+}
+
+static void convolution_bias_bits(void)
+{
+	struct rng keep = r; /* the tests after it keep their draws */
+	bias_in_pass_bits(&(struct conv){ .cin = 8, .cout = 16, .k = 3, .stride = 1, .pad = 1 }, 3, 7, 5);
+	bias_in_pass_bits(&(struct conv){ .cin = 8, .cout = 8, .k = 3, .stride = 2, .pad = 1 }, 2, 14, 14);
+	r = keep;
+}
+
+/* Fewer output channels than the kernels' block (the UNet's last
+ * convolution): the first planes of the whole block's, the other weights
+ * 0, bit for bit; within 1e-5 of the convolution by im2col. */
+static void convolution_bias_narrow(void)
+{
+	struct rng keep = r; /* the tests after it keep their draws */
+	struct conv cv = { .cin = 8, .cout = 2, .k = 3, .stride = 1, .pad = 1 }, block = cv;
+	block.cout = CONV3_BLOCK;
+	int n = 3, h = 7, w = 6;
+	size_t nin = (size_t)cv.cin * n * h * w, plane = (size_t)n * h * w;
+	float *in = randn_like(nin, -1, 1), *wt = xcalloc(conv_weights(&block), sizeof *wt);
+	float *bias = xcalloc(CONV3_BLOCK, sizeof *bias), *b = randn_like(2, -1, 1);
+	float *w2 = randn_like(conv_weights(&cv), -1, 1), *out = xmalloc(2 * plane * sizeof *out);
+	float *whole = xmalloc(CONV3_BLOCK * plane * sizeof *whole);
+	memcpy(wt, w2, conv_weights(&cv) * sizeof *wt);
+	memcpy(bias, b, 2 * sizeof *bias);
+	conv_bias_forward(&cv, in, n, h, w, w2, b, out);
+	conv_bias_forward(&block, in, n, h, w, wt, bias, whole);
+	CHECK(memcmp(out, whole, 2 * plane * sizeof *out) == 0);
+	conv3_disable(true);
+	conv_bias_forward(&cv, in, n, h, w, w2, b, whole);
+	conv3_disable(false);
+	double off = 0;
+	for (size_t i = 0; i < 2 * plane; i++)
+		off = fmax(off, fabs(out[i] - whole[i]));
+	CHECK(off < 1e-5);
+	free(in), free(wt), free(bias), free(b), free(w2), free(out), free(whole);
+	r = keep;
+}
+
+/* A 1x1 convolution with its bias (lib/nn/pointwise where it takes it):
+ * within 1e-5 of the convolution by im2col, then the bias added; the same
+ * bits on 1 and 2 threads, and for an image alone. */
+static void pointwise_bias_case(int cin, int cout, int n, int h, int w)
+{
+	struct conv cv = { .cin = cin, .cout = cout, .k = 1, .stride = 1, .pad = 0 };
+	size_t hw = (size_t)h * w, nin = (size_t)cin * n * hw, nout = (size_t)cout * n * hw;
+	float *in = randn_like(nin, -1, 1), *wt = randn_like(conv_weights(&cv), -1, 1);
+	float *bias = randn_like((size_t)cout, -1, 1), *ref = xmalloc(nout * sizeof *ref);
+	float *out[2], *alone = xmalloc((size_t)cout * hw * sizeof *alone);
+	conv_forward(&cv, in, n, h, w, wt, ref);
+	for (int t = 0; t < 2; t++) {
+		nn_init(t + 1);
+		out[t] = xmalloc(nout * sizeof **out);
+		conv_bias_forward(&cv, in, n, h, w, wt, bias, out[t]);
+	}
+	nn_init(0);
+	double off = 0;
+	for (size_t i = 0; i < nout; i++)
+		off = fmax(off, fabs(out[0][i] - (ref[i] + bias[i / (n * hw)])));
+	CHECK(off < 1e-5);
+	CHECK(memcmp(out[0], out[1], nout * sizeof **out) == 0);
+	float *one = xmalloc((size_t)cin * hw * sizeof *one); /* image n - 1 alone */
+	for (int c = 0; c < cin; c++)
+		memcpy(one + c * hw, in + ((size_t)c * n + n - 1) * hw, hw * sizeof *one);
+	conv_bias_forward(&cv, one, 1, h, w, wt, bias, alone);
+	for (int c = 0; c < cout; c++)
+		CHECK(memcmp(alone + c * hw, out[0] + ((size_t)c * n + n - 1) * hw,
+			     hw * sizeof *alone) == 0);
+	free(in), free(wt), free(bias), free(ref), free(out[0]), free(out[1]), free(alone);
+	free(one);
+}
+
+static void pointwise_bias(void)
+{
+	struct rng keep = r; /* the tests after it keep their draws */
+	pointwise_bias_case(5, 16, 3, 7, 7);   /* 3 vectors and a lane */
+	pointwise_bias_case(16, 8, 2, 8, 8);   /* 4 whole vectors */
+	pointwise_bias_case(24, 48, 4, 14, 14); /* 12 vectors and a part */
+	pointwise_bias_case(3, 5, 2, 4, 5);    /* by im2col */
+	r = keep;
+}
+
 /* The same convolution's passes on 1 and 2 threads: the same bits, by
  * the direct kernels and by im2col (its chunks summed in order). */
 static void convolution_threads(bool direct)
@@ -896,6 +996,12 @@ void unit_main(void)
 	unit_run("nn: direct 3x3 convolution and im2col on the same shapes", direct_convolution);
 	unit_run("nn: convolutions give the same bits on 1 and 2 threads", convolutions_threads);
 	unit_run("nn: fused evaluation gives the bits of the layers one by one", fused_evaluation_bits);
+	unit_run("nn: a convolution's bias in its pass gives the bits of adding it after",
+		 convolution_bias_bits);
+	unit_run("nn: a convolution with its bias of fewer channels than the kernels' block",
+		 convolution_bias_narrow);
+	unit_run("nn: a 1x1 convolution with its bias as by im2col, whatever the threads",
+		 pointwise_bias);
 	unit_run("nn: batch norm's statistics and gradients", batchnorm_gradients_and_statistics);
 	unit_run("nn: ReLU, global average pooling, linear: gradients", relu_pool_linear_gradients);
 	unit_run("nn: softmax cross-entropy, plain and weighted", softmax_ce_loss_and_gradient);

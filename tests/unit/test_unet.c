@@ -105,6 +105,24 @@ static void same_bits_on_1_and_2_threads(void)
 	free(x), free(dout), free(one), free(two);
 }
 
+/* Evaluation writes only the last activation of each group norm's chain
+ * (nn/model's forward_gn_chain): the output is training's, bit for bit. */
+static void evaluation_as_training(void)
+{
+	struct model m;
+	build_nudged(&m, &tiny);
+	float *x = uniform(N * PIXELS, -1, 1), train[N * PIXELS], eval[N * PIXELS];
+	model_forward(&m, x, N, true);
+	model_output(&m, train);
+	for (int i = 0; i < m.nacts; i++)
+		memset(m.a[i], 0xff, (size_t)m.acts[i].c * N * m.acts[i].h * m.acts[i].w * sizeof(float));
+	model_forward(&m, x, N, false);
+	model_output(&m, eval);
+	CHECK(memcmp(train, eval, sizeof train) == 0);
+	model_free(&m);
+	free(x);
+}
+
 /* Image 1 of a batch of 3 and alone: the same bytes. */
 static void batch_independent(void)
 {
@@ -480,6 +498,7 @@ void unit_main(void)
 	unit_run("unet: gradients of the parameters and the input", gradients);
 	unit_run("unet: the same bits on 1 and 2 threads", same_bits_on_1_and_2_threads);
 	unit_run("unet: an image's output does not depend on its batch", batch_independent);
+	unit_run("unet: evaluation's output is training's", evaluation_as_training);
 	unit_run("unet: guided-diffusion's parameter names and shapes", guided_diffusion_names);
 	unit_run("unet: the sizes it takes and refuses", sizes);
 	unit_run("unet: output, loss and gradients agree with PyTorch, within 1e-5", agrees_with_pytorch);

@@ -65,6 +65,26 @@ static void silu_values_and_gradient(void)
 	free(x), free(out), free(rw), free(dx);
 }
 
+/* SiLU from -100 to 100 and at the ends of the floats: within 2 ulp (or
+ * 1e-37) of x / (1 + e^-x) in double, the gradient within 1e-6 of its
+ * derivative; on 45 values, so that the last vector is a part one. */
+static void silu_whole_range(void)
+{
+	enum { K = 45 };
+	float x[K], out[K], dx[K] = { 0 }, ones[K];
+	for (int i = 0; i < K; i++) {
+		x[i] = i < 41 ? -100 + 5.0f * (float)i : (i % 2 ? 1 : -1) * (i < 43 ? 1e30f : 88.5f);
+		ones[i] = 1;
+	}
+	silu_forward(x, K, out);
+	silu_backward(x, ones, K, dx);
+	for (int i = 0; i < K; i++) {
+		double s = 1 / (1 + exp(-(double)x[i])), want = x[i] * s;
+		CHECK(fabs(out[i] - want) <= fmax(2.4e-7 * fabs(want), 1e-37));
+		CHECK(fabs(dx[i] - (s + x[i] * s * (1 - s))) <= 1e-6);
+	}
+}
+
 /* A convolution's bias */
 
 struct bias_case {
@@ -200,6 +220,58 @@ static void groupnorm_accumulates(void)
 		off = fmax(off, fmax(fabs(dg[k] - 2 * dg1[k]), fabs(db[k] - 2 * db1[k])));
 	CHECK(off < 1e-6);
 	free(x), free(gamma), free(rw), free(y), free(dx), free(dx1);
+}
+
+/* The chain's shape: 7 x 7 planes, three vectors of 16 and one lane. */
+enum { CHW = 49, CLEN = C * N * CHW };
+
+/* Group g of image i's normalised value at plane k, pixel j, in double. */
+static double normalised(const float *x, int groups, int k, int i, int j)
+{
+	int cg = C / groups, g = k / cg;
+	double sum = 0, sq = 0, m = cg * CHW;
+	for (int q = g * cg; q < (g + 1) * cg; q++)
+		for (int t = 0; t < CHW; t++)
+			sum += x[(q * N + i) * CHW + t];
+	for (int q = g * cg; q < (g + 1) * cg; q++)
+		for (int t = 0; t < CHW; t++)
+			sq += pow(x[(q * N + i) * CHW + t] - sum / m, 2);
+	return (x[(k * N + i) * CHW + j] - sum / m) / sqrt(sq / m + 1e-5);
+}
+
+/* groupnorm_chain_forward: each stage's output the bits of the layers one
+ * after the other, the stages not asked for not written; the group norm
+ * on planes that are no whole number of vectors as defined. */
+static void groupnorm_chain_as_layers(void)
+{
+	struct groupnorm gn = { C, 2, 1e-5f };
+	float *x = uniform(CLEN, -2, 3), *gamma = uniform(C, 1, 1), *beta = uniform(C, 0, 0);
+	float *scale = uniform(C * N, -0.5f, 0.5f), *shift = uniform(C * N, -1, 1);
+	float *want = xmalloc(3 * CLEN * sizeof *want), *got = xmalloc(3 * CLEN * sizeof *got);
+	float mean[2 * N], invstd[2 * N];
+	groupnorm_forward(&gn, x, N, CHW, gamma, beta, mean, invstd, want);
+	scale_shift_forward(want, C, N, CHW, scale, shift, want + CLEN);
+	silu_forward(want + CLEN, CLEN, want + 2 * CLEN);
+	double off = 0;
+	for (int k = 0; k < C; k++)
+		for (int i = 0; i < N; i++)
+			for (int j = 0; j < CHW; j++)
+				off = fmax(off, fabs(want[(k * N + i) * CHW + j] -
+						     normalised(x, 2, k, i, j)));
+	CHECK(off < 1e-5);
+	struct gn_chain all = { scale, shift, true, got, got + CLEN, got + 2 * CLEN };
+	groupnorm_chain_forward(&gn, x, N, CHW, gamma, beta, &all, mean, invstd);
+	CHECK(memcmp(got, want, 3 * CLEN * sizeof *got) == 0);
+	memset(got, 0, 3 * CLEN * sizeof *got);
+	struct gn_chain last = { scale, shift, true, NULL, NULL, got + 2 * CLEN };
+	groupnorm_chain_forward(&gn, x, N, CHW, gamma, beta, &last, mean, invstd);
+	CHECK(memcmp(got + 2 * CLEN, want + 2 * CLEN, CLEN * sizeof *got) == 0);
+	CHECK(got[0] == 0 && got[2 * CLEN - 1] == 0);
+	silu_forward(want, CLEN, want + CLEN);
+	struct gn_chain no_adagn = { .silu = true, .act = got };
+	groupnorm_chain_forward(&gn, x, N, CHW, gamma, beta, &no_adagn, mean, invstd);
+	CHECK(memcmp(got, want + CLEN, CLEN * sizeof *got) == 0);
+	free(x), free(gamma), free(beta), free(scale), free(shift), free(want), free(got);
 }
 
 /* The timestep embedding */
@@ -508,6 +580,7 @@ void unit_main(void)
 	rng_seed(&r, 18, 1);
 	nn_init(2);
 	unit_run("act: SiLU: values and gradient", silu_values_and_gradient);
+	unit_run("act: SiLU over the whole range of floats", silu_whole_range);
 	unit_run("act: a convolution's bias: values and gradient",
 		 channel_bias_values_and_gradient);
 	unit_run("act: channel concatenation: values and gradients", concat_values_and_gradients);
@@ -515,6 +588,8 @@ void unit_main(void)
 	unit_run("groupnorm: group norm and AdaGN as defined; their gradients",
 		 groupnorm_values_and_gradients);
 	unit_run("groupnorm: backward accumulates", groupnorm_accumulates);
+	unit_run("groupnorm: GN, AdaGN and SiLU in one pass give the layers' bits",
+		 groupnorm_chain_as_layers);
 	unit_run("timestep: guided-diffusion's sinusoidal embedding", timestep_embedding_values);
 	unit_run("attention: as guided-diffusion's AttentionBlock; its gradients",
 		 attention_values_and_gradients);
