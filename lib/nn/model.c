@@ -19,9 +19,7 @@ static void size_for_batch(struct model *m, int n)
 		return;
 	for (int i = 0; i < m->nacts; i++) {
 		free(m->a[i]);
-		free(m->d[i]);
 		m->a[i] = xmalloc(act_len(m, i, n) * sizeof **m->a);
-		m->d[i] = m->acts[i].scratch ? NULL : xmalloc(act_len(m, i, n) * sizeof **m->d);
 	}
 	size_t k = (size_t)n * (size_t)(m->outputs ? m->outputs : 1);
 	free(m->logits);
@@ -33,12 +31,38 @@ static void size_for_batch(struct model *m, int n)
 	m->batch = n;
 }
 
+/* The gradient buffers: activation i's gradient is live in the backward
+ * pass from the backward of its last reader, where it is zeroed (of the
+ * start where nothing reads it, as the output), down to that of the
+ * operation writing it, which reads it (to the end for the input's, which
+ * model_input_grad reads after).  Activations whose intervals do not meet
+ * share a buffer, sized for the largest of them. */
+struct grad_pool {
+	int *slot;       /* each activation's buffer; -1: none (a scratch one) */
+	size_t *len;     /* each buffer's floats an image */
+	int *free_below; /* each buffer is free for an interval ending above this op */
+	float **buf;
+	int nbuf, batch; /* batch: what buf is sized for */
+};
+
+static void free_grads(struct grad_pool *g)
+{
+	if (!g)
+		return;
+	for (int b = 0; b < g->nbuf; b++)
+		free(g->buf[b]);
+	free(g->slot);
+	free(g->len);
+	free(g->free_below);
+	free(g->buf);
+	free(g);
+}
+
 void model_free(struct model *m)
 {
-	for (int i = 0; m->a && i < m->nacts; i++) {
+	for (int i = 0; m->a && i < m->nacts; i++)
 		free(m->a[i]);
-		free(m->d[i]);
-	}
+	free_grads(m->grads);
 	free(m->a);
 	free(m->d);
 	free(m->acts);
@@ -391,9 +415,6 @@ static void backward_op(struct model *m, const struct op *o, int n)
 	}
 }
 
-/* The gradients of every parameter (and of the input with
- * m->input_grad) from that of the output: the logits' in m->dlogits, or
- * the output activation's, dout [n][c][h w]. */
 /* The last operation that reads activation act, or -1: the first to add
  * to its gradient in the backward pass. */
 static int last_reader(const struct model *m, int act)
@@ -415,8 +436,108 @@ static void zero_input_grads(struct model *m, int i, int n)
 			zero_fill(m->d[in[k]], act_len(m, in[k], n));
 }
 
+/* The operation that writes activation act, or -1 (the input). */
+static int producer(const struct model *m, int act)
+{
+	for (int i = 0; i < m->nops; i++)
+		if (m->ops[i].out == act)
+			return i;
+	return -1;
+}
+
+/* Whether a buffer of cand floats is a better home than one of best for
+ * len: one that fits, the smallest that does, else the largest (to be
+ * grown least). */
+static bool better_fit(size_t cand, size_t best, size_t len)
+{
+	if ((cand >= len) != (best >= len))
+		return cand >= len;
+	return cand >= len ? cand < best : cand > best;
+}
+
+/* The buffer of g best for len that no interval uses at op hi or below
+ * (the ones assigned so far end higher), or -1. */
+static int free_buffer(const struct grad_pool *g, int hi, size_t len)
+{
+	int best = -1;
+	for (int b = 0; b < g->nbuf; b++)
+		if (g->free_below[b] > hi && (best < 0 || better_fit(g->len[b], g->len[best], len)))
+			best = b;
+	return best;
+}
+
+/* Activation act's gradient, live over the ops [lo, hi] of the backward
+ * pass (which runs from hi down), to a buffer of g. */
+static void assign_grad(const struct model *m, struct grad_pool *g, int act, int lo, int hi)
+{
+	size_t len = act_len(m, act, 1);
+	int b = m->grads_unshared ? -1 : free_buffer(g, hi, len);
+	if (b < 0) {
+		b = g->nbuf++;
+		g->len[b] = 0;
+	}
+	if (g->len[b] < len)
+		g->len[b] = len;
+	g->free_below[b] = lo;
+	g->slot[act] = b;
+}
+
+/* Greedy interval colouring, the intervals taken as the backward pass
+ * meets them (from the highest op down). */
+static struct grad_pool *plan_grads(const struct model *m)
+{
+	struct grad_pool *g = xcalloc(1, sizeof *g);
+	g->slot = xmalloc((size_t)m->nacts * sizeof *g->slot);
+	g->len = xcalloc((size_t)m->nacts, sizeof *g->len);
+	g->free_below = xcalloc((size_t)m->nacts, sizeof *g->free_below);
+	g->buf = xcalloc((size_t)m->nacts, sizeof *g->buf);
+	int *lo = xmalloc((size_t)m->nacts * sizeof *lo), *hi = xmalloc((size_t)m->nacts * sizeof *hi);
+	for (int i = 0; i < m->nacts; i++) {
+		int r = last_reader(m, i);
+		g->slot[i] = -1;
+		lo[i] = producer(m, i);
+		hi[i] = r < 0 ? m->nops : r;
+	}
+	for (int op = m->nops; op >= 0; op--)
+		for (int i = 0; i < m->nacts; i++)
+			if (!m->acts[i].scratch && hi[i] == op)
+				assign_grad(m, g, i, lo[i], hi[i]);
+	free(lo);
+	free(hi);
+	return g;
+}
+
+/* The gradient buffers for n images, planned at the first call. */
+static void grads_for_batch(struct model *m, int n)
+{
+	if (!m->grads)
+		m->grads = plan_grads(m);
+	struct grad_pool *g = m->grads;
+	if (n <= g->batch)
+		return;
+	for (int b = 0; b < g->nbuf; b++) {
+		free(g->buf[b]);
+		g->buf[b] = xmalloc(g->len[b] * (size_t)n * sizeof **g->buf);
+	}
+	for (int i = 0; i < m->nacts; i++)
+		m->d[i] = g->slot[i] < 0 ? NULL : g->buf[g->slot[i]];
+	g->batch = n;
+}
+
+size_t model_grad_floats(const struct model *m)
+{
+	size_t k = 0;
+	for (int b = 0; m->grads && m->grads->batch && b < m->grads->nbuf; b++)
+		k += m->grads->len[b];
+	return k;
+}
+
+/* The gradients of every parameter (and of the input with
+ * m->input_grad) from that of the output: the logits' in m->dlogits, or
+ * the output activation's, dout [n][c][h w]. */
 static void backward(struct model *m, const float *dout, int n)
 {
+	grads_for_batch(m, n);
 	memset(m->g, 0, m->size * sizeof *m->g);
 	for (int i = 0; i < m->nacts; i++)
 		if (m->d[i] && last_reader(m, i) < 0)

@@ -91,8 +91,14 @@ struct model {
 	int nops;
 	struct act *acts;
 	int nacts;
-	float **a, **d;      /* activation and gradient buffers, for batch */
+	float **a;           /* activation buffers, for batch */
 	int batch;           /* what they are sized for */
+	/* The activations' gradients, NULL until the first backward pass (a
+	 * model only evaluated has none): buffers of grads, each shared by
+	 * activations whose gradients are never live at once. */
+	float **d;
+	struct grad_pool *grads;
+	bool grads_unshared; /* each activation's gradient a buffer of its own (tests' reference) */
 	int last_n;          /* images of the last forward pass */
 	float *saved;        /* batch norms' saved statistics */
 	int outputs;         /* logits an image; 0: the output is the last activation */
@@ -135,6 +141,10 @@ void model_input_grad(const struct model *m, float *dx);
 /* Backward from a gradient of the output activation, dout [n][c][h][w]
  * (a generator, whose output is not logits). */
 void model_backward_from(struct model *m, const float *dout, int n);
+
+/* The floats an image of the gradient buffers: 0 before the first
+ * backward pass. */
+size_t model_grad_floats(const struct model *m);
 
 /* The floating-point operations of one image's forward pass and of its
  * training step (forward, the weights' gradient, and the input's
