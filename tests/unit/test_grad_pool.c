@@ -1,9 +1,12 @@
-/* Unit tests of the model's gradient buffers (lib/nn/model): shared by
- * activations whose gradients are never live at once, a training step
- * gives the same bits of every parameter's gradient and of the input's
- * as with a buffer for each activation, for the UNet, a ResNet and a
- * discriminator (the input's gradient alone); the sharing takes less
- * memory; a model only evaluated has no gradient buffers. */
+/* Unit tests of the model's buffers (lib/nn/model).  The gradients',
+ * shared by activations whose gradients are never in use at once: a
+ * training step gives the same bits of every parameter's gradient and of
+ * the input's as with a buffer for each activation, for the UNet,
+ * unet-enc, a ResNet and a discriminator (the input's gradient alone);
+ * the sharing takes less memory; a model only evaluated has none.  The
+ * activations', shared in evaluation until a pass in training: the same
+ * bits of the output, logits and features as a buffer each (after a pass
+ * in training), in less memory. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +138,71 @@ static void evaluation_allocates_none(void)
 	free(g);
 }
 
+/* An evaluation pass of n images drawn from seed: the output (or the
+ * logits) then model_features', in out (malloc'd). */
+static float *evaluate(struct model *m, int n, unsigned long long seed, size_t *len)
+{
+	struct rng r;
+	rng_seed(&r, seed, 0);
+	float *x = probe_uniform(&r, act_floats(m, 0, n), -1, 1);
+	model_forward(m, x, n, false);
+	int dim = 0;
+	const float *feat = model_features(m, &dim);
+	size_t nout = m->outputs ? (size_t)n * (size_t)m->outputs : act_floats(m, m->nacts - 1, n);
+	*len = nout + (size_t)dim * (size_t)n;
+	float *out = xmalloc(*len * sizeof *out);
+	if (m->outputs)
+		memcpy(out, m->logits, nout * sizeof *out);
+	else
+		model_output(m, out);
+	if (dim)
+		memcpy(out + nout, feat, (size_t)dim * (size_t)n * sizeof *out);
+	free(x);
+	return out;
+}
+
+/* Evaluations of 3, 4 then 2 images, on shared activation buffers and on
+ * a buffer each (after a training pass): the same bits. */
+static void evaluation_same_bits(const struct arch *arch)
+{
+	struct model shared, own;
+	build(&shared, arch, 11);
+	build(&own, arch, 11);
+	float *g = xmalloc((own.size + act_floats(&own, 0, 2)) * sizeof *g);
+	step(&own, 2, 1, g);
+	memcpy(own.p, shared.p, own.size * sizeof *own.p); /* the running statistics */
+	const int sizes[] = { 3, 4, 2 };
+	for (int k = 0; k < 3; k++) {
+		size_t la, lb;
+		float *a = evaluate(&shared, sizes[k], 200 + (unsigned)k, &la);
+		float *b = evaluate(&own, sizes[k], 200 + (unsigned)k, &lb);
+		CHECK(la == lb && memcmp(a, b, la * sizeof *a) == 0);
+		free(a);
+		free(b);
+	}
+	CHECK(model_act_floats(&shared) < model_act_floats(&own));
+	CHECK(model_grad_floats(&shared) == 0);
+	model_free(&shared);
+	model_free(&own);
+	free(g);
+}
+
+static void unet_evaluation_same_bits(void)
+{
+	evaluation_same_bits(&(struct arch){ "unet", 1, 8, 8, 3, 0.25f });
+}
+
+static void classifiers_evaluation_same_bits(void)
+{
+	evaluation_same_bits(&(struct arch){ "unet-enc", 3, 12, 12, 4, 0.125f });
+	evaluation_same_bits(&(struct arch){ "resnet20", 3, 8, 8, 4, 0.5f });
+}
+
+static void generator_evaluation_same_bits(void)
+{
+	evaluation_same_bits(&(struct arch){ "rgan-g", 3, 8, 8, 4, 0.25f });
+}
+
 void unit_main(void)
 {
 	unit_run("the UNet's gradients the same bits shared", unet_same_bits);
@@ -143,4 +211,8 @@ void unit_main(void)
 	unit_run("a discriminator's input gradient the same bits shared",
 		 discriminator_same_bits);
 	unit_run("a model only evaluated has no gradient buffers", evaluation_allocates_none);
+	unit_run("the UNet's evaluation the same bits shared", unet_evaluation_same_bits);
+	unit_run("unet-enc's and a ResNet's evaluation the same bits shared",
+		 classifiers_evaluation_same_bits);
+	unit_run("a generator's evaluation the same bits shared", generator_evaluation_same_bits);
 }
