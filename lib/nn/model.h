@@ -91,8 +91,19 @@ struct model {
 	int nops;
 	struct act *acts;
 	int nacts;
-	float **a, **d;      /* activation and gradient buffers, for batch */
-	int batch;           /* what they are sized for */
+	/* The activations, buffers of act_pool: until the first forward pass
+	 * in training, one is shared by activations never in use at once in
+	 * an evaluation pass, then each has its own (the backward pass reads
+	 * them). */
+	float **a;
+	struct pool *act_pool;
+	int batch;           /* what the logits are sized for */
+	/* The activations' gradients, NULL until the first backward pass (a
+	 * model only evaluated has none): buffers of grads, each shared by
+	 * activations whose gradients are never in use at once. */
+	float **d;
+	struct pool *grads;
+	bool grads_unshared; /* each activation's gradient a buffer of its own (tests' reference) */
 	int last_n;          /* images of the last forward pass */
 	float *saved;        /* batch norms' saved statistics */
 	int outputs;         /* logits an image; 0: the output is the last activation */
@@ -115,7 +126,9 @@ struct model {
 void model_free(struct model *m);
 
 /* Forward pass of n images x [n][c][h][w] (NCHW, as decoded); in training
- * batch norm uses batch statistics and updates its running ones.  The
+ * batch norm uses batch statistics and updates its running ones.  After
+ * a pass in evaluation only the output activation and model_features'
+ * are left, the other activations' buffers being shared.  The
  * logits are m->logits [n][classes].  In evaluation a convolution, its
  * batch norm, a residual addition and a ReLU may be one pass: the
  * activations between them are then not written (model_features' are). */
@@ -135,6 +148,13 @@ void model_input_grad(const struct model *m, float *dx);
 /* Backward from a gradient of the output activation, dout [n][c][h][w]
  * (a generator, whose output is not logits). */
 void model_backward_from(struct model *m, const float *dout, int n);
+
+/* The floats an image of the gradient buffers: 0 before the first
+ * backward pass. */
+size_t model_grad_floats(const struct model *m);
+
+/* The floats an image of the activation buffers, as model_grad_floats. */
+size_t model_act_floats(const struct model *m);
 
 /* The floating-point operations of one image's forward pass and of its
  * training step (forward, the weights' gradient, and the input's
