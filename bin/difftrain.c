@@ -250,7 +250,7 @@ static void sample(struct run *run, const int *labels, int n, uint8_t *px)
 		index[i] = diff_noise_stream(labels[i], drawn[labels[i]]++);
 	for (int at = 0; at < n; at += SAMPLE_BATCH) {
 		int nb = n - at < SAMPLE_BATCH ? n - at : SAMPLE_BATCH;
-		diff_sample(&s, labels + at, index + at, nb, px + (size_t)at * t->size);
+		diff_sample(&s, labels + at, index + at, nb, px + (size_t)at * t->b.size);
 	}
 	free(index), free(drawn);
 	diff_sampler_free(&s);
@@ -263,7 +263,7 @@ static void write_sheet(struct run *run, const char *path)
 	const struct arch *a = &run->tr.ema.arch;
 	int n = a->classes * SHEET_COLUMNS;
 	int *labels = xmalloc((size_t)n * sizeof *labels);
-	uint8_t *px = xmalloc((size_t)n * run->tr.size);
+	uint8_t *px = xmalloc((size_t)n * run->tr.b.size);
 	for (int i = 0; i < n; i++)
 		labels[i] = i / SHEET_COLUMNS;
 	sample(run, labels, n, px);
@@ -284,7 +284,7 @@ static struct judge *judge_open(const struct run *run)
 		    o->fid_model, c->width, c->height, c->channels, d->w, d->h, d->c);
 	struct rng r;
 	rng_seed(&r, o->cfg.seed, DIFF_STREAM_FID_REAL);
-	size_t size = run->tr.size;
+	size_t size = run->tr.b.size;
 	uint8_t *px = xmalloc((size_t)o->fid_n * size);
 	for (int i = 0; i < o->fid_n; i++)
 		memcpy(px + (size_t)i * size, d->px + (size_t)rng_below(&r, (uint32_t)d->n) * size,
@@ -305,7 +305,7 @@ static double judge_fid(struct run *run)
 {
 	struct judge *j = run->judge;
 	int n = run->o->fid_n;
-	uint8_t *px = xmalloc((size_t)n * run->tr.size);
+	uint8_t *px = xmalloc((size_t)n * run->tr.b.size);
 	sample(run, j->labels, n, px);
 	struct features fake;
 	features_init(&fake, j->real.dim);
@@ -379,12 +379,6 @@ static void progress(const struct options *o, long step, long total, const struc
 		(int)eta / 60 % 60, (int)eta % 60);
 }
 
-static bool same_arch(const struct arch *x, const struct arch *y)
-{
-	return !strcmp(x->name, y->name) && x->channels == y->channels && x->height == y->height &&
-	       x->width == y->width && x->classes == y->classes && x->width_mult == y->width_mult;
-}
-
 /* A resumed run must have the same options and data: the images it has
  * been trained on. */
 static long resume(struct run *run, const struct arch *a)
@@ -398,7 +392,7 @@ static long resume(struct run *run, const struct arch *a)
 		die("%s", err);
 	check_resumed_data(o->output, &t->ema.arch, meta.classes, &run->data, o->train);
 	options_check(&meta.fields, run->options, RECORDED);
-	if (!same_arch(&t->ema.arch, a) || !same_arch(&t->m.arch, a))
+	if (!arch_equal(&t->ema.arch, a) || !arch_equal(&t->m.arch, a))
 		die("%s: its networks are not those of these options and images (--size, --width-mult, the classes)",
 		    o->output);
 	long images = meta.step;
@@ -452,21 +446,6 @@ static void train(struct run *run, long first, FILE *log)
 		fputc('\n', stderr);
 }
 
-/* Outputs that cannot be written are refused before the training. */
-static void check_outputs(const struct options *o)
-{
-	afile_check("--output", o->output);
-	afile_check("--sheet", o->sheet);
-	if (o->log)
-		afile_check("--log", o->log);
-	files_distinct((struct named_file[]){ { "--output", o->output, true },
-					      { "--sheet", o->sheet, true },
-					      { "--log", o->log, true },
-					      { "TRAIN", o->train, false },
-					      { "--fid-model", o->fid_model, false } },
-		       5);
-}
-
 /* The training set, and the UNet for it. */
 static struct arch load_data(struct run *run, const struct options *o)
 {
@@ -500,7 +479,7 @@ int main(int argc, char **argv)
 		sprintf(sheet, "%s.png", o.output);
 		o.sheet = sheet;
 	}
-	check_outputs(&o);
+	trainer_outputs_check(o.output, o.sheet, o.log, o.train, o.fid_model);
 	nn_init(o.threads);
 	struct run run = { .o = &o,
 			   .samples = { .steps = o.sample_steps, .method = DIFF_DDIM,

@@ -340,12 +340,6 @@ static void progress(const struct options *o, long step, long total, double lamb
 		(int)eta % 60);
 }
 
-static bool same_arch(const struct arch *x, const struct arch *y)
-{
-	return !strcmp(x->name, y->name) && x->channels == y->channels && x->height == y->height &&
-	       x->width == y->width && x->classes == y->classes && x->width_mult == y->width_mult;
-}
-
 /* A resumed run must have the same options; without --t-start and
  * --t-end, o takes the schedule of the run resumed (whose defaults came
  * from its own --kimg), through run->options. */
@@ -371,7 +365,7 @@ static long resume(struct run *run, struct options *o, const struct arch *a)
 	check_resumed_data(o->output, &t->ema.arch, meta.classes, &run->data, o->train);
 	check_options(run, o, &meta.fields);
 	struct arch da = gan_discriminator_arch(a);
-	if (!same_arch(&t->ema.arch, a) || !same_arch(&t->g.arch, a) || !same_arch(&t->d.arch, &da))
+	if (!arch_equal(&t->ema.arch, a) || !arch_equal(&t->g.arch, a) || !arch_equal(&t->d.arch, &da))
 		die("%s: its networks are not those of these options and images (--arch, --size, --width-mult, the classes)",
 		    o->output);
 	long images = meta.step;
@@ -431,21 +425,6 @@ static void train(struct run *run, long first, FILE *log)
 		fputc('\n', stderr);
 }
 
-/* Outputs that cannot be written are refused before the training. */
-static void check_outputs(const struct options *o)
-{
-	afile_check("--output", o->output);
-	afile_check("--sheet", o->sheet);
-	if (o->log)
-		afile_check("--log", o->log);
-	files_distinct((struct named_file[]){ { "--output", o->output, true },
-					      { "--sheet", o->sheet, true },
-					      { "--log", o->log, true },
-					      { "TRAIN", o->train, false },
-					      { "--fid-model", o->fid_model, false } },
-		       5);
-}
-
 /* The training set, and the generator's architecture for it. */
 static struct arch load_data(struct run *run, const struct options *o)
 {
@@ -483,7 +462,7 @@ int main(int argc, char **argv)
 		sprintf(sheet, "%s.png", o.output);
 		o.sheet = sheet;
 	}
-	check_outputs(&o);
+	trainer_outputs_check(o.output, o.sheet, o.log, o.train, o.fid_model);
 	nn_init(o.threads);
 	struct run run = { .o = &o };
 	struct arch a = load_data(&run, &o);

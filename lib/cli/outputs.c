@@ -113,3 +113,18 @@ void samples_sheet_or_die(const char *path, const uint8_t *px, int n, int column
 	img_free(&sheet);
 	sheet_free(&s);
 }
+
+void trainer_outputs_check(const char *output, const char *sheet, const char *log,
+			   const char *train, const char *judge)
+{
+	afile_check("--output", output);
+	afile_check("--sheet", sheet);
+	if (log)
+		afile_check("--log", log);
+	files_distinct((struct named_file[]){ { "--output", output, true },
+					      { "--sheet", sheet, true },
+					      { "--log", log, true },
+					      { "TRAIN", train, false },
+					      { "--fid-model", judge, false } },
+		       5);
+}

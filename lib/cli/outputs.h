@@ -43,6 +43,12 @@ void log_trim_or_die(const char *path, double upto);
 /* output_name_check(option, path), then plot_open. */
 void plot_open_or_die(struct plot *p, const char *option, const char *path);
 void sheet_write_png_or_die(const struct image *im, const char *path);
+/* A generator's training's outputs (its checkpoint, its sheet, its log
+ * or NULL) refused before any work when they cannot be written, are the
+ * same file, or are its training set or its judge's classifier (or
+ * NULL). */
+void trainer_outputs_check(const char *output, const char *sheet, const char *log,
+			   const char *train, const char *judge);
 /* A contact sheet of a generator's samples to path: n images px [n][h][w][c]
  * (8-bit, interleaved), columns a row, each row under the name of its
  * class, image i of rows[i / columns]. */

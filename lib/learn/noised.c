@@ -1,6 +1,7 @@
 #include "learn/noised.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "base/mem.h"
 
@@ -31,6 +32,32 @@ int class_image_draw(const struct dataset *d, const double *cdf, struct rng *r, 
 		c++;
 	*label = c;
 	return d->members[c][rng_below(r, (uint32_t)d->count[c])];
+}
+
+int noised_init(struct noised *b, enum beta_schedule s, int T, enum class_draw draw,
+		const struct dataset *d, int batch, char *err)
+{
+	*b = (struct noised){ 0 };
+	if (diffusion_named(&b->process, s, T, err))
+		return -1;
+	b->size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
+	size_t n = (size_t)batch, len = n * b->size;
+	b->class_cdf = class_cdf(d, draw);
+	b->x0 = xmalloc(len * sizeof *b->x0);
+	b->eps = xmalloc(len * sizeof *b->eps);
+	b->xt = xmalloc(len * sizeof *b->xt);
+	b->t = xmalloc(n * sizeof *b->t);
+	b->labels = xmalloc(n * sizeof *b->labels);
+	b->idx = xmalloc(n * sizeof *b->idx);
+	return 0;
+}
+
+void noised_free(struct noised *b)
+{
+	diffusion_free(&b->process);
+	free(b->class_cdf), free(b->x0), free(b->eps), free(b->xt), free(b->t);
+	free(b->labels), free(b->idx);
+	*b = (struct noised){ 0 };
 }
 
 /* Image x [c][h][w] mirrored left to right. */

@@ -29,6 +29,24 @@ double *class_cdf(const struct dataset *d, enum class_draw draw);
  * image's index in d; its class in *label. */
 int class_image_draw(const struct dataset *d, const double *cdf, struct rng *r, int *label);
 
+/* What a training on a diffusion process draws a batch with and into:
+ * the process, the class draw, and the batch's images idx, classes
+ * labels (the caller's to drop), steps t, clean images x0, noise eps and
+ * noised images xt. */
+struct noised {
+	struct diffusion process;
+	double *class_cdf;
+	size_t size;          /* floats of an image */
+	float *x0, *eps, *xt, *t;
+	int *labels, *idx;
+};
+
+/* The process of schedule s and T steps, the class draw of d, buffers of
+ * batch images; -1 with err for a process that cannot be. */
+int noised_init(struct noised *b, enum beta_schedule s, int T, enum class_draw draw,
+		const struct dataset *d, int batch, char *err);
+void noised_free(struct noised *b);
+
 /* Images idx[0 .. n-1] of d as x0 [n][c][h][w] in [-1, 1]; then each,
  * image by image, mirrored left to right half the time when flip, and
  * diffused to a uniform step of p: the step's timestep in t[i], the noise

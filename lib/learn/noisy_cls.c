@@ -13,18 +13,8 @@ int noisy_trainer_init(struct noisy_trainer *t, const struct noisy_config *cfg,
 		       const struct dataset *d, char *err)
 {
 	*t = (struct noisy_trainer){ .cfg = cfg, .data = d };
-	if (diffusion_named(&t->process, cfg->process.schedule, cfg->process.timesteps, err))
-		return -1;
-	t->size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
-	size_t n = (size_t)cfg->batch, len = n * t->size;
-	t->class_cdf = class_cdf(d, cfg->draw);
-	t->x0 = xmalloc(len * sizeof *t->x0);
-	t->eps = xmalloc(len * sizeof *t->eps);
-	t->xt = xmalloc(len * sizeof *t->xt);
-	t->t = xmalloc(n * sizeof *t->t);
-	t->labels = xmalloc(n * sizeof *t->labels);
-	t->idx = xmalloc(n * sizeof *t->idx);
-	return 0;
+	return noised_init(&t->b, cfg->process.schedule, cfg->process.timesteps, cfg->draw, d,
+			   cfg->batch, err);
 }
 
 struct optim noisy_optimizer(const struct noisy_config *cfg)
@@ -47,9 +37,7 @@ int noisy_trainer_build(struct noisy_trainer *t, float width_mult, char *err)
 
 void noisy_trainer_free(struct noisy_trainer *t)
 {
-	free(t->class_cdf), free(t->x0), free(t->eps), free(t->xt), free(t->t);
-	free(t->labels), free(t->idx);
-	diffusion_free(&t->process);
+	noised_free(&t->b);
 	optim_free(&t->opt);
 	model_free(&t->m);
 	memset(t, 0, sizeof *t);
@@ -77,14 +65,14 @@ struct noisy_step noisy_train_step(struct noisy_trainer *t, long step)
 	rng_seed(&r, cfg->seed, NOISY_STREAM_STEP + (uint64_t)step);
 	int n = cfg->batch, k = d->nclasses;
 	for (int i = 0; i < n; i++)
-		t->idx[i] = class_image_draw(d, t->class_cdf, &r, &t->labels[i]);
-	noised_batch(d, &t->process, &r, cfg->augment, t->idx, n, t->x0, t->eps, t->xt, t->t);
+		t->b.idx[i] = class_image_draw(d, t->b.class_cdf, &r, &t->b.labels[i]);
+	noised_batch(d, &t->b.process, &r, cfg->augment, t->b.idx, n, t->b.x0, t->b.eps, t->b.xt, t->b.t);
 	struct model *m = &t->m;
-	m->timesteps = t->t;
-	model_forward(m, t->xt, n, true);
+	m->timesteps = t->b.t;
+	model_forward(m, t->b.xt, n, true);
 	struct noisy_step s = {
-		softmax_ce(m->logits, t->labels, NULL, n, k, m->prob, m->dlogits),
-		correct(m->logits, t->labels, n, k),
+		softmax_ce(m->logits, t->b.labels, NULL, n, k, m->prob, m->dlogits),
+		correct(m->logits, t->b.labels, n, k),
 	};
 	if (!isfinite(s.loss))
 		return s;

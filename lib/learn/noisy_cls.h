@@ -40,11 +40,7 @@ struct noisy_trainer {
 	const struct dataset *data;
 	struct model m;
 	struct optim opt;
-	struct diffusion process;
-	size_t size;          /* floats of an image */
-	double *class_cdf;
-	float *x0, *eps, *xt, *t;
-	int *labels, *idx;
+	struct noised b;      /* the process and the batch */
 };
 
 /* What a step did: its batch's mean loss and how many of its images the

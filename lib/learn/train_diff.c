@@ -13,18 +13,9 @@ int diff_trainer_init(struct diff_trainer *t, const struct diff_config *cfg,
 		      const struct dataset *d, char *err)
 {
 	*t = (struct diff_trainer){ .cfg = cfg, .data = d };
-	if (diffusion_named(&t->process, cfg->schedule, cfg->timesteps, err))
+	if (noised_init(&t->b, cfg->schedule, cfg->timesteps, cfg->draw, d, cfg->batch, err))
 		return -1;
-	t->size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
-	size_t n = (size_t)cfg->batch, len = n * t->size;
-	t->class_cdf = class_cdf(d, cfg->draw);
-	t->x0 = xmalloc(len * sizeof *t->x0);
-	t->eps = xmalloc(len * sizeof *t->eps);
-	t->xt = xmalloc(len * sizeof *t->xt);
-	t->out = xmalloc(len * sizeof *t->out);
-	t->t = xmalloc(n * sizeof *t->t);
-	t->labels = xmalloc(n * sizeof *t->labels);
-	t->idx = xmalloc(n * sizeof *t->idx);
+	t->out = xmalloc((size_t)cfg->batch * t->b.size * sizeof *t->out);
 	return 0;
 }
 
@@ -46,9 +37,8 @@ int diff_trainer_build(struct diff_trainer *t, const struct arch *a, char *err)
 
 void diff_trainer_free(struct diff_trainer *t)
 {
-	free(t->class_cdf), free(t->x0), free(t->eps), free(t->xt), free(t->out), free(t->t);
-	free(t->labels), free(t->idx);
-	diffusion_free(&t->process);
+	noised_free(&t->b);
+	free(t->out);
 	optim_free(&t->opt);
 	model_free(&t->m), model_free(&t->ema);
 	memset(t, 0, sizeof *t);
@@ -64,10 +54,10 @@ static void draw_batch(struct diff_trainer *t, struct rng *r)
 	int n = cfg->batch;
 	for (int i = 0; i < n; i++) {
 		int c;
-		t->idx[i] = class_image_draw(d, t->class_cdf, r, &c);
-		t->labels[i] = rng_double(r) < cfg->p_uncond ? d->nclasses : c;
+		t->b.idx[i] = class_image_draw(d, t->b.class_cdf, r, &c);
+		t->b.labels[i] = rng_double(r) < cfg->p_uncond ? d->nclasses : c;
 	}
-	noised_batch(d, &t->process, r, cfg->augment, t->idx, n, t->x0, t->eps, t->xt, t->t);
+	noised_batch(d, &t->b.process, r, cfg->augment, t->b.idx, n, t->b.x0, t->b.eps, t->b.xt, t->b.t);
 }
 
 float diff_rate(const struct diff_config *cfg, long step)
@@ -84,12 +74,12 @@ double diff_train_step(struct diff_trainer *t, long step)
 	rng_seed(&r, cfg->seed, DIFF_STREAM_STEP + (uint64_t)step);
 	draw_batch(t, &r);
 	int n = cfg->batch;
-	t->m.timesteps = t->t;
-	t->m.labels = t->labels;
-	model_forward(&t->m, t->xt, n, true);
+	t->m.timesteps = t->b.t;
+	t->m.labels = t->b.labels;
+	model_forward(&t->m, t->b.xt, n, true);
 	model_output(&t->m, t->out);
 	/* the gradient of the loss over the output replaces the output */
-	double loss = mse_loss(t->out, t->eps, (size_t)n * t->size, t->out);
+	double loss = mse_loss(t->out, t->b.eps, (size_t)n * t->b.size, t->out);
 	if (!isfinite(loss))
 		return loss;
 	model_backward_from(&t->m, t->out, n);

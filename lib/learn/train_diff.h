@@ -47,11 +47,8 @@ struct diff_trainer {
 	const struct dataset *data;
 	struct model ema, m;
 	struct optim opt;
-	struct diffusion process;
-	size_t size;          /* floats of an image */
-	double *class_cdf;    /* the class draw's cumulative probabilities */
-	float *x0, *eps, *xt, *out, *t;
-	int *labels, *idx;
+	struct noised b;      /* the process and the batch */
+	float *out;           /* the model's ε, then the loss's gradient */
 };
 
 /* The buffers and the process of a run of cfg on images of d; -1 with

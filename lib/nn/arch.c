@@ -49,6 +49,12 @@ static bool unet_known(const char *name, enum model_kind *kind)
 	return true;
 }
 
+bool arch_equal(const struct arch *x, const struct arch *y)
+{
+	return !strcmp(x->name, y->name) && x->channels == y->channels && x->height == y->height &&
+	       x->width == y->width && x->classes == y->classes && x->width_mult == y->width_mult;
+}
+
 bool model_known(const char *name)
 {
 	enum model_kind kind;

@@ -74,6 +74,9 @@ struct arch {
 	float width_mult;
 };
 
+/* Whether x and y describe the same network. */
+bool arch_equal(const struct arch *x, const struct arch *y);
+
 /* The latent length of the generators. */
 #define GAN_ZDIM 128
 

@@ -78,13 +78,13 @@ static void a_batch_is_diffused_as_drawn(void)
 	struct noisy_step s = noisy_train_step(&r.t, 0);
 	CHECK(isfinite(s.loss) && s.correct >= 0 && s.correct <= cfg.batch);
 	for (int i = 0; i < cfg.batch; i++) {
-		CHECK(r.t.labels[i] == r.d.label[r.t.idx[i]]);
-		int step = (int)r.t.t[i];
-		CHECK(step == r.t.t[i] && step >= 0 && step < cfg.process.timesteps);
+		CHECK(r.t.b.labels[i] == r.d.label[r.t.b.idx[i]]);
+		int step = (int)r.t.b.t[i];
+		CHECK(step == r.t.b.t[i] && step >= 0 && step < cfg.process.timesteps);
 		float want[PIXELS];
 		size_t at = (size_t)i * PIXELS;
-		diffusion_q_sample(&r.t.process, step, r.t.x0 + at, r.t.eps + at, want, PIXELS);
-		CHECK(memcmp(want, r.t.xt + at, sizeof want) == 0);
+		diffusion_q_sample(&r.t.b.process, step, r.t.b.x0 + at, r.t.b.eps + at, want, PIXELS);
+		CHECK(memcmp(want, r.t.b.xt + at, sizeof want) == 0);
 	}
 	tiny_free(&r);
 }

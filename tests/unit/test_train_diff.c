@@ -65,7 +65,7 @@ static void class_draws_follow_the_counts(void)
 		double sum = want[k][0] + want[k][1] + want[k][2], cdf = 0;
 		for (int c = 0; c < 3; c++) {
 			cdf += want[k][c] / sum;
-			CHECK(fabs(r.t.class_cdf[c] - cdf) < 1e-12);
+			CHECK(fabs(r.t.b.class_cdf[c] - cdf) < 1e-12);
 		}
 		tiny_free(&r);
 	}
@@ -83,13 +83,13 @@ static void a_batch_is_diffused_as_drawn(void)
 		tiny_start(&r, &cfg);
 		CHECK(isfinite(diff_train_step(&r.t, 0)));
 		for (int i = 0; i < cfg.batch; i++) {
-			CHECK(k ? r.t.labels[i] == 3 : r.t.labels[i] == r.d.label[r.t.idx[i]]);
-			int step = (int)r.t.t[i];
-			CHECK(step == r.t.t[i] && step >= 0 && step < cfg.timesteps);
+			CHECK(k ? r.t.b.labels[i] == 3 : r.t.b.labels[i] == r.d.label[r.t.b.idx[i]]);
+			int step = (int)r.t.b.t[i];
+			CHECK(step == r.t.b.t[i] && step >= 0 && step < cfg.timesteps);
 			float want[64];
 			size_t at = (size_t)i * 64;
-			diffusion_q_sample(&r.t.process, step, r.t.x0 + at, r.t.eps + at, want, 64);
-			CHECK(memcmp(want, r.t.xt + at, sizeof want) == 0);
+			diffusion_q_sample(&r.t.b.process, step, r.t.b.x0 + at, r.t.b.eps + at, want, 64);
+			CHECK(memcmp(want, r.t.b.xt + at, sizeof want) == 0);
 		}
 		tiny_free(&r);
 	}
@@ -106,8 +106,8 @@ static void augment_flips_images(void)
 	diff_train_step(&r.t, 0);
 	int flipped = 0;
 	for (int i = 0; i < cfg.batch; i++) {
-		const uint8_t *px = r.d.px + (size_t)r.t.idx[i] * 64;
-		const float *x = r.t.x0 + (size_t)i * 64;
+		const uint8_t *px = r.d.px + (size_t)r.t.b.idx[i] * 64;
+		const float *x = r.t.b.x0 + (size_t)i * 64;
 		bool same = true, mirror = true;
 		for (int y = 0; y < 8; y++)
 			for (int c = 0; c < 8; c++) {
