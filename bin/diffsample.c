@@ -49,7 +49,7 @@ struct options {
 	struct samples_request req;
 	struct diff_settings set; /* its seed: req's */
 	const char *classifier;   /* --classifier, or NULL */
-	bool eta_given, guidance_given;
+	bool eta_given, guidance_given, cfg_given;
 };
 
 /* The sampler's own options (more may join them): false for others. */
@@ -67,7 +67,10 @@ static bool sampler_option(int opt, const char *arg, struct options *o)
 		s->eta = cli_double("--eta", arg, 0, 1);
 		o->eta_given = true;
 		break;
-	case OPT_CFG: s->cfg = cli_double("--cfg", arg, 0, 1000); break;
+	case OPT_CFG:
+		s->cfg = cli_double("--cfg", arg, 0, 1000);
+		o->cfg_given = true;
+		break;
 	case OPT_CLASSIFIER:
 		if (!*arg)
 			die_usage("--classifier: an empty name");
@@ -138,8 +141,11 @@ static void check_settings(const struct diff_model *d, struct options *o)
 		    d->process.timesteps);
 	/* its class embeddings were never trained: the classifier alone
 	 * brings the class */
-	if (d->p_uncond >= 1 && !o->classifier)
-		die("%s: an unconditional model (trained with --p-uncond 1) draws no class without --classifier",
+	if (d->p_uncond >= 1 && (!o->classifier || s->scale <= 0))
+		die("%s: an unconditional model (trained with --p-uncond 1) draws no class without --classifier and a --guidance above 0",
+		    path);
+	if (d->p_uncond >= 1 && o->cfg_given)
+		die("%s: an unconditional model (trained with --p-uncond 1) has no classifier-free guidance: --cfg does nothing",
 		    path);
 	s->unconditional = d->p_uncond >= 1;
 	/* its "no class" embedding was never trained */

@@ -83,11 +83,27 @@ struct options {
 	int size, threads, fid_n, sample_steps;
 	float width_mult;
 	double kimg, snap, cfg_w;
+	bool cfg_given;
 	struct diff_config cfg;
 	bool resume, quiet;
 };
 
 #define SHEET_COLUMNS 8
+
+/* The sheet's and the judge's guidance as the model allows it, as
+ * diffsample does: a model that never dropped a label has no
+ * unconditional half (--cfg 1, the conditional model alone); one that
+ * dropped every label knows no class (its samples unconditional, the
+ * rows of the sheet alike). */
+static void sample_guidance(struct options *o)
+{
+	float p = o->cfg.p_uncond;
+	if (o->cfg_given && ((p <= 0 && o->cfg_w != 1) || p >= 1))
+		die_usage("--cfg %g: a model of --p-uncond %g %s", o->cfg_w, p,
+			  p >= 1 ? "samples no class" : "has no unconditional half: give --cfg 1");
+	if (p <= 0)
+		o->cfg_w = 1;
+}
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
@@ -151,7 +167,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_FID_MODEL: o->fid_model = optarg; break;
 		case OPT_FID_N: o->fid_n = (int)cli_long("--fid-n", optarg, 2, 1000000); break;
 		case OPT_SAMPLE_STEPS: o->sample_steps = (int)cli_long("--sample-steps", optarg, 2, 100000); break;
-		case OPT_CFG: o->cfg_w = cli_double("--cfg", optarg, 0, 1000); break;
+		case OPT_CFG:
+			o->cfg_w = cli_double("--cfg", optarg, 0, 1000);
+			o->cfg_given = true;
+			break;
 		case OPT_SEED: c->seed = (unsigned long)cli_long("--seed", optarg, 0, 4294967295L); break;
 		case OPT_RESUME: o->resume = true; break;
 		case 'j': o->threads = (int)cli_long("--threads", optarg, 1, 1024); break;
@@ -173,6 +192,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			  c->timesteps);
 	if (o->fid_model && !o->log)
 		die_usage("--fid-model needs --log, where FID-cls goes");
+	sample_guidance(o);
 }
 
 /* The options that make the model (of images of a's size), recorded in
@@ -483,7 +503,8 @@ int main(int argc, char **argv)
 	nn_init(o.threads);
 	struct run run = { .o = &o,
 			   .samples = { .steps = o.sample_steps, .method = DIFF_DDIM,
-					.cfg = o.cfg_w, .seed = o.cfg.seed } };
+					.cfg = o.cfg_w, .seed = o.cfg.seed,
+					.unconditional = o.cfg.p_uncond >= 1 } };
 	struct arch a = load_data(&run, &o);
 	recorded_options(&o, &a, run.options);
 	char err[ERRLEN];

@@ -117,7 +117,7 @@ S=(--steps 4 -j 1)
 	difftrain "${DIFF[@]}" --p-uncond 1 -o p1.ckpt m.tsv
 	run --separate-stderr diffsample "${S[@]}" -c Bag --cfg 1 p1.ckpt
 	assert_failure 1
-	[ "$stderr" = "diffsample: p1.ckpt: an unconditional model (trained with --p-uncond 1) draws no class without --classifier" ]
+	[ "$stderr" = "diffsample: p1.ckpt: an unconditional model (trained with --p-uncond 1) draws no class without --classifier and a --guidance above 0" ]
 	[ -z "$output" ]
 	run --separate-stderr diffsample "${S[@]}" --quota - p1.ckpt <<<$'Bag\t1'
 	assert_failure 1
@@ -141,6 +141,20 @@ S=(--steps 4 -j 1)
 	diffcls --width-mult 0.375 --batch 8 --kimg 0.016 -q --diffusion p1.ckpt -o c1.ckpt m.tsv
 	diffsample "${S[@]}" -c Sneaker -n 2 --classifier c1.ckpt --guidance 10 p1.ckpt >u.pam
 	[ "$(grep -ac '^# label Sneaker$' u.pam)" -eq 2 ]
+	# ... at a scale above 0, and --cfg is nothing to it
+	run --separate-stderr diffsample "${S[@]}" -c Sneaker --classifier c1.ckpt --guidance 0 p1.ckpt
+	assert_failure 1
+	[[ "$stderr" == *"draws no class without --classifier and a --guidance above 0" ]]
+	run --separate-stderr diffsample "${S[@]}" -c Sneaker --classifier c1.ckpt --cfg 3 p1.ckpt
+	assert_failure 1
+	[[ "$stderr" == *"has no classifier-free guidance: --cfg does nothing" ]]
+	[ -z "$output" ]
+	# ancestral steps are guided too (their mean moved), deterministically
+	diffsample "${S[@]}" -c Bag -n 3 --cfg 1 --sampler ddpm d.ckpt >ddpm.pam
+	diffsample "${S[@]}" -c Bag -n 3 --cfg 1 --sampler ddpm --classifier c.ckpt --guidance 30 d.ckpt >gddpm.pam
+	diffsample "${S[@]}" -c Bag -n 3 --cfg 1 --sampler ddpm --classifier c.ckpt --guidance 30 -b 2 -j 2 d.ckpt >gddpm2.pam
+	cmp gddpm.pam gddpm2.pam
+	! cmp -s ddpm.pam gddpm.pam || false
 	# a classifier of another process, or not a noisy classifier: refused
 	difftrain "${DIFF[@]}" --kimg 0.008 --schedule linear -o lin.ckpt m.tsv
 	diffcls --width-mult 0.375 --batch 8 --kimg 0.008 -q --diffusion lin.ckpt -o clin.ckpt m.tsv

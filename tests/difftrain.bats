@@ -56,6 +56,11 @@ DTINY=(--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 4 -q)
 		! cmp -s <(tensors a.ckpt) <(tensors o.ckpt) || false
 	done
 	grep -aqx 'train.p_uncond	1' o.ckpt
+	# the sheets of models without a half: the half they have
+	difftrain "${DTINY[@]}" --p-uncond 0 -o p0.ckpt m.tsv
+	printf 'Bag\t8\nSneaker\t8\nTrouser\t8\n' >quota.tsv
+	diffsample --steps 4 --cfg 1 --quota quota.tsv p0.ckpt | imgrid -n 8 --captions -o p0.png
+	cmp p0.ckpt.png p0.png
 	# the sampling options are not the model's
 	difftrain "${DTINY[@]}" --sample-steps 3 --cfg 1 -o c.ckpt m.tsv
 	cmp <(tensors a.ckpt) <(tensors c.ckpt)
@@ -158,6 +163,11 @@ DTINY=(--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 4 -q)
 	run difftrain -o x.ckpt --class-draw even m.tsv
 	assert_usage_error
 	run difftrain -o x.ckpt --p-uncond 1.5 m.tsv
+	assert_usage_error
+	# the sheet's guidance as the model allows it
+	run difftrain -o x.ckpt --p-uncond 0 --cfg 2 m.tsv
+	assert_usage_error
+	run difftrain -o x.ckpt --p-uncond 1 --cfg 1 m.tsv
 	assert_usage_error
 	run difftrain -o x.ckpt --diffusion-steps 1 m.tsv
 	assert_usage_error

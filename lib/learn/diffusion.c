@@ -286,16 +286,26 @@ double diffusion_ddpm_mean(const struct diffusion *d, int i, enum ddpm_variance 
 	return ddpm_variance(d, i, v);
 }
 
+void diffusion_ddpm_guided_step(const struct diffusion *d, int i, enum ddpm_variance v,
+				const float *xi, const float *eps, bool clip, double s,
+				const float *grad, const float *z, float *out, long len)
+{
+	double var = ddpm_variance(d, i, v), shift = s * var;
+	/* no noise into x0 */
+	double sd = i > 0 ? sqrt(var) : 0;
+	for (long k = 0; k < len; k++) {
+		double x = posterior_mean(d, i, xi[k], eps[k], clip);
+		if (grad)
+			x += shift * grad[k];
+		out[k] = (float)(sd > 0 ? x + sd * z[k] : x);
+	}
+}
+
 void diffusion_ddpm_step(const struct diffusion *d, int i, enum ddpm_variance v,
 			 const float *xi, const float *eps, bool clip, const float *z, float *out,
 			 long len)
 {
-	/* no noise into x0 */
-	double sd = i > 0 ? sqrt(ddpm_variance(d, i, v)) : 0;
-	for (long k = 0; k < len; k++) {
-		double x = posterior_mean(d, i, xi[k], eps[k], clip);
-		out[k] = (float)(sd > 0 ? x + sd * z[k] : x);
-	}
+	diffusion_ddpm_guided_step(d, i, v, xi, eps, clip, 0, NULL, z, out, len);
 }
 
 void diffusion_cfg(const float *eps_uncond, const float *eps_cond, double w, float *out, long len)

@@ -121,12 +121,22 @@ void diffusion_ddpm_step(const struct diffusion *d, int i, enum ddpm_variance v,
 			 const float *xi, const float *eps, bool clip, const float *z, float *out,
 			 long len);
 
+/* The ancestral step with classifier guidance (guided-diffusion's
+ * condition_mean, Dhariwal and Nichol's Algorithm 1): the mean moved by s
+ * times the step's variance times grad, ∇ log p(y | x_i), then the noise;
+ * step 0's fixed small variance is 0, so no move there. */
+void diffusion_ddpm_guided_step(const struct diffusion *d, int i, enum ddpm_variance v,
+				const float *xi, const float *eps, bool clip, double s,
+				const float *grad, const float *z, float *out, long len);
+
 /* Classifier-free guidance (Ho & Salimans 2022): ε̃ = ε(x, ∅) + w (ε(x,
  * y) - ε(x, ∅)); w = 1 is the conditional model alone, 0 the
  * unconditional. */
 void diffusion_cfg(const float *eps_uncond, const float *eps_cond, double w, float *out, long len);
 
-/* Classifier guidance for DDIM (guided-diffusion's condition_score): ε -=
+/* Classifier guidance for DDIM (guided-diffusion's condition_score,
+ * Dhariwal and Nichol's Algorithm 2; ancestral steps move their mean
+ * instead, diffusion_ddpm_guided_step): ε -=
  * sqrt(1 - ᾱ_i) s ∇ log p(y | x_i), grad that gradient. */
 void diffusion_guide(const struct diffusion *d, int i, double s, const float *grad, float *eps,
 		     long len);

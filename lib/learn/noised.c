@@ -83,14 +83,13 @@ static void noised_image(const struct diffusion *p, struct rng *r, bool flip, in
 	diffusion_q_sample(p, step, x0, eps, xt, size);
 }
 
-void noised_batch(const struct dataset *d, const struct diffusion *p, struct rng *r, bool flip,
-		  const int *idx, int n, float *x0, float *eps, float *xt, float *t)
+void noised_batch(struct noised *b, const struct dataset *d, struct rng *r, bool flip, int n)
 {
 	float mean[3] = { 0.5f, 0.5f, 0.5f }, sd[3] = { 0.5f, 0.5f, 0.5f };
-	dataset_batch(d, idx, n, mean, sd, x0);
-	size_t size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
+	dataset_batch(d, b->idx, n, mean, sd, b->x0);
 	for (int i = 0; i < n; i++) {
-		size_t at = (size_t)i * size;
-		noised_image(p, r, flip, d->c, d->h, d->w, x0 + at, eps + at, xt + at, &t[i]);
+		size_t at = (size_t)i * b->size;
+		noised_image(&b->process, r, flip, d->c, d->h, d->w, b->x0 + at, b->eps + at,
+			     b->xt + at, &b->t[i]);
 	}
 }

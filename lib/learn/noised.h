@@ -47,11 +47,10 @@ int noised_init(struct noised *b, enum beta_schedule s, int T, enum class_draw d
 		const struct dataset *d, int batch, char *err);
 void noised_free(struct noised *b);
 
-/* Images idx[0 .. n-1] of d as x0 [n][c][h][w] in [-1, 1]; then each,
- * image by image, mirrored left to right half the time when flip, and
- * diffused to a uniform step of p: the step's timestep in t[i], the noise
- * in eps, x_t in xt; draws from r in this order. */
-void noised_batch(const struct dataset *d, const struct diffusion *p, struct rng *r, bool flip,
-		  const int *idx, int n, float *x0, float *eps, float *xt, float *t);
+/* Images b->idx[0 .. n-1] of d as b->x0 [n][c][h][w] in [-1, 1]; then
+ * each, image by image, mirrored left to right half the time when flip,
+ * and diffused to a uniform step of b->process: the step's timestep in
+ * b->t[i], the noise in b->eps, x_t in b->xt; draws from r in this order. */
+void noised_batch(struct noised *b, const struct dataset *d, struct rng *r, bool flip, int n);
 
 #endif

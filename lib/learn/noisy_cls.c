@@ -7,6 +7,7 @@
 
 #include "base/err.h"
 #include "base/mem.h"
+#include "metric/scores.h"
 #include "nn/nn.h"
 
 int noisy_trainer_init(struct noisy_trainer *t, const struct noisy_config *cfg,
@@ -47,13 +48,8 @@ void noisy_trainer_free(struct noisy_trainer *t)
 static int correct(const float *logits, const int *labels, int n, int k)
 {
 	int right = 0;
-	for (int i = 0; i < n; i++) {
-		const float *l = logits + (size_t)i * k;
-		int top = 0;
-		for (int j = 1; j < k; j++)
-			top = l[j] > l[top] ? j : top;
-		right += top == labels[i];
-	}
+	for (int i = 0; i < n; i++)
+		right += argmax(logits + (size_t)i * k, k) == labels[i];
 	return right;
 }
 
@@ -66,7 +62,7 @@ struct noisy_step noisy_train_step(struct noisy_trainer *t, long step)
 	int n = cfg->batch, k = d->nclasses;
 	for (int i = 0; i < n; i++)
 		t->b.idx[i] = class_image_draw(d, t->b.class_cdf, &r, &t->b.labels[i]);
-	noised_batch(d, &t->b.process, &r, cfg->augment, t->b.idx, n, t->b.x0, t->b.eps, t->b.xt, t->b.t);
+	noised_batch(&t->b, d, &r, cfg->augment, n);
 	struct model *m = &t->m;
 	m->timesteps = t->b.t;
 	model_forward(m, t->b.xt, n, true);

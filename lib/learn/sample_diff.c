@@ -154,27 +154,31 @@ static void classifier_grad(struct diff_sampler *s, struct batch *b, const int *
 	diff_classifier_grad(s->classifier, b->x, b->t, labels, b->n, b->grad);
 }
 
-/* Step i for the whole batch: ε, guided, then each image's update. */
+/* Step i for the whole batch: ε (guided for DDIM), then each image's
+ * update (an ancestral step's mean guided). */
 static void step(struct diff_sampler *s, struct batch *b, const int *labels, int i)
 {
 	const struct diff_settings *set = &s->set;
 	model_eps(s, b, labels, i);
-	if (s->classifier && set->scale > 0) {
+	bool guided = s->classifier && set->scale > 0, ddim = set->method == DIFF_DDIM;
+	if (guided)
 		classifier_grad(s, b, labels, i);
+	if (guided && ddim)
 		diffusion_guide(&s->process, i, set->scale, b->grad, b->eps, (long)b->n * b->size);
-	}
-	bool noise = i > 0 && (set->method == DIFF_DDPM || set->eta > 0);
+	bool noise = i > 0 && (!ddim || set->eta > 0);
 	for (int k = 0; k < b->n; k++) {
 		size_t at = (size_t)k * (size_t)b->size;
+		const float *z = noise ? b->z + at : NULL;
 		if (noise)
 			diffusion_noise(&b->r[k], b->z + at, b->size);
-		if (set->method == DIFF_DDIM)
-			diffusion_ddim_step(&s->process, i, set->eta, b->x + at, b->eps + at, true,
-					    noise ? b->z + at : NULL, b->x + at, b->size);
-		else
-			diffusion_ddpm_step(&s->process, i, DDPM_FIXED_SMALL, b->x + at,
-					    b->eps + at, true, noise ? b->z + at : NULL,
+		if (ddim)
+			diffusion_ddim_step(&s->process, i, set->eta, b->x + at, b->eps + at, true, z,
 					    b->x + at, b->size);
+		else
+			diffusion_ddpm_guided_step(&s->process, i, DDPM_FIXED_SMALL, b->x + at,
+						   b->eps + at, true, set->scale,
+						   guided ? b->grad + at : NULL, z, b->x + at,
+						   b->size);
 	}
 }
 

@@ -57,7 +57,7 @@ static void draw_batch(struct diff_trainer *t, struct rng *r)
 		t->b.idx[i] = class_image_draw(d, t->b.class_cdf, r, &c);
 		t->b.labels[i] = rng_double(r) < cfg->p_uncond ? d->nclasses : c;
 	}
-	noised_batch(d, &t->b.process, r, cfg->augment, t->b.idx, n, t->b.x0, t->b.eps, t->b.xt, t->b.t);
+	noised_batch(&t->b, d, r, cfg->augment, n);
 }
 
 float diff_rate(const struct diff_config *cfg, long step)

@@ -295,6 +295,31 @@ static void ancestral_variances(void)
 	diffusion_free(&d);
 }
 
+/* The guided ancestral step: the mean moved by s times the variance
+ * times the gradient, then the noise; none at step 0. */
+static void guided_ancestral_step(void)
+{
+	struct diffusion d;
+	if (!build(&d, BETA_COSINE, 25, SPACING_EVEN))
+		return;
+	float x[LEN], eps[LEN], z[LEN], grad[LEN], mean[LEN], plain[LEN], guided[LEN];
+	data_and_noise(x, eps, 12);
+	data_and_noise(grad, z, 13);
+	for (int i = 0; i < d.n; i += 6) {
+		double var = diffusion_ddpm_mean(&d, i, DDPM_FIXED_SMALL, x, eps, true, mean, LEN);
+		diffusion_ddpm_step(&d, i, DDPM_FIXED_SMALL, x, eps, true, z, plain, LEN);
+		diffusion_ddpm_guided_step(&d, i, DDPM_FIXED_SMALL, x, eps, true, 3, grad, z, guided,
+					   LEN);
+		for (int k = 0; k < LEN; k++)
+			CHECK(fabs(guided[k] - (plain[k] + 3 * var * grad[k])) < 1e-5);
+		if (i == 0)
+			CHECK(memcmp(guided, mean, sizeof mean) == 0);
+		else
+			CHECK(max_diff(guided, plain) > 1e-3);
+	}
+	diffusion_free(&d);
+}
+
 static void guidance_arithmetic(void)
 {
 	float u[LEN], c[LEN], out[LEN], eps[LEN], grad[LEN], x[LEN], a[LEN], b[LEN];
@@ -361,6 +386,8 @@ void unit_main(void)
 	unit_run("diffusion: DDIM at eta 1 is the ancestral step", ddim_at_eta_1_is_the_ancestral_step);
 	unit_run("diffusion: the ancestral step's fixed variances", ancestral_variances);
 	unit_run("diffusion: classifier-free and classifier guidance", guidance_arithmetic);
+	unit_run("diffusion: classifier guidance of an ancestral step moves its mean",
+		 guided_ancestral_step);
 	unit_run("diffusion: noise from the seed and the sample's index alone",
 		 noise_from_the_seed_and_index);
 }
