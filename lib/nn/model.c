@@ -19,6 +19,7 @@ static size_t act_len(const struct model *m, int i, int n)
  * (greedy interval colouring), sized for the largest of them. */
 struct pool {
 	int *slot;       /* each activation's buffer; -1: none */
+	int *from;       /* the first step of each activation's interval; -1: none */
 	size_t *len;     /* each buffer's floats an image */
 	int *busy_until; /* the last step of each buffer's last interval */
 	float **buf;
@@ -33,6 +34,7 @@ static void free_pool(struct pool *p)
 	for (int b = 0; b < p->nbuf; b++)
 		free(p->buf[b]);
 	free(p->slot);
+	free(p->from);
 	free(p->len);
 	free(p->busy_until);
 	free(p->buf);
@@ -85,6 +87,8 @@ static struct pool *plan_pool(const struct model *m, const int *from, const int 
 	p->len = xcalloc((size_t)m->nacts, sizeof *p->len);
 	p->busy_until = xcalloc((size_t)m->nacts, sizeof *p->busy_until);
 	p->buf = xcalloc((size_t)m->nacts, sizeof *p->buf);
+	p->from = xmalloc((size_t)m->nacts * sizeof *p->from);
+	memcpy(p->from, from, (size_t)m->nacts * sizeof *p->from);
 	p->shared = shared;
 	for (int i = 0; i < m->nacts; i++)
 		p->slot[i] = -1;
@@ -584,13 +588,14 @@ static int last_reader(const struct model *m, int act)
 }
 
 /* The gradients of op i's inputs to 0 where op i is the first to add to
- * them: each zeroed just before it is used, while it is in the cache. */
+ * them (their interval in the gradients' plan starts at its step): each
+ * zeroed just before it is used, while it is in the cache. */
 static void zero_input_grads(struct model *m, int i, int n)
 {
 	const struct op *o = &m->ops[i];
 	int in[2] = { o->in, has_in2(o->kind) && o->in2 != o->in ? o->in2 : -1 };
 	for (int k = 0; k < 2; k++)
-		if (in[k] >= 0 && m->d[in[k]] && last_reader(m, in[k]) == i)
+		if (in[k] >= 0 && m->d[in[k]] && m->grads->from[in[k]] == m->nops - i)
 			zero_fill(m->d[in[k]], act_len(m, in[k], n));
 }
 
@@ -657,8 +662,9 @@ static void backward(struct model *m, const float *dout, int n)
 {
 	grads_for_batch(m, n);
 	memset(m->g, 0, m->size * sizeof *m->g);
+	/* the gradients nothing adds to (the output's) from the start */
 	for (int i = 0; i < m->nacts; i++)
-		if (m->d[i] && last_reader(m, i) < 0)
+		if (m->d[i] && m->grads->from[i] == 0)
 			zero_fill(m->d[i], act_len(m, i, n));
 	if (dout) {
 		const struct act *a = &m->acts[m->nacts - 1];
