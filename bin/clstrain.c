@@ -403,11 +403,7 @@ int main(int argc, char **argv)
 	cls_trainer_init(&r.tr, &o.cfg, &r.train, &r.m, &r.optim, &r.nm);
 	/* The log grows an epoch at a time (appended to when resumed), so that
 	 * a killed run keeps the lines of its finished epochs. */
-	FILE *log = NULL;
-	if (o.log && done)
-		log_trim_or_die(o.log, done);
-	if (o.log && !(log = fopen(o.log, done ? "a" : "w")))
-		die("%s: %s", o.log, strerror(errno));
+	FILE *log = log_open_or_die(o.log, done);
 	for (int epoch = done; epoch < o.cfg.epochs; epoch++) {
 		struct cls_epoch_stats st;
 		double seconds = run_epoch(&r, epoch, &st);

@@ -319,11 +319,7 @@ int main(int argc, char **argv)
 	if (images / o.cfg.batch > total_steps(&o))
 		die("%s: has been trained on %.9g kimg, more than --kimg %.9g", o.output,
 		    (double)images / 1000, o.kimg);
-	FILE *log = NULL;
-	if (o.log && images)
-		log_trim_or_die(o.log, (double)images / 1000);
-	if (o.log && !(log = fopen(o.log, images ? "a" : "w")))
-		die("%s: %s", o.log, strerror(errno));
+	FILE *log = log_open_or_die(o.log, (double)images / 1000);
 	train(&run, images / o.cfg.batch, log);
 	if (log && fclose(log))
 		die("%s: %s", o.log, strerror(errno));

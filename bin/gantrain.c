@@ -480,11 +480,7 @@ int main(int argc, char **argv)
 		    (double)images / 1000, o.kimg);
 	if (o.fid_model)
 		run.judge = judge_open(&run);
-	FILE *log = NULL;
-	if (o.log && images)
-		log_trim_or_die(o.log, (double)images / 1000);
-	if (o.log && !(log = fopen(o.log, images ? "a" : "w")))
-		die("%s: %s", o.log, strerror(errno));
+	FILE *log = log_open_or_die(o.log, (double)images / 1000);
 	train(&run, images / o.cfg.batch, log);
 	if (log && fclose(log))
 		die("%s: %s", o.log, strerror(errno));

@@ -1,5 +1,6 @@
 #include "cli/outputs.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -69,11 +70,17 @@ void png_save_as_or_die(const char *path, const char *name, const struct image *
 		die("%s", err);
 }
 
-void log_trim_or_die(const char *path, double upto)
+FILE *log_open_or_die(const char *path, double upto)
 {
+	if (!path)
+		return NULL;
 	char err[ERRLEN];
-	if (log_trim(path, upto, err))
+	if (upto > 0 && log_trim(path, upto, err))
 		die("%s", err);
+	FILE *log = fopen(path, upto > 0 ? "a" : "w");
+	if (!log)
+		die("%s: %s", path, strerror(errno));
+	return log;
 }
 
 void plot_open_or_die(struct plot *p, const char *option, const char *path)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stddef.h>
 
 #include "img/image.h"
@@ -39,7 +40,11 @@ void staged_dir_begin_or_die(struct staged_dir *sd, const char *path);
 char *staged_dir_subdir_or_die(struct staged_dir *sd, const char *sub);
 void staged_dir_commit_or_die(struct staged_dir *sd);
 void png_save_as_or_die(const char *path, const char *name, const struct image *im);
-void log_trim_or_die(const char *path, double upto);
+/* A training's log at path (NULL: none, and NULL returned): written
+ * anew, or for a run resumed after upto (> 0; kimg, epochs) its lines up
+ * to upto kept and appended to, so that a killed run keeps the lines of
+ * what it finished. */
+FILE *log_open_or_die(const char *path, double upto);
 /* output_name_check(option, path), then plot_open. */
 void plot_open_or_die(struct plot *p, const char *option, const char *path);
 void sheet_write_png_or_die(const struct image *im, const char *path);
