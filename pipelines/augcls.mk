@@ -23,6 +23,8 @@
 #          than EPS (default 0.001)
 # STEPS    at most this many steps (default 2, the paper's)
 # OVER     images drawn per image wanted, room for the filter (default 2)
+# PART     images the generator draws at a time, at most (default 500):
+#          a draw stopped resumes from its last whole part
 # ARCH     the classifier (default resnet20), EPOCHS (default 15)
 # KIMG     the generator's training length, in thousands of images
 #          (default: its program's own, gantrain's 400, difftrain's 300)
@@ -78,6 +80,7 @@ ALPHA ?= 0.9
 EPS ?= 0.001
 STEPS ?= 2
 OVER ?= 2
+PART ?= 500
 ARCH ?= resnet20
 EPOCHS ?= 15
 KIMG ?=
@@ -129,6 +132,7 @@ $(call pipe_check_paths,DATA VAL HIER OUT BIN)
 $(call pipe_check_number,ALPHA,v > 0 && v <= 1,the threshold must be above 0 and at most 1)
 $(call pipe_check_number,EPS,1,not a number)
 $(call pipe_check_number,STEPS,v ~ /^[0-9]+$$/ && v >= 1 && v <= 100,not a whole number of steps from 1 to 100)
+$(call pipe_check_number,PART,v ~ /^[0-9]+$$/ && v >= 1,not a whole number of images above 0)
 $(foreach v,OVER EPOCHS SEED $(if $(value KIMG),KIMG) $(if $(filter diffusion,$(GEN)),$(if $(value GUIDANCE),GUIDANCE)),\
 	$(call pipe_check_number,$v,1,not a number))
 aug_programs.gan = gantrain gansample
@@ -281,16 +285,34 @@ $(aug_dir)/draw.tsv: $(DATA) $(aug_dir)/filter.params
 aug_append = awk 1
 
 # Drawn images as files: $(call aug_draw,DIR,QUOTA,SEED) makes
-# DIR/gen.tsv, their manifest, and DIR/gen/, the PNGs.
-aug_sample.gan = $(aug_bin)gansample --seed $2 --quota $1 $(GANSAMPLE) $(OUT)/gan.ckpt
-aug_sample.diffusion = $(aug_bin)diffsample --seed $2 --quota $1 $(DIFFSAMPLE) \
+# DIR/gen.tsv, their manifest, and DIR/gen/, the PNGs.  The sampler runs
+# on PART images of one class at most, each part's frames kept in
+# DIR/parts/N.pam once whole, so that a draw stopped (a diffusion model's
+# takes hours) resumes from the parts it made, if nothing it depends on is
+# newer than DIR/parts/begun (which holds PART).  An image depends on its class and its
+# number in it, not on the run that drew it (gansample(1), diffsample(1)):
+# the parts joined are the bytes of one run of the whole quota.
+aug_sample.gan = $(aug_bin)gansample --seed $1 $2 $(GANSAMPLE) $(OUT)/gan.ckpt
+aug_sample.diffusion = $(aug_bin)diffsample --seed $1 $2 $(DIFFSAMPLE) \
 	$(if $(aug_guided),--classifier $(aug_dir)/guide.ckpt --guidance $(GUIDANCE)) $(aug_dir)/diff.ckpt
+
+# QUOTA's lines as parts: class, first image, count.
+aug_parts = awk -F'\t' -v part=$(PART) '{ for (k = 0; k < $$$$2; k += part) \
+	print $$$$1 "\t" k "\t" ($$$$2 - k < part ? $$$$2 - k : part) }'
 
 define aug_draw
 $1/gen.tsv: $(aug_dir)/$(aug_gen).ckpt $(if $(aug_guided),$(aug_dir)/guide.ckpt) $2 $(aug_dir)/filter.params
-	$$(aug_cleanup) rm -rf $1/gen && mkdir -p $1 && \
-	$(call aug_sample.$(GEN),$2,$3) >$$@.tmp.pam && \
-	$$(aug_bin)imgsplit $1/gen $$@.tmp.pam >$$@.tmp && mv $$@.tmp $$@
+	$$(aug_cleanup) mkdir -p $1 && \
+	if [ "$$$$(cat $1/parts/begun 2>/dev/null)" = "part $(PART)" ] && \
+	   [ -z "$$$$(find $$^ -newer $1/parts/begun)" ]; then echo "augcls.mk: resuming the draw of $1" >&2; \
+	else rm -rf $1/parts && mkdir $1/parts && echo "part $(PART)" >$1/parts/begun; fi && \
+	$(aug_parts) $2 >$$@.tmp.parts && n=0 && \
+	while IFS='	' read -r c k m; do \
+		n=$$$$((n + 1)); f=$1/parts/$$$$n.pam; [ -e $$$$f ] && continue; \
+		$(call aug_sample.$(GEN),$3,-c "$$$$c" -n $$$$m --first $$$$k) >$$@.tmp.part && mv $$@.tmp.part $$$$f || exit 1; \
+	done <$$@.tmp.parts && \
+	rm -rf $1/gen && cat /dev/null $$$$(seq -f '$1/parts/%.0f.pam' 1 $$$$n) >$$@.tmp.pam && \
+	$$(aug_bin)imgsplit $1/gen $$@.tmp.pam >$$@.tmp && mv $$@.tmp $$@ && rm -rf $1/parts
 endef
 
 # Step s: images drawn with seed SEED + s, scored by the classifier of the

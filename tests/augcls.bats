@@ -179,6 +179,45 @@ refused_before_any_stage() {
 	[ ! -e out/c0.part.ckpt ] && [ ! -e out/c0.part.ckpt.best ]
 }
 
+@test "augcls.mk: a draw stopped part-way resumes from its whole parts, to the same images" {
+	aug OUT=out out/gan.ckpt out/draw.tsv >/dev/null
+	# a gansample that fails on the third part it is to draw (the checks
+	# of the options run it too)
+	mkdir fakebin
+	for p in "$BIN"/*; do ln -s "$p" fakebin/; done
+	rm fakebin/gansample
+	cat >fakebin/gansample <<-EOF
+		#!/bin/sh
+		case "\$*" in *--first*) echo "\$*" >>$PWD/calls ;; esac
+		[ "\$(wc -l <$PWD/calls 2>/dev/null)" != 3 ] || exit 1
+		exec $BIN/gansample "\$@"
+	EOF
+	chmod +x fakebin/gansample
+	AUGBIN=$PWD/fakebin run aug OUT=out PART=2 out/s1/gen.tsv
+	assert_failure
+	[ ! -e out/s1/gen.tsv ] && [ ! -e out/s1/gen ]
+	[ "$(ls out/s1/parts)" = "$(printf '1.pam\n2.pam\nbegun')" ]
+	[ -z "$(find out -name '*.tmp*')" ]
+	AUGBIN=$PWD/fakebin run aug OUT=out PART=2 out/s1/gen.tsv
+	assert_success
+	grep -qx 'augcls.mk: resuming the draw of out/s1' <<<"$output"
+	# the third part drawn again, the first two not: a run a part of at
+	# most 2 images (Bag 10, Sneaker 14) and the failed one
+	[ "$(sed -n 3p calls)" = "$(sed -n 4p calls)" ]
+	[[ "$(sed -n 3p calls)" == *"-c Bag -n 2 --first 4 "* ]]
+	[ "$(wc -l <calls)" -eq $((5 + 7 + 1)) ]
+	[ ! -e out/s1/parts ]
+	gansample --seed 2 --quota out/draw.tsv out/gan.ckpt | imgsplit expect >/dev/null
+	diff -r expect out/s1/gen
+	# another PART: the parts of the last are not taken
+	rm out/s1/gen.tsv
+	mkdir out/s1/parts && echo 'part 2' >out/s1/parts/begun && echo junk >out/s1/parts/1.pam
+	run aug OUT=out PART=3 out/s1/gen.tsv
+	assert_success
+	! grep -qx 'augcls.mk: resuming the draw of out/s1' <<<"$output" || false
+	diff -r expect out/s1/gen
+}
+
 @test "augcls.mk: the options of the programs, checked by them before anything runs" {
 	for v in "ARCH=resnet99:clstrain: --arch: unknown architecture 'resnet99'" \
 		"CLSTRAIN=--no-such:clstrain: unrecognized option '--no-such'" \
@@ -246,7 +285,7 @@ refused_before_any_stage() {
 	assert_failure 2
 	assert_output --partial "EPS=small: not a number"
 	# every number, before any training
-	for v in OVER=x SEED=x STEPS=101 EPS=0x1 EPS=1e 'KIMG=1$x'; do
+	for v in OVER=x SEED=x STEPS=101 EPS=0x1 EPS=1e 'KIMG=1$x' PART=0 PART=1.5; do
 		run aug OUT=out "$v"
 		assert_failure 2
 		assert_output --partial "*** $v: not a"
