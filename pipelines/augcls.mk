@@ -288,10 +288,11 @@ aug_append = awk 1
 # DIR/gen.tsv, their manifest, and DIR/gen/, the PNGs.  The sampler runs
 # on PART images of one class at most, each part's frames kept in
 # DIR/parts/N.pam once whole, so that a draw stopped (a diffusion model's
-# takes hours) resumes from the parts it made, if nothing it depends on is
-# newer than DIR/parts/begun (which holds PART).  An image depends on its class and its
-# number in it, not on the run that drew it (gansample(1), diffsample(1)):
-# the parts joined are the bytes of one run of the whole quota.
+# takes hours) resumes from the parts it made, if nothing it depends on
+# is newer than DIR/parts/begun (which holds PART).  An image depends on
+# its class and its number in it, not on the run that drew it
+# (gansample(1), diffsample(1)): the parts joined are the bytes of one
+# run of the whole quota.
 aug_sample.gan = $(aug_bin)gansample --seed $1 $2 $(GANSAMPLE) $(OUT)/gan.ckpt
 aug_sample.diffusion = $(aug_bin)diffsample --seed $1 $2 $(DIFFSAMPLE) \
 	$(if $(aug_guided),--classifier $(aug_dir)/guide.ckpt --guidance $(GUIDANCE)) $(aug_dir)/diff.ckpt
