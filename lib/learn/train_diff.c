@@ -84,11 +84,12 @@ double diff_train_step(struct diff_trainer *t, long step)
 		return loss;
 	model_backward_from(&t->m, t->out, n);
 	optim_step(&t->opt, &t->m, diff_rate(cfg, step));
-	diff_update_ema(t);
+	optim_average(&t->ema, &t->m, diff_ema_half_life(cfg, step), n);
 	return loss;
 }
 
-void diff_update_ema(struct diff_trainer *t)
+float diff_ema_half_life(const struct diff_config *cfg, long step)
 {
-	optim_average(&t->ema, &t->m, t->cfg->ema, t->cfg->batch);
+	double seen = (double)(step + 1) * cfg->batch / 1000;
+	return fminf(cfg->ema, (float)(DIFF_EMA_RAMP * seen));
 }

@@ -65,15 +65,21 @@ struct optim diff_optimizer(const struct diff_config *cfg);
 void diff_trainer_free(struct diff_trainer *t);
 
 /* Step number step (from 0) of the run: the batch, the loss, AdamW's
- * update at the warmed-up rate, the average.  The loss (mean squared
+ * update at the warmed-up rate, the average (ema = beta ema + (1 - beta)
+ * m, beta = 0.5^(batch / (1000 diff_ema_half_life))).  The loss (mean squared
  * error per value); not finite: the update and the average not done. */
 double diff_train_step(struct diff_trainer *t, long step);
 
 /* The rate of step step: lr, ramped up linearly over the warm-up. */
 float diff_rate(const struct diff_config *cfg, long step);
 
-/* The sampling weights' average after a step: ema = beta ema + (1 -
- * beta) m, beta = 0.5^(batch / (1000 cfg->ema)). */
-void diff_update_ema(struct diff_trainer *t);
+/* The half-life of the average after step step (from 0), kimg: cfg->ema,
+ * or less early on, DIFF_EMA_RAMP of the kimg shown by then (StyleGAN2-ADA's
+ * ramp).  Without it the average keeps the weights it started from, 2^-(kimg
+ * / half-life) of them: the UNet's output convolution starts at 0, so every
+ * ε it predicts is that much too small, which DDIM's samples keep as noise
+ * (80 kimg at a half-life of 25: 11 %, the ε's deviation 0.87 at t = 999). */
+#define DIFF_EMA_RAMP 0.1
+float diff_ema_half_life(const struct diff_config *cfg, long step);
 
 #endif

@@ -198,6 +198,30 @@ static void a_resumed_run_trains_as_the_whole(void)
 	tiny_free(&resumed);
 }
 
+/* The average's half-life is a tenth of the kimg shown, up to cfg.ema:
+ * after the first step it is all but the trained weights. */
+static void the_average_ramps_up(void)
+{
+	struct diff_config cfg = tiny_config();
+	cfg.ema = 25;
+	CHECK(diff_ema_half_life(&cfg, 0) == (float)(DIFF_EMA_RAMP * 0.006));
+	CHECK(diff_ema_half_life(&cfg, 1000000) == 25);
+	struct tiny_run r;
+	tiny_start(&r, &cfg);
+	float *start = xmalloc(r.t.m.size * sizeof *start);
+	memcpy(start, r.t.ema.p, r.t.m.size * sizeof *start);
+	CHECK(isfinite(diff_train_step(&r.t, 0)));
+	double beta = pow(0.5, 6 / (1000 * DIFF_EMA_RAMP * 0.006)); /* 2^-10 */
+	bool near = true;
+	for (size_t i = 0; i < r.t.m.size; i++) {
+		double m = r.t.m.p[i], off = fabs(r.t.ema.p[i] - m);
+		near &= off <= beta * fabs(start[i] - m) + 1e-6 * (fabs(m) + fabs(start[i]));
+	}
+	CHECK(near);
+	free(start);
+	tiny_free(&r);
+}
+
 /* A loss that is not finite ends the step before the update. */
 static void a_loss_not_finite_stops_the_step(void)
 {
@@ -287,6 +311,8 @@ void unit_main(void)
 	unit_run("train_diff: the rate's warm-up", the_rate_warms_up);
 	unit_run("train_diff: steps give the same bits on 1 and 2 threads", steps_are_deterministic);
 	unit_run("train_diff: a resumed run trains as the whole run", a_resumed_run_trains_as_the_whole);
+	unit_run("train_diff: the average's half-life ramps up with the kimg shown",
+		 the_average_ramps_up);
 	unit_run("train_diff: a loss not finite stops the step before the update",
 		 a_loss_not_finite_stops_the_step);
 	unit_run("sample_diff: a sample's bytes do not depend on the batch or the threads",
