@@ -25,8 +25,11 @@
  * the 32 registers; 11 loads feed 24 multiply-adds. */
 #define CO_BLOCK CONV3_BLOCK
 #define PIX_BLOCK 3
-/* Output channels the weight gradient takes at once: 2 x 9 accumulators. */
-#define WG_CO 2
+/* Output channels the weight gradient takes at once: 3 x 9 accumulators,
+ * 3 gradient vectors and an input vector in 31 of the 32 registers; 12
+ * loads feed 27 multiply-adds (2 channels: 11 fed 18, and the loads, not
+ * the multiply-adds, set the pace). */
+#define WG_CO 3
 
 static bool disabled;
 
@@ -47,7 +50,9 @@ bool conv3_takes(const struct conv *cv, enum conv3_pass pass)
 	case CONV3_DATA_GRAD: /* the adjoint's output channels are cin */
 		return cv->stride == 1 && cv->cin % CO_BLOCK == 0;
 	case CONV3_WEIGHT_GRAD:
-		return cv->cout % WG_CO == 0;
+		/* an even count, as when the blocks were of 2: an odd one
+		 * stays on the general path its checkpoints were made on */
+		return cv->cout % 2 == 0;
 	}
 	return false;
 #else
@@ -301,15 +306,16 @@ void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int
 	free(wp);
 }
 
-/* The weight gradient's sums for WG_CO output channels from co and one
- * input channel, over images i0 .. i0 + nb - 1: acc[r][t] (16 lanes each)
- * += dout[co + r][p] in[ci][p + shift t] over their pixels. */
+/* The weight gradient's sums for nco (1 to WG_CO) output channels from co
+ * and one input channel, over images i0 .. i0 + nb - 1: acc[r][t] (16
+ * lanes each) += dout[co + r][p] in[ci][p + shift t] over their pixels.
+ * Called with nco a constant, so that its loops unroll. */
 INLINE void weight_grad_block(const struct taps *tp, const float *in, const float *dout,
-			      size_t stride, int nb, float *sums)
+			      size_t stride, int nb, int nco, float *sums)
 {
 	__m512 acc[WG_CO][TAPS];
 	UNROLL
-	for (int r = 0; r < WG_CO; r++)
+	for (int r = 0; r < nco; r++)
 		UNROLL
 		for (int t = 0; t < TAPS; t++)
 			acc[r][t] = _mm512_loadu_ps(sums + (r * TAPS + t) * LANES);
@@ -320,20 +326,20 @@ INLINE void weight_grad_block(const struct taps *tp, const float *in, const floa
 			const __mmask16 *mask = tp->mask + (size_t)v * TAPS;
 			__m512 dv[WG_CO];
 			UNROLL
-			for (int r = 0; r < WG_CO; r++)
+			for (int r = 0; r < nco; r++)
 				dv[r] = _mm512_maskz_loadu_ps(tp->valid[v],
 							      d + r * stride + (size_t)v * LANES);
 			UNROLL
 			for (int t = 0; t < TAPS; t++) {
 				__m512 xv = _mm512_maskz_loadu_ps(mask[t], x + v * LANES + tp->shift[t]);
 				UNROLL
-				for (int r = 0; r < WG_CO; r++)
+				for (int r = 0; r < nco; r++)
 					acc[r][t] = _mm512_fmadd_ps(xv, dv[r], acc[r][t]);
 			}
 		}
 	}
 	UNROLL
-	for (int r = 0; r < WG_CO; r++)
+	for (int r = 0; r < nco; r++)
 		UNROLL
 		for (int t = 0; t < TAPS; t++)
 			_mm512_storeu_ps(sums + (r * TAPS + t) * LANES, acc[r][t]);
@@ -343,41 +349,54 @@ INLINE void weight_grad_block(const struct taps *tp, const float *in, const floa
  * the gradient's planes stay in the cache while the inputs pass. */
 #define WG_IMAGES 8
 
-/* dwt += the gradient of the weights of output channels co .. co + WG_CO
- * - 1, summed over the images in one order. */
-AVX512 static void weight_grad_pair(const struct taps *tp, const struct conv *cv, const float *in,
-				    const float *dout, int n, int co, float *dwt)
+/* dwt += the gradient of the weights of output channels co .. co + nco -
+ * 1, summed over the images in one order: each weight's sum is the same
+ * whatever nco (the lanes of its own accumulator, images and pixels in
+ * order). */
+AVX512 static void weight_grad_rows(const struct taps *tp, const struct conv *cv, const float *in,
+				    const float *dout, int n, int co, int nco, float *dwt)
 {
 	size_t plane = (size_t)tp->pixels, stride = (size_t)n * plane;
 	size_t in_plane = (size_t)tp->in_plane, in_stride = (size_t)n * in_plane;
-	size_t per_ci = WG_CO * TAPS * LANES;
+	size_t per_ci = (size_t)nco * TAPS * LANES;
 	float *sums = xcalloc((size_t)cv->cin * per_ci, sizeof *sums);
 	for (int i0 = 0; i0 < n; i0 += WG_IMAGES) {
 		int nb = n - i0 < WG_IMAGES ? n - i0 : WG_IMAGES;
-		for (int ci = 0; ci < cv->cin; ci++)
-			weight_grad_block(tp, in + (size_t)ci * in_stride + (size_t)i0 * in_plane,
-					  dout + (size_t)co * stride + (size_t)i0 * plane, stride, nb,
-					  sums + ci * per_ci);
+		const float *d = dout + (size_t)co * stride + (size_t)i0 * plane;
+		for (int ci = 0; ci < cv->cin; ci++) {
+			const float *x = in + (size_t)ci * in_stride + (size_t)i0 * in_plane;
+			float *s = sums + ci * per_ci;
+			if (nco == 3)
+				weight_grad_block(tp, x, d, stride, nb, 3, s);
+			else if (nco == 2)
+				weight_grad_block(tp, x, d, stride, nb, 2, s);
+			else
+				weight_grad_block(tp, x, d, stride, nb, 1, s);
+		}
 	}
 	for (int ci = 0; ci < cv->cin; ci++)
-		for (int r = 0; r < WG_CO; r++)
+		for (int r = 0; r < nco; r++)
 			for (int t = 0; t < TAPS; t++)
 				dwt[((size_t)(co + r) * cv->cin + ci) * TAPS + t] += _mm512_reduce_add_ps(
 					_mm512_loadu_ps(sums + ci * per_ci + (r * TAPS + t) * LANES));
 	free(sums);
 }
 
-/* One thread does all of a pair of output channels: the sums do not
- * depend on the threads. */
+/* One thread does all of a block of output channels: the sums do not
+ * depend on the threads.  The blocks are of WG_CO, the last of what is
+ * left, handed out as threads come free (they differ in size). */
 void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout, int n, int h,
 		       int w, float *dwt)
 {
 	struct taps tp;
 	float *split;
 	const float *x = prepare_input(cv, in, n, h, w, &tp, &split);
-#pragma omp parallel for schedule(static)
-	for (int co = 0; co < cv->cout; co += WG_CO)
-		weight_grad_pair(&tp, cv, x, dout, n, co, dwt);
+	int blocks = (cv->cout + WG_CO - 1) / WG_CO;
+#pragma omp parallel for schedule(dynamic)
+	for (int b = 0; b < blocks; b++) {
+		int co = b * WG_CO, left = cv->cout - co;
+		weight_grad_rows(&tp, cv, x, dout, n, co, left < WG_CO ? left : WG_CO, dwt);
+	}
 	taps_free(&tp);
 	free(split);
 }
