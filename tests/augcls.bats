@@ -134,9 +134,12 @@ refused_before_any_stage() {
 	# killed mid-training: a snapshot written, not the last of 50
 	[ -s out/gan.part.ckpt ] && [ ! -e out/gan.ckpt ]
 	[ "$(wc -l <out/gan.log)" -lt 50 ]
+	# resumed, its log is appended to; begun again, it would be rewritten
+	echo 'killed here' >>out/gan.log
 	run aug OUT=out KIMG=1.6 GANTRAIN="--size 12 --width-mult 0.5 --batch 16 --snap 0.032"
 	assert_success
 	grep -qx 'augcls.mk: resuming out/gan.part.ckpt' <<<"$output"
+	grep -qx 'killed here' out/gan.log
 	cmp whole/gan.ckpt out/gan.ckpt
 	cmp whole/final.tsv out/final.tsv
 }
