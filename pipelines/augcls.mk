@@ -289,10 +289,12 @@ aug_append = awk 1
 # on PART images of one class at most, each part's frames kept in
 # DIR/parts/N.pam once whole, so that a draw stopped (a diffusion model's
 # takes hours) resumes from the parts it made, if nothing it depends on
-# is newer than DIR/parts/begun (which holds PART).  An image depends on
-# its class and its number in it, not on the run that drew it
-# (gansample(1), diffsample(1)): the parts joined are the bytes of one
-# run of the whole quota.
+# is newer than DIR/parts/begun (which holds PART; find -H, as make
+# follows a linked prerequisite).  An image depends on its class and its
+# number in it, not on the run that drew it (gansample(1), diffsample(1)),
+# and QUOTA's classes are in the order a whole run takes them (quota(1)
+# sorts them as the model does): the parts joined are the bytes of one run
+# of the whole quota.
 aug_sample.gan = $(aug_bin)gansample --seed $1 $2 $(GANSAMPLE) $(OUT)/gan.ckpt
 aug_sample.diffusion = $(aug_bin)diffsample --seed $1 $2 $(DIFFSAMPLE) \
 	$(if $(aug_guided),--classifier $(aug_dir)/guide.ckpt --guidance $(GUIDANCE)) $(aug_dir)/diff.ckpt
@@ -305,14 +307,16 @@ define aug_draw
 $1/gen.tsv: $(aug_dir)/$(aug_gen).ckpt $(if $(aug_guided),$(aug_dir)/guide.ckpt) $2 $(aug_dir)/filter.params
 	$$(aug_cleanup) mkdir -p $1 && \
 	if [ "$$$$(cat $1/parts/begun 2>/dev/null)" = "part $(PART)" ] && \
-	   [ -z "$$$$(find $$^ -newer $1/parts/begun)" ]; then echo "augcls.mk: resuming the draw of $1" >&2; \
+	   newer=$$$$(find -H $$^ -newer $1/parts/begun) && [ -z "$$$$newer" ]; then \
+		echo "augcls.mk: resuming the draw of $1" >&2; \
 	else rm -rf $1/parts && mkdir $1/parts && echo "part $(PART)" >$1/parts/begun; fi && \
 	$(aug_parts) $2 >$$@.tmp.parts && n=0 && \
 	while IFS='	' read -r c k m; do \
 		n=$$$$((n + 1)); f=$1/parts/$$$$n.pam; [ -e $$$$f ] && continue; \
 		$(call aug_sample.$(GEN),$3,-c "$$$$c" -n $$$$m --first $$$$k) >$$@.tmp.part && mv $$@.tmp.part $$$$f || exit 1; \
 	done <$$@.tmp.parts && \
-	rm -rf $1/gen && cat /dev/null $$$$(seq -f '$1/parts/%.0f.pam' 1 $$$$n) >$$@.tmp.pam && \
+	rm -rf $1/gen && : >$$@.tmp.pam && \
+	seq -f '$1/parts/%.0f.pam' 1 $$$$n | xargs -r cat >>$$@.tmp.pam && \
 	$$(aug_bin)imgsplit $1/gen $$@.tmp.pam >$$@.tmp && mv $$@.tmp $$@ && rm -rf $1/parts
 endef
 

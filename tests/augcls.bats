@@ -212,6 +212,14 @@ refused_before_any_stage() {
 	[ ! -e out/s1/parts ]
 	gansample --seed 2 --quota out/draw.tsv out/gan.ckpt | imgsplit expect >/dev/null
 	diff -r expect out/s1/gen
+	# a prerequisite newer than the parts: they are not taken
+	rm out/s1/gen.tsv
+	mkdir out/s1/parts && echo 'part 2' >out/s1/parts/begun && echo junk >out/s1/parts/1.pam
+	touch -d 'now + 2 seconds' out/filter.params
+	run aug OUT=out PART=2 out/s1/gen.tsv
+	assert_success
+	! grep -qx 'augcls.mk: resuming the draw of out/s1' <<<"$output" || false
+	diff -r expect out/s1/gen
 	# another PART: the parts of the last are not taken
 	rm out/s1/gen.tsv
 	mkdir out/s1/parts && echo 'part 2' >out/s1/parts/begun && echo junk >out/s1/parts/1.pam
