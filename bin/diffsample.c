@@ -118,6 +118,7 @@ struct diff_model {
 	struct model m;
 	struct ckpt_meta meta;
 	struct diff_process process;
+	enum diff_target predict;
 	float p_uncond; /* how often its labels were dropped */
 };
 
@@ -126,7 +127,7 @@ static void model_load(const char *path, struct diff_model *d)
 	char err[ERRLEN];
 	const struct fields *f = &d->meta.fields;
 	if (ckpt_load(path, MODEL_DIFFUSION, &d->m, NULL, &d->meta, err) ||
-	    diff_process_read(f, &d->process, err) ||
+	    diff_process_read(f, &d->process, err) || diff_target_read(f, &d->predict, err) ||
 	    fields_get(f, &FIELD("train.p_uncond", FIELD_FLOAT, &d->p_uncond), err))
 		die("%s", err);
 }
@@ -148,6 +149,7 @@ static void check_settings(const struct diff_model *d, struct options *o)
 		die("%s: an unconditional model (trained with --p-uncond 1) has no classifier-free guidance: --cfg does nothing",
 		    path);
 	s->unconditional = d->p_uncond >= 1;
+	s->predict = d->predict;
 	/* its "no class" embedding was never trained */
 	if (d->p_uncond <= 0 && s->cfg != 1 && !s->unconditional)
 		die("%s: trained with --p-uncond 0, it has no unconditional model for --cfg %g (give --cfg 1)",

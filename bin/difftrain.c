@@ -50,6 +50,8 @@ static const char usage[] =
 	"      --augment         images flipped left to right half the time\n"
 	"      --schedule=NAME   the noise schedule: cosine (default) or linear\n"
 	"      --diffusion-steps=T  the process's steps (default 1000)\n"
+	"      --predict=WHAT    what the UNet is taught to answer: eps, the noise\n"
+	"                        (the default), or v (sqrt(abar) eps - sqrt(1-abar) x0)\n"
 	"      --snap=KIMG       checkpoint, sheet and log line this often\n"
 	"                        (default 20)\n"
 	"      --sheet=FILE      the contact sheet, a row a class (default D.png)\n"
@@ -74,7 +76,7 @@ static const char usage[] =
 
 enum {
 	OPT_WIDTH = CLI_FIRST_LOCAL, OPT_LR, OPT_WARMUP, OPT_WD, OPT_EMA, OPT_P_UNCOND,
-	OPT_DRAW, OPT_AUGMENT, OPT_SCHEDULE, OPT_DIFF_STEPS, OPT_SNAP, OPT_SHEET, OPT_LOG,
+	OPT_DRAW, OPT_AUGMENT, OPT_SCHEDULE, OPT_DIFF_STEPS, OPT_PREDICT, OPT_SNAP, OPT_SHEET, OPT_LOG,
 	OPT_FID_MODEL, OPT_FID_N, OPT_SAMPLE_STEPS, OPT_CFG, OPT_SEED, OPT_RESUME
 };
 
@@ -122,6 +124,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "augment", no_argument, 0, OPT_AUGMENT },
 		{ "schedule", required_argument, 0, OPT_SCHEDULE },
 		{ "diffusion-steps", required_argument, 0, OPT_DIFF_STEPS },
+		{ "predict", required_argument, 0, OPT_PREDICT },
 		{ "snap", required_argument, 0, OPT_SNAP },
 		{ "sheet", required_argument, 0, OPT_SHEET },
 		{ "log", required_argument, 0, OPT_LOG },
@@ -161,6 +164,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 								beta_schedule_names, BETA_SCHEDULES);
 			break;
 		case OPT_DIFF_STEPS: c->timesteps = (int)cli_long("--diffusion-steps", optarg, 2, 100000); break;
+		case OPT_PREDICT:
+			c->predict = (enum diff_target)cli_choice("--predict", optarg, diff_target_names,
+								 DIFF_TARGETS);
+			break;
 		case OPT_SNAP: o->snap = cli_double("--snap", optarg, 1e-3, 1e9); break;
 		case OPT_SHEET: o->sheet = optarg; break;
 		case OPT_LOG: o->log = optarg; break;
@@ -198,7 +205,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 /* The options that make the model (of images of a's size), recorded in
  * its checkpoints: a run is resumed only with the same (--kimg may grow;
  * --snap, --sheet, --log and those of the samples may change). */
-#define RECORDED 15
+#define RECORDED 16
 
 static void recorded_options(struct options *o, struct arch *a, struct field *f)
 {
@@ -218,6 +225,7 @@ static void recorded_options(struct options *o, struct arch *a, struct field *f)
 		FIELD("--augment", FIELD_BOOL, &c->augment),
 		FIELD_NAMED("--schedule", &c->schedule, beta_schedule_names, BETA_SCHEDULES),
 		FIELD("--diffusion-steps", FIELD_INT, &c->timesteps),
+		FIELD_NAMED("--predict", &c->predict, diff_target_names, DIFF_TARGETS),
 		FIELD("--seed", FIELD_ULONG, &c->seed),
 	};
 	memcpy(f, t, sizeof t);
@@ -504,6 +512,7 @@ int main(int argc, char **argv)
 	struct run run = { .o = &o,
 			   .samples = { .steps = o.sample_steps, .method = DIFF_DDIM,
 					.cfg = o.cfg_w, .seed = o.cfg.seed,
+					.predict = o.cfg.predict,
 					.unconditional = o.cfg.p_uncond >= 1 } };
 	struct arch a = load_data(&run, &o);
 	recorded_options(&o, &a, run.options);

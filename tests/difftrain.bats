@@ -26,6 +26,7 @@ DTINY=(--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 4 -q)
 	grep -aqx 'train.schedule	cosine' d.ckpt
 	grep -aqx 'train.diffusion_steps	1000' d.ckpt
 	grep -aqx 'train.class_draw	sqrt' d.ckpt
+	grep -aqx 'train.predict	eps' d.ckpt
 	# a row of 8 samples a class, 12 + 2 pixels each, under its name
 	printf 'd.ckpt.png\tsheet\n' >sheet.tsv
 	[ "$(imgcat sheet.tsv | head -c 300 | grep -aE '^(WIDTH|HEIGHT|DEPTH) ' | paste -sd ' ')" = "WIDTH 114 HEIGHT 77 DEPTH 1" ]
@@ -50,10 +51,11 @@ DTINY=(--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 4 -q)
 	difftrain "${DTINY[@]}" -j 2 -o b.ckpt m.tsv
 	cmp a.ckpt b.ckpt
 	cmp a.ckpt.png b.ckpt.png
-	for o in "--seed 2" "--class-draw balanced" "--schedule linear" --augment "--p-uncond 1"; do
+	for o in "--seed 2" "--class-draw balanced" "--schedule linear" --augment "--predict v" "--p-uncond 1"; do
 		# shellcheck disable=SC2086
 		difftrain "${DTINY[@]}" $o -o o.ckpt m.tsv
 		! cmp -s <(tensors a.ckpt) <(tensors o.ckpt) || false
+		[ "$o" != "--predict v" ] || grep -aqx 'train.predict	v' o.ckpt
 	done
 	grep -aqx 'train.p_uncond	1' o.ckpt
 	# the sheets of models without a half: the half they have
@@ -162,6 +164,9 @@ DTINY=(--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 4 -q)
 
 	run difftrain -o x.ckpt --class-draw even m.tsv
 	assert_usage_error
+	run difftrain -o x.ckpt --predict x0 m.tsv
+	assert_usage_error
+	assert_output --partial "--predict: unknown value 'x0' (eps, v)"
 	run difftrain -o x.ckpt --p-uncond 1.5 m.tsv
 	assert_usage_error
 	# the sheet's guidance as the model allows it

@@ -12,6 +12,11 @@ const char *const beta_schedule_names[BETA_SCHEDULES] = {
 	[BETA_LINEAR] = "linear",
 };
 
+const char *const diff_target_names[DIFF_TARGETS] = {
+	[TARGET_EPS] = "eps",
+	[TARGET_V] = "v",
+};
+
 /* -1 with the message where a process of n steps cannot be: step 0's
  * log variance is step 1's (below). */
 static int too_few_steps(int n, char *err)
@@ -242,6 +247,22 @@ void diffusion_predict_eps(const struct diffusion *d, int i, const float *xi, co
 {
 	for (long k = 0; k < len; k++)
 		eps[k] = (float)eps_of(d, i, xi[k], x0[k]);
+}
+
+void diffusion_v(const struct diffusion *d, int i, const float *x0, const float *eps, float *v,
+		 long len)
+{
+	double a = d->sqrt_alpha_bar[i], b = d->sqrt_one_minus_alpha_bar[i];
+	for (long k = 0; k < len; k++)
+		v[k] = (float)(a * eps[k] - b * x0[k]);
+}
+
+void diffusion_eps_of_v(const struct diffusion *d, int i, const float *xi, const float *v,
+			float *eps, long len)
+{
+	double a = d->sqrt_alpha_bar[i], b = d->sqrt_one_minus_alpha_bar[i];
+	for (long k = 0; k < len; k++)
+		eps[k] = (float)(b * xi[k] + a * v[k]);
 }
 
 void diffusion_ddim_step(const struct diffusion *d, int i, double eta, const float *xi,

@@ -3,8 +3,8 @@
  * Ho et al. 2020, Nichol & Dhariwal 2021, Song et al.'s DDIM): the beta
  * schedules, the tables derived from them, respacing to fewer steps, and
  * the per-sample arithmetic of training and sampling with an
- * ε-predicting model, over float arrays, in double precision inside.
- * No program uses it yet (difftrain and diffsample will).
+ * ε- or v-predicting model, over float arrays, in double precision inside
+ * (train_diff and sample_diff use it).
  *
  * A process has steps 0 .. n - 1; a step's t is its index in the process
  * it was respaced from (the model and the noisy classifier see that t),
@@ -31,6 +31,18 @@ enum beta_schedule { BETA_COSINE, BETA_LINEAR };
 #define BETA_SCHEDULES 2
 _Static_assert(BETA_LINEAR + 1 == BETA_SCHEDULES, "a schedule added: count it, name it");
 extern const char *const beta_schedule_names[BETA_SCHEDULES];
+
+/* What the model is trained to predict: the noise ε (Ho et al. 2020,
+ * guided-diffusion's), or the velocity v = sqrt(ᾱ) ε - sqrt(1 - ᾱ) x0
+ * (Salimans & Ho 2022).  Near T, where sqrt(ᾱ) is a few hundredths, an
+ * ε-model must hand the noise it was given back to within a few
+ * hundredths, and whatever it misses comes out of x̂0 = (x - sqrt(1 - ᾱ)
+ * ε) / sqrt(ᾱ) magnified tens of times, as speckle that sampling keeps;
+ * a v-model says -x0 itself there.  Stored by name. */
+enum diff_target { TARGET_EPS, TARGET_V };
+#define DIFF_TARGETS 2
+_Static_assert(TARGET_V + 1 == DIFF_TARGETS, "a target added: count it, name it");
+extern const char *const diff_target_names[DIFF_TARGETS];
 
 /* The process's tables, one value a step, as guided-diffusion names them. */
 struct diffusion {
@@ -95,6 +107,16 @@ void diffusion_predict_x0(const struct diffusion *d, int i, const float *xi, con
 /* The ε that gives x0 from x_i (the inverse of diffusion_predict_x0). */
 void diffusion_predict_eps(const struct diffusion *d, int i, const float *xi, const float *x0,
 			   float *eps, long len);
+
+/* v = sqrt(ᾱ_i) ε - sqrt(1 - ᾱ_i) x0: a v-model's target for x0 noised
+ * by ε to step i. */
+void diffusion_v(const struct diffusion *d, int i, const float *x0, const float *eps, float *v,
+		 long len);
+
+/* ε = sqrt(1 - ᾱ_i) x_i + sqrt(ᾱ_i) v: the noise a v-model's answer v at
+ * x_i stands for (the samplers' steps take ε). */
+void diffusion_eps_of_v(const struct diffusion *d, int i, const float *xi, const float *v,
+			float *eps, long len);
 
 /* A DDIM step (guided-diffusion's ddim_sample) from x_i with the model's
  * ε: x̂0 as diffusion_predict_x0 gives it, ε taken again from x̂0, σ = η

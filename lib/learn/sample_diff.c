@@ -26,6 +26,11 @@ int diff_process_read(const struct fields *f, struct diff_process *p, char *err)
 	return 0;
 }
 
+int diff_target_read(const struct fields *f, enum diff_target *t, char *err)
+{
+	return fields_get(f, &FIELD_NAMED("train.predict", t, diff_target_names, DIFF_TARGETS), err);
+}
+
 int diff_sampler_init(struct diff_sampler *s, struct model *m, struct model *classifier,
 		      const struct diff_process *p, const struct diff_settings *set, char *err)
 {
@@ -85,7 +90,8 @@ static void batch_free(struct batch *b)
 	free(b->t), free(b->labels), free(b->r);
 }
 
-/* The model's ε for the batch at step i: the conditional model's, the
+/* The model's ε for the batch at step i (a v-model's answer turned into
+ * ε first; guidance combines either alike): the conditional model's, the
  * unconditional one's (w = 0, or an unconditional sample), or with any
  * other w both in one pass of 2n images, combined. */
 static void model_eps(struct diff_sampler *s, struct batch *b, const int *labels, int i)
@@ -108,6 +114,12 @@ static void model_eps(struct diff_sampler *s, struct batch *b, const int *labels
 	s->m->labels = b->labels;
 	model_forward(s->m, b->in, passes * n, false);
 	model_output(s->m, b->out);
+	if (s->set.predict == TARGET_V)
+		for (int k = 0; k < passes * n; k++) {
+			size_t at = (size_t)k * (size_t)b->size;
+			diffusion_eps_of_v(&s->process, i, b->in + at, b->out + at, b->out + at,
+					   b->size);
+		}
 	if (!both) {
 		memcpy(b->eps, b->out, len * sizeof *b->eps);
 		return;

@@ -34,6 +34,7 @@ struct diff_settings {
 	double eta;            /* DDIM's noise (0: deterministic) */
 	double cfg;            /* classifier-free guidance's w (1: the conditional model alone) */
 	double scale;          /* classifier guidance's s (0: none) */
+	enum diff_target predict; /* what the model answers (its train.predict) */
 	bool unconditional;    /* the model sees no class (a --p-uncond 1 model);
 				* the classifier's guidance brings it */
 	unsigned long seed;
@@ -47,6 +48,10 @@ struct diff_process {
 
 /* Reads it from a header: -1 with err naming the file and the key. */
 int diff_process_read(const struct fields *f, struct diff_process *p, char *err);
+
+/* What the model predicts, as a difftrain checkpoint's header records it
+ * (train.predict), into *t: -1 with err naming the file and the key. */
+int diff_target_read(const struct fields *f, enum diff_target *t, char *err);
 
 struct diff_sampler {
 	struct model *m;           /* the ε model */

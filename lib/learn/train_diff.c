@@ -16,6 +16,7 @@ int diff_trainer_init(struct diff_trainer *t, const struct diff_config *cfg,
 	if (noised_init(&t->b, cfg->schedule, cfg->timesteps, cfg->draw, d, cfg->batch, err))
 		return -1;
 	t->out = xmalloc((size_t)cfg->batch * t->b.size * sizeof *t->out);
+	t->target = xmalloc((size_t)cfg->batch * t->b.size * sizeof *t->target);
 	return 0;
 }
 
@@ -38,7 +39,7 @@ int diff_trainer_build(struct diff_trainer *t, const struct arch *a, char *err)
 void diff_trainer_free(struct diff_trainer *t)
 {
 	noised_free(&t->b);
-	free(t->out);
+	free(t->out), free(t->target);
 	optim_free(&t->opt);
 	model_free(&t->m), model_free(&t->ema);
 	memset(t, 0, sizeof *t);
@@ -60,6 +61,20 @@ static void draw_batch(struct diff_trainer *t, struct rng *r)
 	noised_batch(&t->b, d, r, cfg->augment, n);
 }
 
+/* What the model should answer for the batch's n images: the noise, or
+ * v.  (The training process is not respaced: an image's t is its step.) */
+static const float *batch_target(struct diff_trainer *t, int n)
+{
+	if (t->cfg->predict == TARGET_EPS)
+		return t->b.eps;
+	for (int i = 0; i < n; i++) {
+		size_t at = (size_t)i * t->b.size;
+		diffusion_v(&t->b.process, (int)t->b.t[i], t->b.x0 + at, t->b.eps + at,
+			    t->target + at, (long)t->b.size);
+	}
+	return t->target;
+}
+
 float diff_rate(const struct diff_config *cfg, long step)
 {
 	struct schedule s = { .kind = SCHEDULE_CONSTANT, .lr = cfg->lr,
@@ -79,7 +94,7 @@ double diff_train_step(struct diff_trainer *t, long step)
 	model_forward(&t->m, t->b.xt, n, true);
 	model_output(&t->m, t->out);
 	/* the gradient of the loss over the output replaces the output */
-	double loss = mse_loss(t->out, t->b.eps, (size_t)n * t->b.size, t->out);
+	double loss = mse_loss(t->out, batch_target(t, n), (size_t)n * t->b.size, t->out);
 	if (!isfinite(loss))
 		return loss;
 	model_backward_from(&t->m, t->out, n);

@@ -1,8 +1,8 @@
 /* train_diff: a class-conditional diffusion model's training, as
  * difftrain runs it, step by step (Ho et al. 2020 with guided-diffusion's
  * choices): each image of a batch diffused to a step t drawn uniformly,
- * the UNet asked for the noise ε that was added, the mean squared error
- * of its answer; labels dropped with probability p_uncond so that the one
+ * the UNet asked for the noise ε that was added (or for v, diffusion.h),
+ * the mean squared error of its answer; labels dropped with probability p_uncond so that the one
  * network is also the unconditional model of classifier-free guidance;
  * AdamW after a linear warm-up; and the exponential moving average of the
  * weights that samples.
@@ -37,6 +37,7 @@ struct diff_config {
 	bool augment;          /* images flipped left to right half the time */
 	enum beta_schedule schedule;
 	int timesteps;         /* T, the process's steps */
+	enum diff_target predict;
 	unsigned long seed;
 };
 
@@ -48,7 +49,8 @@ struct diff_trainer {
 	struct model ema, m;
 	struct optim opt;
 	struct noised b;      /* the process and the batch */
-	float *out;           /* the model's ε, then the loss's gradient */
+	float *out;           /* the model's answer, then the loss's gradient */
+	float *target;        /* what it should have answered: ε, or v */
 };
 
 /* The buffers and the process of a run of cfg on images of d; -1 with

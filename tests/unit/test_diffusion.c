@@ -239,6 +239,33 @@ static void q_sample_and_predict_x0_invert(void)
 	diffusion_free(&d);
 }
 
+/* v = sqrt(ᾱ) ε - sqrt(1 - ᾱ) x0 of x_i = q_sample(x0, ε): x0 =
+ * sqrt(ᾱ) x_i - sqrt(1 - ᾱ) v and diffusion_eps_of_v give ε back, at
+ * every step; near T, v is -x0 to within sqrt(ᾱ) |ε|. */
+static void v_stands_for_the_noise_and_x0(void)
+{
+	struct diffusion d;
+	if (!build(&d, BETA_COSINE, 0, SPACING_EVEN))
+		return;
+	float x0[LEN], eps[LEN], x[LEN], v[LEN], back[LEN], minus_x0[LEN];
+	data_and_noise(x0, eps, 11);
+	for (int i = 0; i < d.n; i += 37) {
+		diffusion_q_sample(&d, i, x0, eps, x, LEN);
+		diffusion_v(&d, i, x0, eps, v, LEN);
+		diffusion_eps_of_v(&d, i, x, v, back, LEN);
+		CHECK(max_diff(back, eps) <= 1e-5);
+		for (int k = 0; k < LEN; k++)
+			back[k] = (float)(d.sqrt_alpha_bar[i] * x[k] - d.sqrt_one_minus_alpha_bar[i] * v[k]);
+		CHECK(max_diff(back, x0) <= 1e-5);
+	}
+	int last = d.n - 1;
+	diffusion_v(&d, last, x0, eps, v, LEN);
+	for (int k = 0; k < LEN; k++)
+		minus_x0[k] = -x0[k];
+	CHECK(max_diff(v, minus_x0) <= 5 * d.sqrt_alpha_bar[last] + 1e-6);
+	diffusion_free(&d);
+}
+
 /* DDIM with η = 1 is the ancestral step with the posterior's variance
  * (guided-diffusion's ddim_sample; DDIM's paper, eq. 16): the same mean
  * and σ² = the posterior variance, also with x̂0 clipped (ε is taken
@@ -383,6 +410,8 @@ void unit_main(void)
 	unit_run("diffusion: DDIM at eta 0 with the true noise returns x0",
 		 ddim_returns_x0_from_the_true_noise);
 	unit_run("diffusion: q_sample and x0 from eps invert", q_sample_and_predict_x0_invert);
+	unit_run("diffusion: v gives back the noise and x0; near T it is -x0",
+		 v_stands_for_the_noise_and_x0);
 	unit_run("diffusion: DDIM at eta 1 is the ancestral step", ddim_at_eta_1_is_the_ancestral_step);
 	unit_run("diffusion: the ancestral step's fixed variances", ancestral_variances);
 	unit_run("diffusion: classifier-free and classifier guidance", guidance_arithmetic);

@@ -137,6 +137,36 @@ static void a_step_lowers_its_loss(void)
 	tiny_free(&r);
 }
 
+/* The first step's loss, the untrained UNet answering 0 (its output
+ * convolution starts at 0), is the mean square of what it is taught:
+ * the noise, or v = sqrt(ᾱ_t) ε - sqrt(1 - ᾱ_t) x0 of the batch drawn. */
+static void the_target_is_the_noise_or_v(void)
+{
+	for (int p = 0; p < DIFF_TARGETS; p++) {
+		struct diff_config cfg = tiny_config();
+		cfg.predict = (enum diff_target)p;
+		struct tiny_run r;
+		tiny_start(&r, &cfg);
+		double loss = diff_train_step(&r.t, 0), sum = 0;
+		const struct noised *b = &r.t.b;
+		for (int i = 0; i < cfg.batch; i++) {
+			int t = (int)b->t[i];
+			for (size_t k = 0; k < b->size; k++) {
+				size_t at = (size_t)i * b->size + k;
+				double want = p == TARGET_EPS ? b->eps[at]
+					: b->process.sqrt_alpha_bar[t] * b->eps[at] -
+						  b->process.sqrt_one_minus_alpha_bar[t] * b->x0[at];
+				sum += want * want;
+			}
+		}
+		double mean = sum / ((double)cfg.batch * (double)b->size);
+		printf("# %s: the first loss %.6f, the target's mean square %.6f\n",
+		       diff_target_names[p], loss, mean);
+		CHECK(fabs(loss - mean) <= 1e-5 * mean);
+		tiny_free(&r);
+	}
+}
+
 /* The rate: warmed up linearly over the warm-up's steps, then lr. */
 static void the_rate_warms_up(void)
 {
@@ -280,6 +310,45 @@ static void samples_do_not_depend_on_the_batch(void)
 	tiny_free(&r);
 }
 
+/* A v-model's answer is turned into ε before the step: an untrained
+ * model (answering 0) samples as DDIM's steps do with ε = sqrt(1 - ᾱ) x,
+ * v = 0's noise, and not as with ε = 0. */
+static void a_v_models_answer_is_turned_into_eps(void)
+{
+	struct diff_config cfg = tiny_config();
+	struct tiny_run r;
+	tiny_start(&r, &cfg);
+	struct diff_settings set = { .steps = 3, .method = DIFF_DDIM, .cfg = 1, .seed = 4,
+				     .predict = TARGET_V };
+	int labels[2] = { 0, 2 };
+	uint64_t index[2] = { 5, 6 };
+	uint8_t got[2 * 64], want[2 * 64], as_eps[2 * 64];
+	sample_images(&r.t, &set, labels, index, 2, 2, got);
+	set.predict = TARGET_EPS;
+	sample_images(&r.t, &set, labels, index, 2, 2, as_eps);
+
+	struct diff_process p = { cfg.schedule, cfg.timesteps };
+	struct diff_sampler s;
+	char err[ERRLEN];
+	CHECK(diff_sampler_init(&s, &r.t.ema, NULL, &p, &set, err) == 0);
+	float x[2 * 64], eps[64], zero[64] = { 0 };
+	for (int k = 0; k < 2; k++) {
+		struct rng g;
+		rng_seed(&g, set.seed, index[k]);
+		diffusion_noise(&g, x + 64 * k, 64);
+		for (int i = s.process.n - 1; i >= 0; i--) {
+			diffusion_eps_of_v(&s.process, i, x + 64 * k, zero, eps, 64);
+			diffusion_ddim_step(&s.process, i, 0, x + 64 * k, eps, true, NULL, x + 64 * k,
+					    64);
+		}
+	}
+	dataset_unbatch(x, 2, 1, 8, 8, want);
+	diff_sampler_free(&s);
+	CHECK(memcmp(got, want, sizeof got) == 0);
+	CHECK(memcmp(got, as_eps, sizeof got) != 0);
+	tiny_free(&r);
+}
+
 /* The process a checkpoint records, and the errors of one it does not. */
 static void the_process_is_read_from_a_header(void)
 {
@@ -308,6 +377,7 @@ void unit_main(void)
 		 a_batch_is_diffused_as_drawn);
 	unit_run("train_diff: --augment shows images as they are or mirrored", augment_flips_images);
 	unit_run("train_diff: steps on one batch lower its loss", a_step_lowers_its_loss);
+	unit_run("train_diff: the model is taught the noise, or v", the_target_is_the_noise_or_v);
 	unit_run("train_diff: the rate's warm-up", the_rate_warms_up);
 	unit_run("train_diff: steps give the same bits on 1 and 2 threads", steps_are_deterministic);
 	unit_run("train_diff: a resumed run trains as the whole run", a_resumed_run_trains_as_the_whole);
@@ -317,6 +387,8 @@ void unit_main(void)
 		 a_loss_not_finite_stops_the_step);
 	unit_run("sample_diff: a sample's bytes do not depend on the batch or the threads",
 		 samples_do_not_depend_on_the_batch);
+	unit_run("sample_diff: a v-model's answer is turned into the noise",
+		 a_v_models_answer_is_turned_into_eps);
 	unit_run("sample_diff: the process read from a checkpoint's header",
 		 the_process_is_read_from_a_header);
 }
