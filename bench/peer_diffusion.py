@@ -1,9 +1,11 @@
 """Bench peer for the diffusion model: PyTorch on the CPU training and
 sampling the same UNet (bench/torch_unet.py's, as lib/nn/arch_unet builds
-it) as difftrain and diffsample do: a training step is ε-prediction's
-mean squared error at uniform t of the cosine schedule, labels dropped
+it) as difftrain and diffsample do: a training step is the mean squared
+error of v = sqrt(ᾱ) ε - sqrt(1 - ᾱ) x0 at uniform t of the cosine
+schedule (difftrain's default --predict v), labels dropped
 with probability 0.1, AdamW; sampling is DDIM (η = 0) of STEPS steps
-with classifier-free guidance (both passes in one batch of 2n).  Random
+with classifier-free guidance (both passes in one batch of 2n), the
+answer turned into ε.  Random
 images, so that only the arithmetic is timed.  Usage: peer_diffusion.py
 SIZE CHANNELS BATCH TRAIN_STEPS SAMPLES SAMPLE_STEPS THREADS; prints
 training and sampling images per second."""
@@ -39,7 +41,8 @@ def train_rate(m, abar, size, channels, batch, steps):
         a = abar[t].float().view(-1, 1, 1, 1)
         xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
         opt.zero_grad()
-        F.mse_loss(m(xt, t.float(), y), eps).backward()
+        v = a.sqrt() * eps - (1 - a).sqrt() * x0
+        F.mse_loss(m(xt, t.float(), y), v).backward()
         opt.step()
 
     step()  # the first step allocates
@@ -60,7 +63,8 @@ def sample_rate(m, abar, size, channels, n, steps, w=2.0):
             t = kept[k]
             a, prev = abar[t].item(), abar[kept[k - 1]].item() if k else 1.0
             out = m(torch.cat([x, x]), torch.full((2 * n,), float(t)), labels)
-            eps = out[n:] + w * (out[:n] - out[n:])
+            v = out[n:] + w * (out[:n] - out[n:])
+            eps = math.sqrt(1 - a) * x + math.sqrt(a) * v
             x0 = ((x - math.sqrt(1 - a) * eps) / math.sqrt(a)).clamp(-1, 1)
             eps = (x - math.sqrt(a) * x0) / math.sqrt(1 - a)
             x = math.sqrt(prev) * x0 + math.sqrt(1 - prev) * eps

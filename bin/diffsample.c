@@ -126,8 +126,10 @@ static void model_load(const char *path, struct diff_model *d)
 {
 	char err[ERRLEN];
 	const struct fields *f = &d->meta.fields;
-	if (ckpt_load(path, MODEL_DIFFUSION, &d->m, NULL, &d->meta, err) ||
-	    diff_process_read(f, &d->process, err) || diff_target_read(f, &d->predict, err) ||
+	if (ckpt_load(path, MODEL_DIFFUSION, &d->m, NULL, &d->meta, err))
+		die("%s", err);
+	diff_target_fill(&d->meta.fields);
+	if (diff_process_read(f, &d->process, err) || diff_target_read(f, &d->predict, err) ||
 	    fields_get(f, &FIELD("train.p_uncond", FIELD_FLOAT, &d->p_uncond), err))
 		die("%s", err);
 }

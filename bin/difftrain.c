@@ -1,6 +1,7 @@
 /* difftrain: train a class-conditional diffusion model on a manifest, as
- * guided-diffusion does (ε-prediction, fixed variance, cosine schedule),
- * with the labels dropped at times for classifier-free guidance. */
+ * guided-diffusion does (fixed variance, cosine schedule) but taught v by
+ * default (Salimans & Ho 2022; ε on request), with the labels dropped at
+ * times for classifier-free guidance. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,8 +28,8 @@
 
 static const char usage[] =
 	"Usage: difftrain -o D [OPTION]... TRAIN\n"
-	"Train a class-conditional diffusion model (a UNet that predicts the noise)\n"
-	"on the images of a manifest (path<TAB>class lines) and write it to D (a\n"
+	"Train a class-conditional diffusion model (a UNet that denoises) on the\n"
+	"images of a manifest (path<TAB>class lines) and write it to D (a\n"
 	"simbal-checkpoint(5) that diffsample reads) every --snap kimg and at the\n"
 	"end, with a contact sheet of samples.\n"
 	"\n"
@@ -50,8 +51,8 @@ static const char usage[] =
 	"      --augment         images flipped left to right half the time\n"
 	"      --schedule=NAME   the noise schedule: cosine (default) or linear\n"
 	"      --diffusion-steps=T  the process's steps (default 1000)\n"
-	"      --predict=WHAT    what the UNet is taught to answer: eps, the noise\n"
-	"                        (the default), or v (sqrt(abar) eps - sqrt(1-abar) x0)\n"
+	"      --predict=WHAT    what the UNet is taught to answer: v, sqrt(abar) eps -\n"
+	"                        sqrt(1-abar) x0 (the default), or eps, the noise\n"
 	"      --snap=KIMG       checkpoint, sheet and log line this often\n"
 	"                        (default 20)\n"
 	"      --sheet=FILE      the contact sheet, a row a class (default D.png)\n"
@@ -422,6 +423,7 @@ static long resume(struct run *run, const struct arch *a)
 	if (ckpt_load_parts(o->output, MODEL_DIFFUSION, parts, 2, &meta, err))
 		die("%s", err);
 	check_resumed_data(o->output, &t->ema.arch, meta.classes, &run->data, o->train);
+	diff_target_fill(&meta.fields);
 	options_check(&meta.fields, run->options, RECORDED);
 	if (!arch_equal(&t->ema.arch, a) || !arch_equal(&t->m.arch, a))
 		die("%s: its networks are not those of these options and images (--size, --width-mult, the classes)",
@@ -501,7 +503,7 @@ int main(int argc, char **argv)
 		.cfg_w = 2,
 		.cfg = { .batch = 64, .lr = 2e-4f, .warmup = 5, .beta1 = 0.9f, .beta2 = 0.999f,
 			 .ema = 25, .p_uncond = 0.1f, .draw = DRAW_SQRT, .schedule = BETA_COSINE,
-			 .timesteps = 1000, .seed = 1 }
+			 .timesteps = 1000, .predict = TARGET_V, .seed = 1 }
 	};
 	parse_options(argc, argv, &o);
 	char *sheet = NULL;

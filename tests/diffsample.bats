@@ -220,10 +220,10 @@ S=(--steps 4 -j 1)
 	run --separate-stderr diffsample -c Bag steps.ckpt
 	assert_failure 1
 	[ "$stderr" = "diffsample: steps.ckpt: its header's train.diffusion_steps is '1', not a count of at least 2" ]
-	edit_header d.ckpt notarget.ckpt '/^train\.predict\t/d'
-	run --separate-stderr diffsample -c Bag notarget.ckpt
+	edit_header d.ckpt badtarget.ckpt 's/^train\.predict\t.*/train.predict\tx0/'
+	run --separate-stderr diffsample -c Bag badtarget.ckpt
 	assert_failure 1
-	[ "$stderr" = "diffsample: notarget.ckpt: its header lacks train.predict" ]
+	[ "$stderr" = "diffsample: badtarget.ckpt: its header's train.predict is 'x0', not one of eps, v" ]
 	edit_header d.ckpt nodrop.ckpt '/^train\.p_uncond\t/d'
 	run --separate-stderr diffsample -c Bag nodrop.ckpt
 	assert_failure 1

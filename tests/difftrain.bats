@@ -26,7 +26,7 @@ DTINY=(--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 4 -q)
 	grep -aqx 'train.schedule	cosine' d.ckpt
 	grep -aqx 'train.diffusion_steps	1000' d.ckpt
 	grep -aqx 'train.class_draw	sqrt' d.ckpt
-	grep -aqx 'train.predict	eps' d.ckpt
+	grep -aqx 'train.predict	v' d.ckpt
 	# a row of 8 samples a class, 12 + 2 pixels each, under its name
 	printf 'd.ckpt.png\tsheet\n' >sheet.tsv
 	[ "$(imgcat sheet.tsv | head -c 300 | grep -aE '^(WIDTH|HEIGHT|DEPTH) ' | paste -sd ' ')" = "WIDTH 114 HEIGHT 77 DEPTH 1" ]
@@ -39,6 +39,15 @@ DTINY=(--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 4 -q)
 	printf 'Bag\t8\nSneaker\t8\nTrouser\t8\n' >quota.tsv
 	diffsample --steps 4 --quota quota.tsv s.ckpt | imgrid -n 8 --captions -o again.png
 	cmp s.ckpt.png again.png
+	# an ε-model's too; a header of a difftrain before --predict, without
+	# its line, is an ε-model's
+	difftrain "${DTINY[@]}" --lr 0.005 --warmup 0 --predict eps -o e.ckpt m.tsv
+	diffsample --steps 4 --quota quota.tsv e.ckpt | imgrid -n 8 --captions -o again.png
+	cmp e.ckpt.png again.png
+	! cmp -s s.ckpt.png e.ckpt.png || false
+	edit_header e.ckpt old.ckpt '/^train\.predict\t/d'
+	diffsample --steps 4 --quota quota.tsv old.ckpt | imgrid -n 8 --captions -o old.png
+	cmp e.ckpt.png old.png
 }
 
 @test "difftrain: the same seed gives the same bytes, on any threads; another seed, draw or schedule others" {
@@ -51,11 +60,11 @@ DTINY=(--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 4 -q)
 	difftrain "${DTINY[@]}" -j 2 -o b.ckpt m.tsv
 	cmp a.ckpt b.ckpt
 	cmp a.ckpt.png b.ckpt.png
-	for o in "--seed 2" "--class-draw balanced" "--schedule linear" --augment "--predict v" "--p-uncond 1"; do
+	for o in "--seed 2" "--class-draw balanced" "--schedule linear" --augment "--predict eps" "--p-uncond 1"; do
 		# shellcheck disable=SC2086
 		difftrain "${DTINY[@]}" $o -o o.ckpt m.tsv
 		! cmp -s <(tensors a.ckpt) <(tensors o.ckpt) || false
-		[ "$o" != "--predict v" ] || grep -aqx 'train.predict	v' o.ckpt
+		[ "$o" != "--predict eps" ] || grep -aqx 'train.predict	eps' o.ckpt
 	done
 	grep -aqx 'train.p_uncond	1' o.ckpt
 	# the sheets of models without a half: the half they have
@@ -118,6 +127,13 @@ DTINY=(--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 4 -q)
 	run --separate-stderr difftrain "${DTINY[@]}" --kimg 0.08 --lr 0.001 --class-draw natural --resume -o part.ckpt m.tsv
 	assert_failure 1
 	[ "$stderr" = "difftrain: part.ckpt: --lr: 0.0002 in the checkpoint, 0.001 given; --class-draw: sqrt in the checkpoint, natural given" ]
+	# one of a difftrain before --predict resumes as the ε-model it is
+	edit_header part.ckpt old.ckpt '/^train\.predict\t/d'
+	run --separate-stderr difftrain "${DTINY[@]}" --kimg 0.08 --resume -o old.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "difftrain: old.ckpt: --predict: eps in the checkpoint, v given" ]
+	difftrain "${DTINY[@]}" --kimg 0.08 --predict eps --resume -o old.ckpt m.tsv
+	grep -aqx 'train.predict	eps' old.ckpt
 	run --separate-stderr difftrain "${DTINY[@]}" --kimg 0.032 --resume -o part.ckpt m.tsv
 	assert_failure 1
 	[ "$stderr" = "difftrain: part.ckpt: has been trained on 0.072 kimg, more than --kimg 0.032" ]

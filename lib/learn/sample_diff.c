@@ -31,6 +31,12 @@ int diff_target_read(const struct fields *f, enum diff_target *t, char *err)
 	return fields_get(f, &FIELD_NAMED("train.predict", t, diff_target_names, DIFF_TARGETS), err);
 }
 
+void diff_target_fill(struct fields *f)
+{
+	if (!fields_find(f, "train.predict"))
+		fields_add(f, "train.predict", diff_target_names[TARGET_EPS]);
+}
+
 int diff_sampler_init(struct diff_sampler *s, struct model *m, struct model *classifier,
 		      const struct diff_process *p, const struct diff_settings *set, char *err)
 {

@@ -11,7 +11,8 @@
  * A difftrain checkpoint (simbal-checkpoint(5)) holds the average of the
  * weights that samples (the first part, a unet) and the trained model
  * with AdamW's state ("M."); its header records the process it was
- * trained with (train.schedule, train.diffusion_steps). */
+ * trained with (train.schedule, train.diffusion_steps) and what the model
+ * answers (train.predict). */
 #ifndef SIMBAL_SAMPLE_DIFF_H
 #define SIMBAL_SAMPLE_DIFF_H
 
@@ -53,8 +54,12 @@ int diff_process_read(const struct fields *f, struct diff_process *p, char *err)
  * (train.predict), into *t: -1 with err naming the file and the key. */
 int diff_target_read(const struct fields *f, enum diff_target *t, char *err);
 
+/* The header of a checkpoint of a difftrain before --predict, which has
+ * no train.predict, given "train.predict eps": what its model answers. */
+void diff_target_fill(struct fields *f);
+
 struct diff_sampler {
-	struct model *m;           /* the ε model */
+	struct model *m;           /* the diffusion model (ε or v, set.predict) */
 	struct model *classifier;  /* classifier guidance's, or NULL */
 	struct diff_settings set;
 	struct diffusion process;  /* respaced */

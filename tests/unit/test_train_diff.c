@@ -310,42 +310,45 @@ static void samples_do_not_depend_on_the_batch(void)
 	tiny_free(&r);
 }
 
-/* A v-model's answer is turned into ε before the step: an untrained
- * model (answering 0) samples as DDIM's steps do with ε = sqrt(1 - ᾱ) x,
- * v = 0's noise, and not as with ε = 0. */
+/* A v-model's answer is turned into ε before guidance and the step: an
+ * untrained model (answering 0) samples as DDIM's steps do with ε =
+ * sqrt(1 - ᾱ) x, v = 0's noise, in both passes of guidance (w = 2: half
+ * of them turned gives ε twice too large), and not as with ε = 0. */
 static void a_v_models_answer_is_turned_into_eps(void)
 {
 	struct diff_config cfg = tiny_config();
 	struct tiny_run r;
 	tiny_start(&r, &cfg);
-	struct diff_settings set = { .steps = 3, .method = DIFF_DDIM, .cfg = 1, .seed = 4,
-				     .predict = TARGET_V };
 	int labels[2] = { 0, 2 };
 	uint64_t index[2] = { 5, 6 };
-	uint8_t got[2 * 64], want[2 * 64], as_eps[2 * 64];
-	sample_images(&r.t, &set, labels, index, 2, 2, got);
-	set.predict = TARGET_EPS;
-	sample_images(&r.t, &set, labels, index, 2, 2, as_eps);
+	for (int w = 1; w <= 2; w++) {
+		struct diff_settings set = { .steps = 3, .method = DIFF_DDIM, .cfg = w, .seed = 4,
+					     .predict = TARGET_V };
+		uint8_t got[2 * 64], want[2 * 64], as_eps[2 * 64];
+		sample_images(&r.t, &set, labels, index, 2, 2, got);
+		set.predict = TARGET_EPS;
+		sample_images(&r.t, &set, labels, index, 2, 2, as_eps);
 
-	struct diff_process p = { cfg.schedule, cfg.timesteps };
-	struct diff_sampler s;
-	char err[ERRLEN];
-	CHECK(diff_sampler_init(&s, &r.t.ema, NULL, &p, &set, err) == 0);
-	float x[2 * 64], eps[64], zero[64] = { 0 };
-	for (int k = 0; k < 2; k++) {
-		struct rng g;
-		rng_seed(&g, set.seed, index[k]);
-		diffusion_noise(&g, x + 64 * k, 64);
-		for (int i = s.process.n - 1; i >= 0; i--) {
-			diffusion_eps_of_v(&s.process, i, x + 64 * k, zero, eps, 64);
-			diffusion_ddim_step(&s.process, i, 0, x + 64 * k, eps, true, NULL, x + 64 * k,
-					    64);
+		struct diff_process p = { cfg.schedule, cfg.timesteps };
+		struct diff_sampler s;
+		char err[ERRLEN];
+		CHECK(diff_sampler_init(&s, &r.t.ema, NULL, &p, &set, err) == 0);
+		float x[2 * 64], eps[64], zero[64] = { 0 };
+		for (int k = 0; k < 2; k++) {
+			struct rng g;
+			rng_seed(&g, set.seed, index[k]);
+			diffusion_noise(&g, x + 64 * k, 64);
+			for (int i = s.process.n - 1; i >= 0; i--) {
+				diffusion_eps_of_v(&s.process, i, x + 64 * k, zero, eps, 64);
+				diffusion_ddim_step(&s.process, i, 0, x + 64 * k, eps, true, NULL,
+						    x + 64 * k, 64);
+			}
 		}
+		dataset_unbatch(x, 2, 1, 8, 8, want);
+		diff_sampler_free(&s);
+		CHECK(memcmp(got, want, sizeof got) == 0);
+		CHECK(memcmp(got, as_eps, sizeof got) != 0);
 	}
-	dataset_unbatch(x, 2, 1, 8, 8, want);
-	diff_sampler_free(&s);
-	CHECK(memcmp(got, want, sizeof got) == 0);
-	CHECK(memcmp(got, as_eps, sizeof got) != 0);
 	tiny_free(&r);
 }
 
@@ -364,6 +367,18 @@ static void the_process_is_read_from_a_header(void)
 	      strstr(err, "train.diffusion_steps"));
 	f.line[0].value[0] = 'x';
 	CHECK(diff_process_read(&f, &p, err) == -1 && strstr(err, "train.schedule"));
+	/* what the model answers: ε where a difftrain before --predict wrote
+	 * no line, as recorded otherwise */
+	enum diff_target t = TARGET_V;
+	CHECK(diff_target_read(&f, &t, err) == -1 && strstr(err, "train.predict"));
+	diff_target_fill(&f);
+	CHECK(diff_target_read(&f, &t, err) == 0 && t == TARGET_EPS);
+	struct fields v = { .source = "v.ckpt" };
+	fields_add(&v, "train.predict", "v");
+	diff_target_fill(&v);
+	CHECK(v.n == 1 && diff_target_read(&v, &t, err) == 0 && t == TARGET_V);
+	v.source = NULL;
+	fields_free(&v);
 	f.source = NULL;
 	fields_free(&f);
 }
@@ -389,6 +404,6 @@ void unit_main(void)
 		 samples_do_not_depend_on_the_batch);
 	unit_run("sample_diff: a v-model's answer is turned into the noise",
 		 a_v_models_answer_is_turned_into_eps);
-	unit_run("sample_diff: the process read from a checkpoint's header",
+	unit_run("sample_diff: the process and the target read from a checkpoint's header",
 		 the_process_is_read_from_a_header);
 }
