@@ -2,10 +2,10 @@
  * difftrain runs it, step by step (Ho et al. 2020 with guided-diffusion's
  * choices): each image of a batch diffused to a step t drawn uniformly,
  * the UNet asked for the noise ε that was added (or for v, diffusion.h),
- * the mean squared error of its answer; labels dropped with probability p_uncond so that the one
- * network is also the unconditional model of classifier-free guidance;
- * AdamW after a linear warm-up; and the exponential moving average of the
- * weights that samples.
+ * the mean squared error of its answer; labels dropped with probability
+ * p_uncond so that the one network is also the unconditional model of
+ * classifier-free guidance; AdamW after a linear warm-up; and the
+ * exponential moving average of the weights that samples.
  *
  * A step's draws come from the seed and the step's number alone, so that
  * a run resumed at a step trains as the whole run would. */
