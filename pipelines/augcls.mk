@@ -22,7 +22,9 @@
 # EPS      a step is taken again only while validation top-1 rose by more
 #          than EPS (default 0.001)
 # STEPS    at most this many steps (default 2, the paper's)
-# OVER     images drawn per image wanted, room for the filter (default 2)
+# OVER     images drawn per image wanted, at most: room for the filter
+#          (default 2); a class's draw stops at the end of the part in
+#          which its quota passed the filter
 # PART     images the generator draws at a time, at most (default 500):
 #          a draw stopped resumes from its last whole part
 # ARCH     the classifier (default resnet20), EPOCHS (default 15)
@@ -53,7 +55,7 @@
 # manifest, and final.eval, its classifier's clseval, and $(OUT)/metric.tsv,
 # ssimcls of DATA.  baselines: the same classifier on the original set
 # (orig), on it with the generator's images unfiltered (noselect, the
-# paper's ablation), with the class-balanced loss (cb), with random
+# paper's ablation: the first of each class's quota of step 1's), with the class-balanced loss (cb), with random
 # oversampling (oversample): base/*.eval.  check: nothing but the checks.
 #
 # Where: the stages of both generators may share one OUT, each run
@@ -284,39 +286,54 @@ $(aug_dir)/draw.tsv: $(DATA) $(aug_dir)/filter.params
 # of a file that has no newline; cat would join it to the next file's).
 aug_append = awk 1
 
-# Drawn images as files: $(call aug_draw,DIR,QUOTA,SEED) makes
-# DIR/gen.tsv, their manifest, and DIR/gen/, the PNGs.  The sampler runs
-# on PART images of one class at most, each part's frames kept in
-# DIR/parts/N.pam once whole, so that a draw stopped (a diffusion model's
-# takes hours) resumes from the parts it made, if nothing it depends on
-# is newer than DIR/parts/begun (which holds PART; find -H, as make
-# follows a linked prerequisite).  An image depends on its class and its
-# number in it, not on the run that drew it (gansample(1), diffsample(1)),
-# and QUOTA's classes are in the order a whole run takes them (quota(1)
-# sorts them as the model does): the parts joined are the bytes of one run
-# of the whole quota.
+# Drawn images as files: $(call aug_draw,DIR,SEED,FILTER) makes
+# DIR/gen.tsv, their manifest, and DIR/gen/, the PNGs: each class's images
+# in order, up to draw.tsv's count (OVER times its quota), and no more once
+# the classifier FILTER (FILTER.ckpt) has given ALPHA or more to its quota
+# of them (keep.tsv): a diffusion model draws a few images a second, and
+# a class the filter takes readily need not be drawn OVER times over.
+# The sampler runs on PART images of one class at most, each part's
+# frames kept in DIR/parts/N.pam once whole and FILTER's scores in
+# N.prob, so that a draw stopped resumes from the parts it made, if
+# nothing it depends on is newer than DIR/parts/begun (which holds PART;
+# find -H, as make follows a linked prerequisite).  An image depends on
+# its class and its number in it, not on the run that drew it
+# (gansample(1), diffsample(1)), and the quotas' classes are in the order
+# a whole run takes them (quota(1) sorts them as the model does): the
+# parts joined are the first images of each class of one run of the
+# whole of draw.tsv.
 aug_sample.gan = $(aug_bin)gansample --seed $1 $2 $(GANSAMPLE) $(OUT)/gan.ckpt
 aug_sample.diffusion = $(aug_bin)diffsample --seed $1 $2 $(DIFFSAMPLE) \
 	$(if $(aug_guided),--classifier $(aug_dir)/guide.ckpt --guidance $(GUIDANCE)) $(aug_dir)/diff.ckpt
 
-# QUOTA's lines as parts: class, first image, count.
-aug_parts = awk -F'\t' -v part=$(PART) '{ for (k = 0; k < $$$$2; k += part) \
-	print $$$$1 "\t" k "\t" ($$$$2 - k < part ? $$$$2 - k : part) }'
+# draw.tsv's lines as parts: class, first image, count, the class's quota
+# in keep.tsv.
+aug_parts = awk -F'\t' -v part=$(PART) 'NR == FNR { q[$$$$1] = $$$$2; next } \
+	{ for (k = 0; k < $$$$2; k += part) print $$$$1 "\t" k "\t" ($$$$2 - k < part ? $$$$2 - k : part) "\t" q[$$$$1] }' \
+	$(OUT)/keep.tsv $(aug_dir)/draw.tsv
 
 define aug_draw
-$1/gen.tsv: $(aug_dir)/$(aug_gen).ckpt $(if $(aug_guided),$(aug_dir)/guide.ckpt) $2 $(aug_dir)/filter.params
+$1/gen.tsv: $(aug_dir)/$(aug_gen).ckpt $(if $(aug_guided),$(aug_dir)/guide.ckpt) $3.ckpt $(aug_dir)/draw.tsv \
+		$(OUT)/keep.tsv $(aug_dir)/filter.params
 	$$(aug_cleanup) mkdir -p $1 && \
 	if [ "$$$$(cat $1/parts/begun 2>/dev/null)" = "part $(PART)" ] && \
 	   newer=$$$$(find -H $$^ -newer $1/parts/begun) && [ -z "$$$$newer" ]; then \
 		echo "augcls.mk: resuming the draw of $1" >&2; \
 	else rm -rf $1/parts && mkdir $1/parts && echo "part $(PART)" >$1/parts/begun; fi && \
-	$(aug_parts) $2 >$$@.tmp.parts && n=0 && \
-	while IFS='	' read -r c k m; do \
-		n=$$$$((n + 1)); f=$1/parts/$$$$n.pam; [ -e $$$$f ] && continue; \
-		$(call aug_sample.$(GEN),$3,-c "$$$$c" -n $$$$m --first $$$$k) >$$@.tmp.part && mv $$@.tmp.part $$$$f || exit 1; \
+	$(aug_parts) >$$@.tmp.parts && : >$$@.tmp.drawn && n=0 && class= && \
+	while IFS='	' read -r c k m q; do \
+		n=$$$$((n + 1)); f=$1/parts/$$$$n; \
+		[ "$$$$c" = "$$$$class" ] || { class=$$$$c; kept=0; }; \
+		[ $$$$kept -lt $$$$q ] || continue; \
+		[ -e $$$$f.pam ] || { $(call aug_sample.$(GEN),$2,-c "$$$$c" -n $$$$m --first $$$$k) >$$@.tmp.part && \
+			mv $$@.tmp.part $$$$f.pam; } || exit 1; \
+		[ -e $$$$f.prob ] || { $$(aug_bin)clsprob $3.ckpt $$$$f.pam >$$@.tmp.prob && mv $$@.tmp.prob $$$$f.prob; } || \
+			exit 1; \
+		$$(aug_bin)thresh -a $(ALPHA) $$$$f.prob >$$@.tmp.kept || exit 1; \
+		kept=$$$$((kept + $$$$(wc -l <$$@.tmp.kept))); \
+		echo $$$$f.pam >>$$@.tmp.drawn; \
 	done <$$@.tmp.parts && \
-	rm -rf $1/gen && : >$$@.tmp.pam && \
-	seq -f '$1/parts/%.0f.pam' 1 $$$$n | xargs -r cat >>$$@.tmp.pam && \
+	rm -rf $1/gen && : >$$@.tmp.pam && xargs -r cat <$$@.tmp.drawn >>$$@.tmp.pam && \
 	$$(aug_bin)imgsplit $1/gen $$@.tmp.pam >$$@.tmp && mv $$@.tmp $$@ && rm -rf $1/parts
 endef
 
@@ -326,7 +343,7 @@ endef
 aug_prev = $(if $(filter 1,$1),$(OUT)/c0,$(aug_dir)/s$(shell $(pipe_c) expr $1 - 1)/cls)
 
 define aug_step
-$(eval $(call aug_draw,$(aug_dir)/s$1,$(aug_dir)/draw.tsv,$(shell $(pipe_c) expr $(SEED) + $1)))
+$(eval $(call aug_draw,$(aug_dir)/s$1,$(shell $(pipe_c) expr $(SEED) + $1),$(call aug_prev,$1)))
 
 $(aug_dir)/s$1/scored.tsv: $(aug_dir)/s$1/gen.tsv $(call aug_prev,$1).ckpt
 	$$(aug_cleanup) $$(aug_bin)clsprob $(call aug_prev,$1).ckpt $$< >$$@.tmp && mv $$@.tmp $$@
@@ -380,7 +397,12 @@ $(aug_dir)/final.eval: $(aug_dir)/final.step
 $(OUT)/base/orig.eval: $(OUT)/c0.eval
 	$(aug_cleanup) mkdir -p $(@D) && cp $< $@.tmp && mv $@.tmp $@
 
-$(eval $(call aug_draw,$(aug_dir)/base/noselect,$(OUT)/keep.tsv,$(shell $(pipe_c) expr $(SEED) + 1)))
+# The unfiltered images: the first quota of each class of step 1's draw,
+# which holds at least that many (OVER is 1 or more), drawn with the seed
+# a draw of keep.tsv alone would have.
+$(aug_dir)/base/noselect/gen.tsv: $(aug_dir)/s1/gen.tsv $(OUT)/keep.tsv
+	$(aug_cleanup) mkdir -p $(@D) && \
+	awk -F'\t' 'NR == FNR { q[$$1] = $$2; next } n[$$2]++ < q[$$2]' $(OUT)/keep.tsv $< >$@.tmp && mv $@.tmp $@
 
 $(aug_dir)/base/noselect/train.tsv: $(aug_dir)/base/noselect/gen.tsv $(DATA)
 	$(aug_cleanup) $(aug_append) $(DATA) $< >$@.tmp && mv $@.tmp $@

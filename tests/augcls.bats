@@ -118,7 +118,7 @@ refused_before_any_stage() {
 	assert_success
 	[ "$(ran gantrain)" -eq 0 ]
 	[ "$(ran 'clstrain.*out/c0.log')" -eq 0 ]
-	[ "$(ran 'clsprob out/c0.ckpt')" -eq 1 ]
+	[ "$(ran 'clsprob out/c0.ckpt out/s1/gen.tsv')" -eq 1 ]
 	[ -s out/final.tsv ]
 }
 
@@ -199,7 +199,7 @@ refused_before_any_stage() {
 	AUGBIN=$PWD/fakebin run aug OUT=out PART=2 out/s1/gen.tsv
 	assert_failure
 	[ ! -e out/s1/gen.tsv ] && [ ! -e out/s1/gen ]
-	[ "$(ls out/s1/parts)" = "$(printf '1.pam\n2.pam\nbegun')" ]
+	[ "$(ls out/s1/parts)" = "$(printf '1.pam\n1.prob\n2.pam\n2.prob\nbegun')" ]
 	[ -z "$(find out -name '*.tmp*')" ]
 	AUGBIN=$PWD/fakebin run aug OUT=out PART=2 out/s1/gen.tsv
 	assert_success
@@ -227,6 +227,35 @@ refused_before_any_stage() {
 	assert_success
 	! grep -qx 'augcls.mk: resuming the draw of out/s1' <<<"$output" || false
 	diff -r expect out/s1/gen
+}
+
+# The files of DIR's manifest of CLASS, one a line, in order.
+files_of() {
+	awk -F'\t' -v c="$2" '$2 == c { print $1 }' "$1"
+}
+
+@test "augcls.mk: a class's draw stops with the part in which its quota passed the filter" {
+	# ALPHA 0.01: the one-epoch classifier of three classes gives every
+	# image more.  Parts of 2: Bag (quota 5) stops after 3, Sneaker (7)
+	# after 4, of the 5 and 7 that OVER 2 allows.
+	run aug OUT=out ALPHA=0.01 PART=2 STEPS=1 augcls baselines
+	assert_success
+	[ "$(classcount -f 2 out/s1/gen.tsv | sort)" = "$(printf 'Bag\t6\nSneaker\t8')" ]
+	[ "$(classcount -f 2 out/s1/kept.tsv | sort)" = "$(printf 'Bag\t5\nSneaker\t7')" ]
+	# they are the first of each class of the whole draw
+	gansample --seed 2 --quota out/draw.tsv out/gan.ckpt | imgsplit whole >whole.tsv
+	for c in Bag Sneaker; do
+		files_of out/s1/gen.tsv $c >got
+		files_of whole.tsv $c | head -n "$(wc -l <got)" >want
+		while IFS="$TAB" read -r a b; do cmp "$a" "$b"; done < <(paste got want)
+	done
+	# unfiltered: the first of each class's quota of them
+	tail -n +19 out/base/noselect/train.tsv >added.tsv
+	[ "$(cat added.tsv)" = "$(grep "${TAB}Bag\$" out/s1/gen.tsv | head -n 5; grep "${TAB}Sneaker\$" out/s1/gen.tsv | head -n 7)" ]
+	# ALPHA 1, which none reaches: the whole of draw.tsv is drawn
+	run aug OUT=none ALPHA=1 PART=2 STEPS=1 none/s1/gen.tsv
+	assert_success
+	[ "$(classcount -f 2 none/s1/gen.tsv | sort)" = "$(printf 'Bag\t10\nSneaker\t14')" ]
 }
 
 @test "augcls.mk: the options of the programs, checked by them before anything runs" {
