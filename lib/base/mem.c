@@ -22,6 +22,14 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void *xaligned(size_t align, size_t n)
+{
+	void *p;
+	if (posix_memalign(&p, align, n ? n : 1))
+		die("out of memory (%zu bytes aligned to %zu)", n, align);
+	return p;
+}
+
 void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);

@@ -1,5 +1,6 @@
 #include "nn/conv3.h"
 
+#include <omp.h>
 #include <stdlib.h>
 
 #include "base/mem.h"
@@ -30,6 +31,12 @@
  * loads feed 27 multiply-adds (2 channels: 11 fed 18, and the loads, not
  * the multiply-adds, set the pace). */
 #define WG_CO 3
+/* The weight gradient gathers the taps of at most WG_IMAGES images of an
+ * input channel at a time, WG_GATHER bytes at most (one image at least),
+ * and passes them to every block of output channels: the more images, the
+ * fewer times each block's sums are loaded and stored. */
+#define WG_IMAGES 16
+#define WG_GATHER (96 * 1024)
 
 static bool disabled;
 
@@ -306,11 +313,28 @@ void conv3_data_grad(const struct conv *cv, const float *dout, int n, int h, int
 	free(wp);
 }
 
+/* The taps of one image's input channel as the weight gradient reads
+ * them: xt[v][t] (16 lanes) = in[p + shift t] for the pixels p of vector
+ * v, 0 where the tap falls outside the plane.  Masked once here, so that
+ * the product loop loads whole vectors. */
+INLINE void taps_gather(const struct taps *tp, const float *x, float *xt)
+{
+	for (int v = 0; v < tp->vectors; v++) {
+		const __mmask16 *mask = tp->mask + (size_t)v * TAPS;
+		UNROLL
+		for (int t = 0; t < TAPS; t++)
+			_mm512_store_ps(xt + ((size_t)v * TAPS + t) * LANES,
+					_mm512_maskz_loadu_ps(mask[t], x + v * LANES + tp->shift[t]));
+	}
+}
+
 /* The weight gradient's sums for nco (1 to WG_CO) output channels from co
- * and one input channel, over images i0 .. i0 + nb - 1: acc[r][t] (16
- * lanes each) += dout[co + r][p] in[ci][p + shift t] over their pixels.
- * Called with nco a constant, so that its loops unroll. */
-INLINE void weight_grad_block(const struct taps *tp, const float *in, const float *dout,
+ * and one input channel, over nb images: acc[r][t] (16 lanes each) +=
+ * dout[co + r][p] in[ci][p + shift t] over their pixels, images and
+ * pixels in order; xt holds the images' taps_gather one after the other,
+ * d points at the first image's plane of channel co.  Called with nco a
+ * constant, so that its loops unroll. */
+INLINE void weight_grad_block(const struct taps *tp, const float *xt, const float *d,
 			      size_t stride, int nb, int nco, float *sums)
 {
 	__m512 acc[WG_CO][TAPS];
@@ -319,25 +343,20 @@ INLINE void weight_grad_block(const struct taps *tp, const float *in, const floa
 		UNROLL
 		for (int t = 0; t < TAPS; t++)
 			acc[r][t] = _mm512_loadu_ps(sums + (r * TAPS + t) * LANES);
-	for (int i = 0; i < nb; i++) {
-		const float *x = in + (size_t)i * (size_t)tp->in_plane;
-		const float *d = dout + (size_t)i * (size_t)tp->pixels;
-		for (int v = 0; v < tp->vectors; v++) {
-			const __mmask16 *mask = tp->mask + (size_t)v * TAPS;
+	for (int i = 0; i < nb; i++, d += tp->pixels)
+		for (int v = 0; v < tp->vectors; v++, xt += TAPS * LANES) {
 			__m512 dv[WG_CO];
 			UNROLL
 			for (int r = 0; r < nco; r++)
-				dv[r] = _mm512_maskz_loadu_ps(tp->valid[v],
-							      d + r * stride + (size_t)v * LANES);
+				dv[r] = _mm512_maskz_loadu_ps(tp->valid[v], d + r * stride + (size_t)v * LANES);
 			UNROLL
 			for (int t = 0; t < TAPS; t++) {
-				__m512 xv = _mm512_maskz_loadu_ps(mask[t], x + v * LANES + tp->shift[t]);
+				__m512 xv = _mm512_load_ps(xt + t * LANES);
 				UNROLL
 				for (int r = 0; r < nco; r++)
 					acc[r][t] = _mm512_fmadd_ps(xv, dv[r], acc[r][t]);
 			}
 		}
-	}
 	UNROLL
 	for (int r = 0; r < nco; r++)
 		UNROLL
@@ -345,46 +364,52 @@ INLINE void weight_grad_block(const struct taps *tp, const float *in, const floa
 			_mm512_storeu_ps(sums + (r * TAPS + t) * LANES, acc[r][t]);
 }
 
-/* Images are taken a few at a time, every input channel for each, so that
- * the gradient's planes stay in the cache while the inputs pass. */
-#define WG_IMAGES 8
-
-/* dwt += the gradient of the weights of output channels co .. co + nco -
- * 1, summed over the images in one order: each weight's sum is the same
- * whatever nco (the lanes of its own accumulator, images and pixels in
- * order). */
+/* dwt += the gradient of the weights of output channels co0 .. co1 - 1,
+ * in blocks of WG_CO from co0 (the last of what is left), each weight's
+ * sum in one order: the lanes of its own accumulator, images and pixels
+ * in order, whatever the blocks.  Each image's input channel is gathered
+ * once for all the blocks. */
 AVX512 static void weight_grad_rows(const struct taps *tp, const struct conv *cv, const float *in,
-				    const float *dout, int n, int co, int nco, float *dwt)
+				    const float *dout, int n, int co0, int co1, float *dwt)
 {
 	size_t plane = (size_t)tp->pixels, stride = (size_t)n * plane;
 	size_t in_plane = (size_t)tp->in_plane, in_stride = (size_t)n * in_plane;
-	size_t per_ci = (size_t)nco * TAPS * LANES;
+	size_t per_block = (size_t)WG_CO * TAPS * LANES, per_ci = (size_t)(co1 - co0) * TAPS * LANES;
 	float *sums = xcalloc((size_t)cv->cin * per_ci, sizeof *sums);
-	for (int i0 = 0; i0 < n; i0 += WG_IMAGES) {
-		int nb = n - i0 < WG_IMAGES ? n - i0 : WG_IMAGES;
-		const float *d = dout + (size_t)co * stride + (size_t)i0 * plane;
+	size_t gathered = (size_t)tp->vectors * TAPS * LANES;
+	int images = (int)(WG_GATHER / (gathered * sizeof(float)));
+	images = images < 1 ? 1 : images > WG_IMAGES ? WG_IMAGES : images;
+	float *xt = xaligned(64, (size_t)images * gathered * sizeof *xt);
+	for (int i0 = 0; i0 < n; i0 += images) {
+		int nb = n - i0 < images ? n - i0 : images;
 		for (int ci = 0; ci < cv->cin; ci++) {
-			const float *x = in + (size_t)ci * in_stride + (size_t)i0 * in_plane;
+			for (int i = 0; i < nb; i++)
+				taps_gather(tp, in + (size_t)ci * in_stride + (size_t)(i0 + i) * in_plane,
+					    xt + (size_t)i * gathered);
 			float *s = sums + ci * per_ci;
-			if (nco == 3)
-				weight_grad_block(tp, x, d, stride, nb, 3, s);
-			else if (nco == 2)
-				weight_grad_block(tp, x, d, stride, nb, 2, s);
-			else
-				weight_grad_block(tp, x, d, stride, nb, 1, s);
+			for (int co = co0; co < co1; co += WG_CO, s += per_block) {
+				const float *d = dout + (size_t)co * stride + (size_t)i0 * plane;
+				int nco = co1 - co < WG_CO ? co1 - co : WG_CO;
+				if (nco == 3)
+					weight_grad_block(tp, xt, d, stride, nb, 3, s);
+				else if (nco == 2)
+					weight_grad_block(tp, xt, d, stride, nb, 2, s);
+				else
+					weight_grad_block(tp, xt, d, stride, nb, 1, s);
+			}
 		}
 	}
 	for (int ci = 0; ci < cv->cin; ci++)
-		for (int r = 0; r < nco; r++)
+		for (int r = 0; r < co1 - co0; r++)
 			for (int t = 0; t < TAPS; t++)
-				dwt[((size_t)(co + r) * cv->cin + ci) * TAPS + t] += _mm512_reduce_add_ps(
-					_mm512_loadu_ps(sums + ci * per_ci + (r * TAPS + t) * LANES));
+				dwt[((size_t)(co0 + r) * cv->cin + ci) * TAPS + t] += _mm512_reduce_add_ps(
+					_mm512_loadu_ps(sums + ci * per_ci + (size_t)r * TAPS * LANES + t * LANES));
+	free(xt);
 	free(sums);
 }
 
-/* One thread does all of a block of output channels: the sums do not
- * depend on the threads.  The blocks are of WG_CO, the last of what is
- * left, handed out as threads come free (they differ in size). */
+/* Each thread does all of a run of whole blocks of output channels: the
+ * sums do not depend on the threads. */
 void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout, int n, int h,
 		       int w, float *dwt)
 {
@@ -392,10 +417,13 @@ void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout
 	float *split;
 	const float *x = prepare_input(cv, in, n, h, w, &tp, &split);
 	int blocks = (cv->cout + WG_CO - 1) / WG_CO;
-#pragma omp parallel for schedule(dynamic)
-	for (int b = 0; b < blocks; b++) {
-		int co = b * WG_CO, left = cv->cout - co;
-		weight_grad_rows(&tp, cv, x, dout, n, co, left < WG_CO ? left : WG_CO, dwt);
+#pragma omp parallel
+	{
+		int nt = omp_get_num_threads(), id = omp_get_thread_num();
+		int b0 = blocks * id / nt, b1 = blocks * (id + 1) / nt;
+		int co0 = b0 * WG_CO, co1 = b1 * WG_CO < cv->cout ? b1 * WG_CO : cv->cout;
+		if (co0 < co1)
+			weight_grad_rows(&tp, cv, x, dout, n, co0, co1, dwt);
 	}
 	taps_free(&tp);
 	free(split);
