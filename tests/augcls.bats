@@ -31,6 +31,18 @@ ran() {
 	grep -c -- "$1" <<<"$output" || true
 }
 
+# The images of manifest GOT are, class by class, the first images of
+# manifest WHOLE: the same bytes, in the same order.
+first_images_of() {
+	local got=$1 whole=$2 c a b
+	for c in $(cut -f 2 "$got" | sort -u); do
+		while IFS="$TAB" read -r a b; do
+			cmp "$a" "$b"
+		done < <(paste <(awk -F'\t' -v c="$c" '$2 == c { print $1 }' "$got") \
+			<(awk -F'\t' -v c="$c" '$2 == c { print $1 }' "$whole" | head -n "$(grep -c "$TAB$c\$" "$got")"))
+	done
+}
+
 # CASE is VAR=VALUE:MESSAGE: aug with VAR=VALUE stops with exit 2 and
 # make's "*** VAR=VALUE: MESSAGE" (then END, if given) before any stage.
 refused_before_any_stage() {
@@ -53,7 +65,7 @@ refused_before_any_stage() {
 	tail -n +19 out/final.tsv >added.tsv
 	while IFS="$TAB" read -r p c; do
 		[ -f "$p" ]
-		[[ "$p" == out/s[12]/gen/"$c"/* ]]
+		[[ "$p" == out/pool/*/"$c"/* ]]
 	done <added.tsv
 	# no class beyond its quota (Bag 5, Sneaker 7), Trouser none
 	[ "$(classcount -f 2 added.tsv | awk -F'\t' '($1 == "Bag" && $2 > 5) || ($1 == "Sneaker" && $2 > 7) || $1 == "Trouser"' | wc -l)" -eq 0 ]
@@ -70,8 +82,9 @@ refused_before_any_stage() {
 	run aug OUT=out ALPHA=0.3 STEPS=1 GANSAMPLE="--truncation 0.5"
 	assert_success
 	[ "$(ran gantrain)" -eq 0 ]
-	gansample --seed 2 --quota out/draw.tsv --truncation 0.5 out/gan.ckpt | imgsplit expect >/dev/null
-	diff -r expect out/s1/gen
+	gansample --seed 2 --quota out/draw.tsv --truncation 0.5 out/gan.ckpt | imgsplit expect >expect.tsv
+	[ "$(wc -l <out/s1/gen.tsv)" -eq "$(wc -l <expect.tsv)" ]
+	first_images_of out/s1/gen.tsv expect.tsv
 }
 
 @test "augcls.mk: EPS and STEPS: a step is taken only while top-1 rises by more than EPS" {
@@ -182,8 +195,8 @@ refused_before_any_stage() {
 	[ ! -e out/c0.part.ckpt ] && [ ! -e out/c0.part.ckpt.best ]
 }
 
-@test "augcls.mk: a draw stopped part-way resumes from its whole parts, to the same images" {
-	aug OUT=out out/gan.ckpt out/draw.tsv >/dev/null
+@test "augcls.mk: a draw stopped part-way resumes from its whole parts; the steps share them" {
+	aug OUT=out out/gan.ckpt out/draw.tsv out/c0.ckpt >/dev/null
 	# a gansample that fails on the third part it is to draw (the checks
 	# of the options run it too)
 	mkdir fakebin
@@ -198,40 +211,43 @@ refused_before_any_stage() {
 	chmod +x fakebin/gansample
 	AUGBIN=$PWD/fakebin run aug OUT=out PART=2 out/s1/gen.tsv
 	assert_failure
-	[ ! -e out/s1/gen.tsv ] && [ ! -e out/s1/gen ]
-	[ "$(ls out/s1/parts)" = "$(printf '1.pam\n1.prob\n2.pam\n2.prob\nbegun')" ]
+	[ ! -e out/s1/gen.tsv ]
+	[ "$(ls out/pool)" = "$(printf '1\n1.tsv\n2\n2.tsv\nbegun')" ]
+	[ "$(ls out/s1/parts)" = "$(printf '1.prob\n2.prob\nbegun')" ]
 	[ -z "$(find out -name '*.tmp*')" ]
 	AUGBIN=$PWD/fakebin run aug OUT=out PART=2 out/s1/gen.tsv
 	assert_success
 	grep -qx 'augcls.mk: resuming the draw of out/s1' <<<"$output"
 	# the third part drawn again, the first two not: a run a part of at
-	# most 2 images (Bag 10, Sneaker 14) and the failed one
+	# most 2 images (Bag 10, Sneaker 14: the one-epoch filter gives none
+	# 0.9) and the failed one
 	[ "$(sed -n 3p calls)" = "$(sed -n 4p calls)" ]
 	[[ "$(sed -n 3p calls)" == *"-c Bag -n 2 --first 4 "* ]]
 	[ "$(wc -l <calls)" -eq $((5 + 7 + 1)) ]
 	[ ! -e out/s1/parts ]
-	gansample --seed 2 --quota out/draw.tsv out/gan.ckpt | imgsplit expect >/dev/null
-	diff -r expect out/s1/gen
-	# a prerequisite newer than the parts: they are not taken
+	gansample --seed 2 --quota out/draw.tsv out/gan.ckpt | imgsplit expect >expect.tsv
+	[ "$(wc -l <out/s1/gen.tsv)" -eq 24 ]
+	first_images_of out/s1/gen.tsv expect.tsv
+	# step 2's filter chooses from the same images, none drawn again
+	AUGBIN=$PWD/fakebin run aug OUT=out PART=2 out/s2/gen.tsv
+	assert_success
+	[ "$(wc -l <calls)" -eq $((5 + 7 + 1)) ]
+	cmp out/s1/gen.tsv out/s2/gen.tsv
+	# what makes the images newer than the pool: it is begun again
 	rm out/s1/gen.tsv
-	mkdir out/s1/parts && echo 'part 2' >out/s1/parts/begun && echo junk >out/s1/parts/1.pam
-	touch -d 'now + 2 seconds' out/filter.params
-	run aug OUT=out PART=2 out/s1/gen.tsv
+	touch -d 'now + 2 seconds' out/gan.ckpt
+	AUGBIN=$PWD/fakebin run aug OUT=out PART=2 out/s1/gen.tsv
 	assert_success
 	! grep -qx 'augcls.mk: resuming the draw of out/s1' <<<"$output" || false
-	diff -r expect out/s1/gen
-	# another PART: the parts of the last are not taken
+	[ "$(wc -l <calls)" -eq $((2 * (5 + 7) + 1)) ]
+	first_images_of out/s1/gen.tsv expect.tsv
+	# another PART: the pool begun again, in parts of 3
 	rm out/s1/gen.tsv
-	mkdir out/s1/parts && echo 'part 2' >out/s1/parts/begun && echo junk >out/s1/parts/1.pam
-	run aug OUT=out PART=3 out/s1/gen.tsv
+	AUGBIN=$PWD/fakebin run aug OUT=out PART=3 out/s1/gen.tsv
 	assert_success
-	! grep -qx 'augcls.mk: resuming the draw of out/s1' <<<"$output" || false
-	diff -r expect out/s1/gen
-}
-
-# The files of DIR's manifest of CLASS, one a line, in order.
-files_of() {
-	awk -F'\t' -v c="$2" '$2 == c { print $1 }' "$1"
+	[ "$(wc -l <calls)" -eq $((2 * (5 + 7) + 1 + 4 + 5)) ]
+	[ "$(wc -l <out/s1/gen.tsv)" -eq 24 ]
+	first_images_of out/s1/gen.tsv expect.tsv
 }
 
 @test "augcls.mk: a class's draw stops with the part in which its quota passed the filter" {
@@ -244,11 +260,7 @@ files_of() {
 	[ "$(classcount -f 2 out/s1/kept.tsv | sort)" = "$(printf 'Bag\t5\nSneaker\t7')" ]
 	# they are the first of each class of the whole draw
 	gansample --seed 2 --quota out/draw.tsv out/gan.ckpt | imgsplit whole >whole.tsv
-	for c in Bag Sneaker; do
-		files_of out/s1/gen.tsv $c >got
-		files_of whole.tsv $c | head -n "$(wc -l <got)" >want
-		while IFS="$TAB" read -r a b; do cmp "$a" "$b"; done < <(paste got want)
-	done
+	first_images_of out/s1/gen.tsv whole.tsv
 	# unfiltered: the first of each class's quota of them
 	tail -n +19 out/base/noselect/train.tsv >added.tsv
 	[ "$(cat added.tsv)" = "$(grep "${TAB}Bag\$" out/s1/gen.tsv | head -n 5; grep "${TAB}Sneaker\$" out/s1/gen.tsv | head -n 7)" ]
@@ -342,11 +354,11 @@ files_of() {
 		"SEED=4294967296:gantrain: --seed: 4294967296 is out of range [0, 4294967295]"; do
 		refused_before_any_stage "$v" ".  Stop."
 	done
-	# the seed of the last step's samples (SEED + STEPS): gansample's
-	run aug OUT=out SEED=4294967294
+	# the seed of the generator's images (SEED + 1): gansample's
+	run aug OUT=out SEED=4294967295
 	assert_failure 2
-	assert_output --partial "*** SEED=4294967294 STEPS=2: gansample: --seed: 4294967296 is out of range [0, 4294967295].  Stop."
-	run aug OUT=seeds SEED=4294967294 STEPS=1 seeds/gan.params
+	assert_output --partial "*** SEED=4294967295: gansample: --seed: 4294967296 is out of range [0, 4294967295].  Stop."
+	run aug OUT=seeds SEED=4294967294 STEPS=3 seeds/gan.params
 	assert_success
 	# and every path
 	mkdir 'my data'
@@ -379,12 +391,13 @@ files_of() {
 	[ "$(tail -n 1 out/gd/diff.log | cut -f 1)" = 0.032 ]
 	[ -s out/gd/diff.png ] && [ ! -e out/gd/diff.part.ckpt ]
 	# step 1's images: diffsample's of the model, seed SEED + 1
-	diffsample --seed 2 --quota out/gd/draw.tsv --steps 2 out/gd/diff.ckpt | imgsplit expect >/dev/null
-	diff -r expect out/gd/s1/gen
+	diffsample --seed 2 --quota out/gd/draw.tsv --steps 2 out/gd/diff.ckpt | imgsplit expect >expect.tsv
+	[ "$(wc -l <out/gd/s1/gen.tsv)" -eq "$(wc -l <expect.tsv)" ]
+	first_images_of out/gd/s1/gen.tsv expect.tsv
 	[ "$(head -n 18 out/gd/final.tsv)" = "$(cat m.tsv)" ]
 	tail -n +19 out/gd/final.tsv >added.tsv
 	while IFS="$TAB" read -r p c; do
-		[[ "$p" == out/gd/s1/gen/"$c"/* ]]
+		[[ "$p" == out/gd/pool/*/"$c"/* ]]
 	done <added.tsv
 	cmp out/gd/final.eval out/gd/s1/cls.eval
 	# unfiltered: exactly the quota of the diffusion's images
@@ -411,15 +424,28 @@ files_of() {
 	[ "$(ran 'diffcls .*--diffusion out/gd/diff.ckpt --log out/gd/guide.log --seed 1')" -eq 1 ]
 	[ -s out/gd/guide.ckpt ] && [ -s out/gd/guide.log ]
 	diffsample --seed 2 --quota out/gd/draw.tsv --steps 2 --classifier out/gd/guide.ckpt --guidance 1000 \
-		out/gd/diff.ckpt | imgsplit guided >/dev/null
-	diff -r guided out/gd/s1/gen
+		out/gd/diff.ckpt | imgsplit guided >guided.tsv
+	[ "$(wc -l <out/gd/s1/gen.tsv)" -eq "$(wc -l <guided.tsv)" ]
+	first_images_of out/gd/s1/gen.tsv guided.tsv
 	# no guidance: drawn again, unguided, the model kept
 	run augd OUT=out STEPS=1 GUIDANCE=0 out/gd/s1/gen.tsv
 	assert_success
 	[ "$(ran difftrain)" -eq 0 ] && [ "$(ran diffcls)" -eq 0 ]
-	diffsample --seed 2 --quota out/gd/draw.tsv --steps 2 out/gd/diff.ckpt | imgsplit plain >/dev/null
-	diff -r plain out/gd/s1/gen
+	diffsample --seed 2 --quota out/gd/draw.tsv --steps 2 out/gd/diff.ckpt | imgsplit plain >plain.tsv
+	[ "$(wc -l <out/gd/s1/gen.tsv)" -eq "$(wc -l <plain.tsv)" ]
+	first_images_of out/gd/s1/gen.tsv plain.tsv
 	! diff -r -q guided plain >/dev/null || false
+}
+
+@test "augcls.mk: the diffusion's images are drawn in 10 steps unless DIFFSAMPLE says otherwise" {
+	run make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=m.val.tsv GEN=diffusion OUT=out \
+		out/gd/pool.params out/gd/filter.params
+	assert_success
+	[ "$(cat out/gd/pool.params)" = "seed 2 / part 500 / quota --over 2 / diffsample --steps 10" ]
+	[ "$(cat out/gd/filter.params)" = "thresh -a 0.9 / quota --over 2 / diffsample --steps 10" ]
+	run augd OUT=out out/gd/pool.params
+	assert_success
+	[ "$(cat out/gd/pool.params)" = "seed 2 / part 500 / quota --over 2 / diffsample --steps 2" ]
 }
 
 @test "augcls.mk: KIMG empty is the generator's own default length" {
@@ -472,7 +498,7 @@ files_of() {
 		"GUIDANCE=-1:diffsample: --guidance: -1 is out of range [0, 1e+06]" \
 		"GUIDANCE=x:not a number" \
 		"KIMG=0:difftrain: --kimg: 0 is out of range [0.001, 1e+09]" \
-		"SEED=4294967295:diffsample: --seed: 4294967297 is out of range [0, 4294967295]"; do
+		"SEED=4294967295:diffsample: --seed: 4294967296 is out of range [0, 4294967295]"; do
 		run augd OUT=out "${v%%:*}"
 		assert_failure 2
 		assert_output --partial "*** ${v%%:*}"
