@@ -26,7 +26,9 @@
 #          (default 2); a class's draw stops at the end of the part in
 #          which its quota passed the filter
 # PART     images the generator draws at a time, at most (default 500):
-#          a draw stopped resumes from its last whole part
+#          a draw stopped resumes from its last whole part, and a class's
+#          draw stops at the end of a part, so PART sets which images the
+#          filter sees (another PART, or OVER, draws the images again)
 # ARCH     the classifier (default resnet20), EPOCHS (default 15)
 # KIMG     the generator's training length, in thousands of images
 #          (default: its program's own, gantrain's 400, difftrain's 300)
@@ -40,10 +42,11 @@
 #          gansample options (--truncation), for the images of every step;
 #          DIFFTRAIN, DIFFCLS, DIFFSAMPLE further options of difftrain, of
 #          diffcls (with GUIDANCE) and of diffsample (--steps, --cfg;
-#          default --steps 10: on Fashion-MNIST-LT the judge gave the five
-#          smallest classes their class as often as at diffsample's 25,
-#          0.974, in two fifths of the model's passes, FID-cls 2.13
-#          against 1.55; the filter takes what is off its class)
+#          default --steps 10, which a DIFFSAMPLE given replaces: on
+#          Fashion-MNIST-LT the judge gave the five smallest classes their
+#          class as often as at diffsample's 25, 0.974, in two fifths of
+#          the model's passes, FID-cls 2.13 against 1.55; the filter takes
+#          what is off its class)
 # BIN      where the programs are (default: found on PATH)
 #
 # Every number and option is checked before anything runs, by the
@@ -59,8 +62,9 @@
 # manifest, and final.eval, its classifier's clseval, and $(OUT)/metric.tsv,
 # ssimcls of DATA.  baselines: the same classifier on the original set
 # (orig), on it with the generator's images unfiltered (noselect, the
-# paper's ablation: the first of each class's quota of step 1's), with the class-balanced loss (cb), with random
-# oversampling (oversample): base/*.eval.  check: nothing but the checks.
+# paper's ablation: the first of each class's quota of step 1's), with the
+# class-balanced loss (cb), with random oversampling (oversample):
+# base/*.eval.  check: nothing but the checks.
 #
 # Where: the stages of both generators may share one OUT, each run
 # (GEN=gan, then GEN=diffusion) making only its own and reusing those
@@ -381,7 +385,8 @@ $(foreach s,$(aug_steps),$(eval $(call aug_step,$s)))
 # named in final.step.
 aug_top1 = awk -F'\t' '$$1 == "top1" { print $$2 }'
 
-$(aug_dir)/steps.tsv: $(OUT)/c0.eval $(aug_dir)/steps.params $(aug_dir)/filter.params $(OUT)/cls.params \
+$(aug_dir)/steps.tsv: $(OUT)/c0.eval $(aug_dir)/steps.params $(aug_dir)/filter.params $(aug_dir)/pool.params \
+		$(aug_dir)/draw.tsv $(OUT)/cls.params \
 		$(aug_dir)/$(aug_gen).params $(if $(aug_guided),$(aug_dir)/guide.params) $(DATA) $(VAL)
 	$(aug_cleanup) prev=$$($(aug_top1) $(OUT)/c0.eval) && printf 'c0\t%s\n' "$$prev" >$@.tmp && \
 	for s in $(aug_steps); do \
@@ -409,10 +414,13 @@ $(OUT)/base/orig.eval: $(OUT)/c0.eval
 	$(aug_cleanup) mkdir -p $(@D) && cp $< $@.tmp && mv $@.tmp $@
 
 # The unfiltered images: the first quota of each class of the pool, from
-# step 1's, which holds at least that many (OVER is 1 or more).
-$(aug_dir)/base/noselect/gen.tsv: $(aug_dir)/s1/gen.tsv $(OUT)/keep.tsv
+# step 1's, which holds at least that many (OVER is 1 or more).  After
+# the steps, whose make draws step 1's: two makes drawing into one pool
+# (make -j augcls baselines) would undo each other's parts.
+$(aug_dir)/base/noselect/gen.tsv: $(aug_dir)/steps.tsv $(OUT)/keep.tsv
 	$(aug_cleanup) mkdir -p $(@D) && \
-	awk -F'\t' 'NR == FNR { q[$$1] = $$2; next } n[$$2]++ < q[$$2]' $(OUT)/keep.tsv $< >$@.tmp && mv $@.tmp $@
+	awk -F'\t' 'NR == FNR { q[$$1] = $$2; next } n[$$2]++ < q[$$2]' $(OUT)/keep.tsv $(aug_dir)/s1/gen.tsv \
+		>$@.tmp && mv $@.tmp $@
 
 $(aug_dir)/base/noselect/train.tsv: $(aug_dir)/base/noselect/gen.tsv $(DATA)
 	$(aug_cleanup) $(aug_append) $(DATA) $< >$@.tmp && mv $@.tmp $@

@@ -35,12 +35,13 @@ ran() {
 # manifest WHOLE: the same bytes, in the same order.
 first_images_of() {
 	local got=$1 whole=$2 c a b
-	for c in $(cut -f 2 "$got" | sort -u); do
+	while IFS= read -r c; do
 		while IFS="$TAB" read -r a b; do
 			cmp "$a" "$b"
 		done < <(paste <(awk -F'\t' -v c="$c" '$2 == c { print $1 }' "$got") \
-			<(awk -F'\t' -v c="$c" '$2 == c { print $1 }' "$whole" | head -n "$(grep -c "$TAB$c\$" "$got")"))
-	done
+			<(awk -F'\t' -v c="$c" -v n="$(awk -F'\t' -v c="$c" '$2 == c' "$got" | wc -l)" \
+				'$2 == c && k++ < n { print $1 }' "$whole"))
+	done < <(cut -f 2 "$got" | sort -u)
 }
 
 # CASE is VAR=VALUE:MESSAGE: aug with VAR=VALUE stops with exit 2 and
@@ -78,6 +79,10 @@ refused_before_any_stage() {
 	[ "$(cut -f 1 out/steps.tsv | head -n 2 | paste -sd ' ')" = "c0 s1" ]
 	run aug OUT=out ALPHA=0.3
 	assert_output "make: Nothing to be done for 'augcls'."
+	# another PART: the images, and so the steps, made again
+	run aug OUT=out ALPHA=0.3 PART=3
+	assert_success
+	[ "$(ran 'clstrain.*out/s1/cls.log')" -eq 1 ] && [ "$(ran gantrain)" -eq 0 ]
 	# GANSAMPLE: the images drawn again with it, the generator kept
 	run aug OUT=out ALPHA=0.3 STEPS=1 GANSAMPLE="--truncation 0.5"
 	assert_success

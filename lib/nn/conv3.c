@@ -37,6 +37,8 @@
  * fewer times each block's sums are loaded and stored. */
 #define WG_IMAGES 16
 #define WG_GATHER (96 * 1024)
+/* The sums a thread keeps at once, in bytes: a cache's worth. */
+#define WG_SUMS (1024 * 1024)
 
 static bool disabled;
 
@@ -409,7 +411,8 @@ AVX512 static void weight_grad_rows(const struct taps *tp, const struct conv *cv
 }
 
 /* Each thread does all of a run of whole blocks of output channels: the
- * sums do not depend on the threads. */
+ * sums do not depend on the threads.  It takes them a few blocks at a
+ * time, as many as keep their sums within WG_SUMS bytes (one at least). */
 void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout, int n, int h,
 		       int w, float *dwt)
 {
@@ -417,13 +420,15 @@ void conv3_weight_grad(const struct conv *cv, const float *in, const float *dout
 	float *split;
 	const float *x = prepare_input(cv, in, n, h, w, &tp, &split);
 	int blocks = (cv->cout + WG_CO - 1) / WG_CO;
+	size_t block_sums = (size_t)cv->cin * WG_CO * TAPS * LANES * sizeof(float);
+	int run = WG_SUMS / block_sums > 1 ? (int)(WG_SUMS / block_sums) * WG_CO : WG_CO;
 #pragma omp parallel
 	{
 		int nt = omp_get_num_threads(), id = omp_get_thread_num();
 		int b0 = blocks * id / nt, b1 = blocks * (id + 1) / nt;
-		int co0 = b0 * WG_CO, co1 = b1 * WG_CO < cv->cout ? b1 * WG_CO : cv->cout;
-		if (co0 < co1)
-			weight_grad_rows(&tp, cv, x, dout, n, co0, co1, dwt);
+		int co1 = b1 * WG_CO < cv->cout ? b1 * WG_CO : cv->cout;
+		for (int co = b0 * WG_CO; co < co1; co += run)
+			weight_grad_rows(&tp, cv, x, dout, n, co, co1 - co < run ? co1 : co + run, dwt);
 	}
 	taps_free(&tp);
 	free(split);

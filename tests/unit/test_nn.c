@@ -988,6 +988,50 @@ static void evaluation_fuses_the_same(void)
 	free(x), free(fused);
 }
 
+/* The weight gradient of the direct kernel on 2 threads, on 1 (the same
+ * bits) and by im2col (within float rounding of its sums). */
+static void weight_grad_case(struct conv cv, int n, int h, int w)
+{
+	size_t nin = (size_t)cv.cin * n * h * w, nout = (size_t)cv.cout * n * h * w;
+	size_t nw = conv_weights(&cv);
+	float *in = randn_like(nin, -1, 1), *wt = randn_like(nw, -1, 1);
+	float *dout = randn_like(nout, -1, 1), *din = xcalloc(nin, sizeof *din), *dwt[3];
+	for (int t = 0; t < 3; t++) {
+		conv3_disable(t == 2);
+		nn_init(t == 1 ? 1 : 2);
+		dwt[t] = xcalloc(nw, sizeof **dwt);
+		conv_backward(&cv, in, n, h, w, wt, dout, din, dwt[t]);
+	}
+	nn_init(2);
+	conv3_disable(false);
+	CHECK(memcmp(dwt[0], dwt[1], nw * sizeof **dwt) == 0);
+	double scale = 0, worst = 0;
+	for (size_t i = 0; i < nw; i++) {
+		scale = fmax(scale, fabs(dwt[2][i]));
+		worst = fmax(worst, fabs(dwt[0][i] - dwt[2][i]));
+	}
+	CHECK(worst <= 1e-5 * scale);
+	for (int t = 0; t < 3; t++)
+		free(dwt[t]);
+	free(in), free(wt), free(dout), free(din);
+}
+
+/* Where the weight gradient splits its work: an image's taps over
+ * WG_GATHER (one image at a time), a block's sums over WG_SUMS (a block
+ * at a time, several runs a thread). */
+static void weight_grad_splits(void)
+{
+	struct conv cv = { .cin = 8, .cout = 16, .k = 3, .stride = 1, .pad = 1 };
+	/* runs of 2 blocks, the last of a thread shorter; runs of 1 */
+	struct conv deep = { .cin = 250, .cout = 26, .k = 3, .stride = 1, .pad = 1 };
+	struct conv deeper = { .cin = 320, .cout = 14, .k = 3, .stride = 1, .pad = 1 };
+	if (!conv3_takes(&cv, CONV3_WEIGHT_GRAD))
+		return;
+	weight_grad_case(cv, 2, 60, 60);
+	weight_grad_case(deep, 2, 3, 4);
+	weight_grad_case(deeper, 2, 3, 4);
+}
+
 void unit_main(void)
 {
 	rng_seed(&r, 11, 0);
@@ -1026,4 +1070,5 @@ void unit_main(void)
 		 dcgan_gradients);
 	unit_run("model: rgan-g and rgan-d gradients (parameters, labels, the input)",
 		 residual_gan_gradients);
+	unit_run("nn: the direct weight gradient over large planes and many channels", weight_grad_splits);
 }
