@@ -24,11 +24,12 @@ static const char usage[] =
 	"manifest TEST (path<TAB>class lines) or of the PAM stream TEST (labelled\n"
 	"frames; - is the standard input): print key<TAB>value lines top1,\n"
 	"balanced (mean recall of the classes), gmean (geometric mean of the\n"
-	"recalls), n (images scored).  Images of classes the model does not know\n"
-	"are counted on the standard error and not scored, as are those without\n"
-	"a class.\n"
+	"recalls), macro_f1 (mean F1 of the classes), n (images scored).  Images\n"
+	"of classes the model does not know are counted on the standard error\n"
+	"and not scored, as are those without a class.\n"
 	"\n"
-	"      --per-class       add a recall:CLASS line for each class\n"
+	"      --per-class       add recall:CLASS, precision:CLASS and f1:CLASS lines\n"
+	"                        for each class\n"
 	"      --confusion=FILE  write the confusion matrix (TSV: a header line of\n"
 	"                        the predicted classes, then one line per true class)\n"
 	CLASSIFY_USAGE
@@ -135,10 +136,12 @@ int main(int argc, char **argv)
 	int k = m.arch.classes;
 	if (s->n == 0)
 		die("%s: no image of a class the model knows", name);
-	printf("top1\t%.6f\nbalanced\t%.6f\ngmean\t%.6f\nn\t%ld\n", s->top1, s->balanced, s->gmean, s->n);
+	printf("top1\t%.6f\nbalanced\t%.6f\ngmean\t%.6f\nmacro_f1\t%.6f\nn\t%ld\n", s->top1,
+	       s->balanced, s->gmean, s->macro_f1, s->n);
 	for (int c = 0; per_class && c < k; c++)
 		if (!isnan(s->recall[c]))
-			printf("recall:%s\t%.6f\n", meta.classes[c], s->recall[c]);
+			printf("recall:%s\t%.6f\nprecision:%s\t%.6f\nf1:%s\t%.6f\n", meta.classes[c],
+			       s->recall[c], meta.classes[c], s->precision[c], meta.classes[c], s->f1[c]);
 	if (confusion)
 		write_confusion(confusion, s, meta.classes, k);
 	if (fflush(stdout) || ferror(stdout))

@@ -19,19 +19,29 @@ setup() {
 	run --separate-stderr clseval --per-class --confusion conf.tsv model.ckpt m.tsv
 	assert_success
 	[ "$stderr" = "clseval: warning: m.tsv: 24 images converted to 12x12, gray" ]
-	# top-1 and the recalls from clsprob's predicted classes, by awk.
+	# top-1, the recalls, precisions and F1s from clsprob's predicted classes, by awk.
 	clsprob model.ckpt m.tsv 2>/dev/null | awk -F'\t' '
-		{ n[$2]++; right += $2 == $3; hit[$2] += $2 == $3 }
+		{ n[$2]++; said[$3]++; right += $2 == $3; hit[$2] += $2 == $3 }
 		END {
 			printf "top1\t%.6f\n", right / NR
-			for (c in n) { r = hit[c] / n[c]; sum += r; k++ }
+			for (c in n) {
+				r = hit[c] / n[c]; p = said[c] ? hit[c] / said[c] : 0
+				f[c] = p + r ? 2 * p * r / (p + r) : 0
+				sum += r; fsum += f[c]; k++
+				printf "recall:%s\t%.6f\nprecision:%s\t%.6f\nf1:%s\t%.6f\n", c, r, c, p, c, f[c] >"classes.tsv"
+			}
 			printf "balanced\t%.6f\n", sum / k
+			printf "macro_f1\t%.6f\n", fsum / k
 		}' >want.tsv
 	[ "${lines[0]}" = "$(sed -n 1p want.tsv)" ]
 	[ "${lines[1]}" = "$(sed -n 2p want.tsv)" ]
-	assert_line --index 3 "n	24"
-	[ "${#lines[@]}" -eq 7 ]
-	assert_line --index 4 --regexp '^recall:Bag	[0-9.]+$'
+	[ "${lines[3]}" = "$(sed -n 3p want.tsv)" ]
+	assert_line --index 4 "n	24"
+	[ "${#lines[@]}" -eq 14 ]
+	assert_line --index 5 --regexp '^recall:Bag	[0-9.]+$'
+	assert_line --index 6 --regexp '^precision:Bag	[0-9.]+$'
+	assert_line --index 7 --regexp '^f1:Bag	[0-9.]+$'
+	[ "$(printf '%s\n' "${lines[@]:5}" | sort)" = "$(sort classes.tsv)" ]
 	# The confusion matrix: a header, a line per class, 24 images in all.
 	[ "$(head -n 1 conf.tsv)" = "$(printf 'true\\predicted\tBag\tSneaker\tTrouser')" ]
 	[ "$(tail -n +2 conf.tsv | cut -f2- | tr '\t' '\n' | awk '{ s += $1 } END { print s }')" -eq 24 ]
@@ -41,7 +51,7 @@ setup() {
 	{ cat m.tsv; printf '%s\tZebra\n' "$(head -n 1 m.tsv | cut -f1)"; } >z.tsv
 	run --separate-stderr clseval model.ckpt z.tsv
 	assert_success
-	assert_line --index 3 "n	24"
+	assert_line --index 4 "n	24"
 	[[ $stderr == *"clseval: warning: z.tsv: 1 images of classes model.ckpt does not know: not scored"* ]]
 	printf '%s\tZebra\n' "$(head -n 1 m.tsv | cut -f1)" >only.tsv
 	run --separate-stderr clseval model.ckpt only.tsv
@@ -60,7 +70,7 @@ setup() {
 	{ cat m.tsv; head -n 1 m.tsv | cut -f1; printf '%s\t\n' "$(head -n 1 m.tsv | cut -f1)"; } >nolabel.tsv
 	run --separate-stderr clseval model.ckpt nolabel.tsv
 	assert_success
-	assert_line --index 3 "n	24"
+	assert_line --index 4 "n	24"
 	[[ $stderr == *"clseval: warning: nolabel.tsv: 2 images without a class: not scored"* ]]
 }
 
