@@ -11,6 +11,7 @@
 #include "base/strmap.h"
 #include "cli/cli.h"
 #include "cli/inputs.h"
+#include "io/counts.h"
 #include "io/input.h"
 #include "io/tsv.h"
 
@@ -18,16 +19,20 @@ static const char usage[] =
 	"Usage: longtail [OPTION]... [MANIFEST]\n"
 	"Keep a long-tailed subset of a manifest (path<TAB>class lines): class i of C,\n"
 	"in order of first appearance, keeps floor(max * ratio^(-i/(C-1))) images\n"
-	"chosen by a seeded shuffle.  The kept lines are printed as read, in input\n"
-	"order.  With no MANIFEST, or when it is -, read stdin.\n"
+	"chosen by a seeded shuffle, or as many as a --counts file says.  The kept\n"
+	"lines are printed as read, in input order.  With no MANIFEST, or when it\n"
+	"is -, read stdin.\n"
 	"\n"
 	"  -r, --ratio=R         imbalance ratio, largest over smallest class (default 100)\n"
 	"  -m, --max=N           images of the first class (default: the smallest class)\n"
 	"  -p, --profile=P       exp (default) or step: the first half of the classes\n"
 	"                        keep max images, the rest floor(max/R)\n"
 	"  -o, --order=FILE      class order: one class per line, every class once\n"
+	"  -c, --counts=FILE     keep the number of images of each class that FILE's\n"
+	"                        class<TAB>n lines say, the classes in its order (no\n"
+	"                        --ratio, --max, --profile, --order)\n"
 	"  -s, --seed=S          seed of the selection (default 1)\n"
-	"  -c, --counts          print class<TAB>kept lines instead of the manifest\n"
+	"  -n, --plan            print class<TAB>kept lines instead of the manifest\n"
 	"  -h, --help            show this help and exit\n"
 	"      --version         show the version and exit\n"
 	"\n"
@@ -40,8 +45,9 @@ struct options {
 	long max; /* 0: the smallest class count */
 	enum profile profile;
 	const char *order;
+	const char *counts; /* a class<TAB>n file instead of the four above */
 	uint64_t seed;
-	bool counts;
+	bool plan;
 };
 
 /* Per-class data, at the class's number in struct classes. */
@@ -156,6 +162,14 @@ static size_t smallest_count(const struct classes *c)
 	return min;
 }
 
+/* The shuffle draws indices as 32-bit numbers. */
+static void check_shuffle_size(const struct manifest *m, const struct classes *c, size_t k)
+{
+	if (c->v[k].count > UINT32_MAX)
+		die("%s: class '%s' has more than %" PRIu32 " images", m->name, c->names.key[k],
+		    UINT32_MAX);
+}
+
 static void plan(const struct options *o, const struct manifest *m, struct classes *c)
 {
 	size_t nmax = o->max ? (size_t)o->max : smallest_count(c);
@@ -163,15 +177,39 @@ static void plan(const struct options *o, const struct manifest *m, struct class
 		struct class *cl = &c->v[c->order[i]];
 		const char *name = c->names.key[c->order[i]];
 		cl->keep = keep_count(o, nmax, i, c->names.n);
-		/* The shuffle draws indices as 32-bit numbers. */
-		if (cl->count > UINT32_MAX)
-			die("%s: class '%s' has more than %" PRIu32 " images", m->name, name,
-			    UINT32_MAX);
+		check_shuffle_size(m, c, c->order[i]);
 		if (cl->keep > cl->count)
 			die("%s: class '%s' has %zu images, fewer than the %zu it must keep "
 			    "(--max %zu)",
 			    m->name, name, cl->count, cl->keep, nmax);
 	}
+}
+
+/* The counts and the order a --counts file gives, every class of the
+ * manifest listed (read_order's rules), the order that of the classes'
+ * first lines. */
+static void counts_plan(const struct counts *want, const struct manifest *m, struct classes *c)
+{
+	c->order = xmalloc(c->names.n * sizeof *c->order);
+	for (size_t i = 0; i < want->names.n; i++) {
+		const char *name = want->names.key[i];
+		long line = want->class[i].line;
+		size_t k = strmap_find(&c->names, name);
+		if (k == STRMAP_NONE)
+			die_at(want->path, line, "class '%s' is not in %s", name, m->name);
+		struct class *cl = &c->v[k];
+		cl->listed_at = line;
+		cl->keep = (size_t)want->class[i].n;
+		check_shuffle_size(m, c, k);
+		if (cl->keep > cl->count)
+			die_at(want->path, line, "class '%s' has %zu images in %s, fewer than %zu",
+			       name, cl->count, m->name, cl->keep);
+		c->order[i] = k;
+	}
+	for (size_t k = 0; k < c->names.n; k++)
+		if (!c->v[k].listed_at)
+			die_at(m->name, c->v[k].first_line, "class '%s' is not listed in %s",
+			       c->names.key[k], want->path);
 }
 
 /* Classes whose n_i is 0 vanish from the output: say so, once. */
@@ -180,9 +218,11 @@ static void warn_empty(const struct options *o, const struct classes *c)
 	size_t n = 0;
 	for (size_t k = 0; k < c->names.n; k++)
 		n += c->v[k].keep == 0;
-	if (n)
-		warn("%zu %s no image at ratio %g", n, n == 1 ? "class keeps" : "classes keep",
-		     o->ratio);
+	const char *keep = n == 1 ? "class keeps" : "classes keep";
+	if (n && o->counts)
+		warn("%zu %s no image in %s", n, keep, input_name(o->counts));
+	else if (n)
+		warn("%zu %s no image at ratio %g", n, keep, o->ratio);
 }
 
 /* Marks the lines to keep: each class shuffles its own lines with its own
@@ -231,12 +271,17 @@ static const char *parse_options(int argc, char **argv, struct options *o)
 		{ "profile", required_argument, 0, 'p' },
 		{ "order", required_argument, 0, 'o' },
 		{ "seed", required_argument, 0, 's' },
-		{ "counts", no_argument, 0, 'c' },
+		{ "counts", required_argument, 0, 'c' },
+		{ "plan", no_argument, 0, 'n' },
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "r:m:p:o:s:ch", longopts, NULL)) != -1) {
+	const char *shape = NULL; /* the last of --ratio, --max, --profile, --order */
+	while ((opt = getopt_long(argc, argv, "r:m:p:o:s:c:nh", longopts, NULL)) != -1) {
+		for (const struct option *lo = longopts; lo->name; lo++)
+			if (lo->val == opt && strchr("rmpo", opt))
+				shape = lo->name;
 		switch (opt) {
 		case 'r':
 			o->ratio = cli_double("--ratio", optarg, 1, 1e12);
@@ -259,7 +304,10 @@ static const char *parse_options(int argc, char **argv, struct options *o)
 			o->seed = cli_u64("--seed", optarg);
 			break;
 		case 'c':
-			o->counts = true;
+			o->counts = optarg;
+			break;
+		case 'n':
+			o->plan = true;
 			break;
 		default:
 			if (!cli_std_option(opt, usage))
@@ -269,9 +317,13 @@ static const char *parse_options(int argc, char **argv, struct options *o)
 	if (argc - optind > 1)
 		die_usage("one MANIFEST at most");
 	const char *manifest = optind < argc ? argv[optind] : NULL;
-	/* Both would read the one stdin: the order would find it consumed. */
+	if (o->counts && shape)
+		die_usage("--counts gives the counts: --%s cannot shape them", shape);
+	/* Both would read the one stdin: the second would find it consumed. */
 	if (o->order && is_stdin(o->order) && is_stdin(manifest))
 		die_usage("--order: cannot read stdin, the manifest is read from it");
+	if (o->counts && is_stdin(o->counts) && is_stdin(manifest))
+		die_usage("--counts: cannot read stdin, the manifest is read from it");
 	return manifest;
 }
 
@@ -282,14 +334,22 @@ int main(int argc, char **argv)
 	const char *manifest = parse_options(argc, argv, &o);
 	struct manifest m = { 0 };
 	struct classes c = { 0 };
+	struct counts want = { 0 };
+	/* before the manifest: a file of another shape fails without it */
+	if (o.counts)
+		counts_add_file_or_die(&want, o.counts);
 	read_manifest(manifest, &m, &c);
-	if (o.order)
-		read_order(o.order, &m, &c);
-	else
-		default_order(&c);
-	plan(&o, &m, &c);
-	warn_empty(&o, &c);
 	if (o.counts) {
+		counts_plan(&want, &m, &c);
+	} else {
+		if (o.order)
+			read_order(o.order, &m, &c);
+		else
+			default_order(&c);
+		plan(&o, &m, &c);
+	}
+	warn_empty(&o, &c);
+	if (o.plan) {
 		for (size_t i = 0; i < c.names.n; i++)
 			printf("%s\t%zu\n", c.names.key[c.order[i]], c.v[c.order[i]].keep);
 	} else {
@@ -305,5 +365,6 @@ int main(int argc, char **argv)
 	strmap_free(&c.names);
 	free(c.v);
 	free(c.order);
+	counts_free(&want);
 	return 0;
 }

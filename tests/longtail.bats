@@ -56,7 +56,7 @@ c9 5'
 	assert_equal "$stderr" ""
 	assert_equal "${#lines[@]}" 199
 	assert_equal "$(longtail --ratio 10 --max 50 m.tsv | per_class)" "$want"
-	run longtail --ratio 10 --max 50 --counts m.tsv
+	run longtail --ratio 10 --max 50 --plan m.tsv
 	assert_success
 	assert_output "$(tr ' ' '\t' <<<"$want")"
 }
@@ -70,13 +70,13 @@ c9 5'
 		for j in $(seq 26 30); do printf 'x%s\tc0\nx%s\tc3\n' $j $j; done
 		for j in $(seq 31 40); do printf 'x%s\tc3\n' $j; done
 	} >m.tsv
-	run --separate-stderr longtail --counts m.tsv
+	run --separate-stderr longtail --plan m.tsv
 	assert_success
 	assert_output "$(printf 'c0\t20\nc1\t4\nc2\t0\nc3\t0\n')"
 	assert_equal "$stderr" "longtail: warning: 2 classes keep no image at ratio 100"
 	assert_equal "$(longtail m.tsv 2>/dev/null | per_class)" "$(printf 'c0 20\nc1 4')"
 	# Ratio 8: 20, 10, 5, 2.5 -> 2.
-	run longtail -r 8 --counts m.tsv
+	run longtail -r 8 --plan m.tsv
 	assert_output "$(printf 'c0\t20\nc1\t10\nc2\t5\nc3\t2\n')"
 }
 
@@ -84,7 +84,7 @@ c9 5'
 	# 40 * 32^(-i/5) = 40 / 2^i: 40 20 10 5 2.5 1.25.  Computed plainly,
 	# 40 * 32^(-2/5) is 9.9999999999999982; the epsilon makes it 10.
 	make_balanced 6 40 >m.tsv
-	run longtail -r 32 --counts m.tsv
+	run longtail -r 32 --plan m.tsv
 	assert_success
 	assert_output "$(printf 'c0\t40\nc1\t20\nc2\t10\nc3\t5\nc4\t2\nc5\t1\n')"
 	assert_equal "$(longtail -r 32 m.tsv | wc -l)" 78
@@ -92,14 +92,14 @@ c9 5'
 
 @test "longtail: step profile" {
 	make_balanced 10 50 >m.tsv
-	run longtail --profile step --ratio 10 --counts m.tsv
+	run longtail --profile step --ratio 10 --plan m.tsv
 	assert_success
 	assert_output "$(printf 'c%s\t50\n' 0 1 2 3 4; printf 'c%s\t5\n' 5 6 7 8 9)"
 	assert_equal "$(longtail -p step -r 10 m.tsv | per_class | tr '\n' ' ')" \
 		"c0 50 c1 50 c2 50 c3 50 c4 50 c5 5 c6 5 c7 5 c8 5 c9 5 "
 	# Odd C: floor(5/2) = 2 classes keep max; floor(20/3) = 6 for the rest.
 	make_balanced 5 20 >m5.tsv
-	run longtail -p step -r 3 --counts m5.tsv
+	run longtail -p step -r 3 --plan m5.tsv
 	assert_output "$(printf 'c0\t20\nc1\t20\nc2\t6\nc3\t6\nc4\t6\n')"
 }
 
@@ -108,9 +108,9 @@ c9 5'
 	run longtail m.tsv
 	assert_success
 	assert_output "$(cat m.tsv)"
-	run longtail -p step --counts m.tsv
+	run longtail -p step --plan m.tsv
 	assert_output "$(printf 'c0\t7')"
-	run longtail --max 3 --counts m.tsv
+	run longtail --max 3 --plan m.tsv
 	assert_output "$(printf 'c0\t3')"
 }
 
@@ -177,7 +177,7 @@ c9 5'
 @test "longtail: --order sets the class order" {
 	make_balanced 10 50 >m.tsv
 	printf 'c%s\n' 9 8 7 6 5 4 3 2 1 0 >order.txt
-	run longtail -r 10 --order order.txt --counts m.tsv
+	run longtail -r 10 --order order.txt --plan m.tsv
 	assert_success
 	assert_output "$(printf '%s\t%s\n' c9 50 c8 38 c7 29 c6 23 c5 17 c4 13 c3 10 \
 		c2 8 c1 6 c0 5)"
@@ -189,7 +189,7 @@ c9 5'
 	# Blank lines are skipped.
 	printf 'c%s\n\n' 1 0 >o2.txt
 	make_balanced 2 9 >m2.tsv
-	run longtail -r 3 -o o2.txt --counts m2.tsv
+	run longtail -r 3 -o o2.txt --plan m2.tsv
 	assert_output "$(printf 'c1\t9\nc0\t3\n')"
 }
 
@@ -226,9 +226,57 @@ c9 5'
 Try 'longtail --help' for more information."
 	done
 	# The order alone on stdin is fine.
-	run longtail -r 3 -o - --counts m.tsv <order.txt
+	run longtail -r 3 -o - --plan m.tsv <order.txt
 	assert_success
 	assert_output "$(printf 'c1\t3\nc0\t1\n')"
+}
+
+@test "longtail: --counts keeps what a plan says, as the ratio that made it" {
+	make_balanced 10 50 >m.tsv
+	longtail -r 10 -o <(printf 'c%s\n' 9 8 7 6 5 4 3 2 1 0) --seed 4 --plan m.tsv >plan.tsv
+	run --separate-stderr longtail --counts plan.tsv --seed 4 m.tsv
+	assert_success
+	assert_equal "$stderr" ""
+	# the same images: the classes' streams are their places in the file
+	assert_output "$(longtail -r 10 -o <(printf 'c%s\n' 9 8 7 6 5 4 3 2 1 0) --seed 4 m.tsv)"
+	assert_equal "$(per_class <<<"$output" | tr '\n' ' ')" \
+		"c0 5 c1 6 c2 8 c3 10 c4 13 c5 17 c6 23 c7 29 c8 38 c9 50 "
+	# any counts, 0 included; --plan prints them back in the file's order
+	printf 'c%s\t%s\n' 3 7 1 0 0 50 2 1 4 1 5 1 6 1 7 1 8 1 9 1 >given.tsv
+	run --separate-stderr longtail -c given.tsv -n m.tsv
+	assert_success
+	assert_output "$(cat given.tsv)"
+	assert_equal "$stderr" "longtail: warning: 1 class keeps no image in given.tsv"
+	assert_equal "$(longtail -c given.tsv m.tsv 2>/dev/null | wc -l)" 64
+}
+
+@test "longtail: --counts errors name the file and line, or the option" {
+	make_balanced 3 4 >m.tsv
+	printf 'c0\t1\nc1\t5\nc2\t1\n' >over.tsv
+	run --separate-stderr longtail --counts over.tsv m.tsv
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "longtail: over.tsv:2: class 'c1' has 4 images in m.tsv, fewer than 5"
+	printf 'c0\t1\nc2\t1\n' >missing.tsv
+	run --separate-stderr longtail --counts missing.tsv m.tsv
+	assert_failure 1
+	assert_equal "$stderr" "longtail: m.tsv:2: class 'c1' is not listed in missing.tsv"
+	printf 'c0\t1\nc1\t1\nc2\t1\nc9\t1\n' >extra.tsv
+	run --separate-stderr longtail --counts extra.tsv m.tsv
+	assert_failure 1
+	assert_equal "$stderr" "longtail: extra.tsv:4: class 'c9' is not in m.tsv"
+	# a manifest given for the counts fails on its first line, stdin unread
+	run --separate-stderr longtail --counts m.tsv </dev/null
+	assert_failure 1
+	assert_equal "$stderr" "longtail: m.tsv:1: expected 2 TAB-separated fields, found 3"
+	for shape in '-r 10' '--max 2' '-p step' '--order m.tsv'; do
+		run --separate-stderr longtail $shape --counts over.tsv m.tsv
+		assert_failure 2
+		[[ $stderr == "longtail: --counts gives the counts: --"*" cannot shape them"* ]]
+	done
+	run --separate-stderr longtail --counts - <over.tsv
+	assert_failure 2
+	[[ $stderr == "longtail: --counts: cannot read stdin, the manifest is read from it"* ]]
 }
 
 @test "longtail: --max larger than a class needs: error with both numbers" {
@@ -238,7 +286,7 @@ Try 'longtail --help' for more information."
 		make_balanced 2 20
 		for j in $(seq 21 50); do printf 'x%s\tc0\n' $j; done
 	} >m.tsv
-	run longtail --max 41 -r 2 --counts m.tsv
+	run longtail --max 41 -r 2 --plan m.tsv
 	assert_success
 	assert_output "$(printf 'c0\t41\nc1\t20\n')"
 	run --separate-stderr longtail --max 42 -r 2 m.tsv
@@ -305,7 +353,7 @@ Try 'longtail --help' for more information."
 @test "longtail: classes that keep no image: one warning, exit 0" {
 	make_balanced 10 50 >m.tsv
 	# 50 * 1e12^(-i/9): c0 50, c1 2, and 0 for the 8 others.
-	run --separate-stderr longtail -r 1e12 --counts m.tsv
+	run --separate-stderr longtail -r 1e12 --plan m.tsv
 	assert_success
 	assert_equal "$stderr" "longtail: warning: 8 classes keep no image at ratio 1e+12"
 	assert_equal "$(awk -F'\t' '$2 == 0' <<<"$output" | wc -l)" 8
