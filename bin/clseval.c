@@ -32,6 +32,7 @@ static const char usage[] =
 	"                        for each class\n"
 	"      --confusion=FILE  write the confusion matrix (TSV: a header line of\n"
 	"                        the predicted classes, then one line per true class)\n"
+	ADJUST_USAGE
 	CLASSIFY_USAGE
 	"  -h, --help            show this help and exit\n"
 	"      --version         show the version and exit\n"
@@ -89,18 +90,21 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "per-class", no_argument, 0, OPT_PER_CLASS },
 		{ "confusion", required_argument, 0, OPT_CONFUSION },
+		ADJUST_LONGOPT,
 		CLASSIFY_LONGOPTS,
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
 	bool per_class = false;
 	const char *confusion = NULL;
+	double adjust = 0;
 	struct classify_options co = CLASSIFY_OPTIONS_INIT;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "b:j:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_PER_CLASS: per_class = true; break;
 		case OPT_CONFUSION: confusion = optarg; break;
+		case CLI_ADJUST: adjust = adjust_option(optarg); break;
 		default:
 			if (!classify_option(opt, optarg, &co) && !cli_std_option(opt, usage))
 				die_usage("unhandled option");
@@ -124,7 +128,9 @@ int main(int argc, char **argv)
 	struct tally t = { .m = &m };
 	class_map(&t.classes, meta.classes, m.arch.classes);
 	scores_init(&t.s, m.arch.classes);
-	classify_input(&m, &nm, argv[optind + 1], co.batch, tally_one, &t);
+	float *offset = adjust_offsets(&meta, m.arch.classes, adjust);
+	classify_input(&m, &nm, offset, argv[optind + 1], co.batch, tally_one, &t);
+	free(offset);
 	const char *name = input_name(argv[optind + 1]);
 	if (t.unknown)
 		warn("%s: %ld images of classes %s does not know: not scored", name, t.unknown,

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	struct ckpt_meta meta;
 	struct norm nm;
 	classifier_load(argv[optind], &m, NULL, &meta, &nm);
-	classify_input(&m, &nm, argc - optind == 2 ? argv[optind + 1] : NULL, co.batch, emit, &m);
+	classify_input(&m, &nm, NULL, argc - optind == 2 ? argv[optind + 1] : NULL, co.batch, emit, &m);
 	if (fflush(stdout) || ferror(stdout))
 		die("write error: %s", strerror(errno));
 	ckpt_meta_free(&meta);

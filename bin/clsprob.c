@@ -27,6 +27,7 @@ static const char usage[] =
 	"      --all             append the probability of every class too, in the\n"
 	"                        model's order (clsprob --classes lists it)\n"
 	"      --classes         print the model's classes, one per line, and exit\n"
+	ADJUST_USAGE
 	CLASSIFY_USAGE
 	"  -h, --help            show this help and exit\n"
 	"      --version         show the version and exit\n"
@@ -62,17 +63,20 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "all", no_argument, 0, OPT_ALL },
 		{ "classes", no_argument, 0, OPT_CLASSES },
+		ADJUST_LONGOPT,
 		CLASSIFY_LONGOPTS,
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
 	bool all = false, list = false;
+	double adjust = 0;
 	struct classify_options co = CLASSIFY_OPTIONS_INIT;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "b:j:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_ALL: all = true; break;
 		case OPT_CLASSES: list = true; break;
+		case CLI_ADJUST: adjust = adjust_option(optarg); break;
 		default:
 			if (!classify_option(opt, optarg, &co) && !cli_std_option(opt, usage))
 				die_usage("unhandled option");
@@ -81,8 +85,8 @@ int main(int argc, char **argv)
 	if (optind == argc || argc - optind > 2)
 		die_usage("expected MODEL and at most one FILE");
 	/* what would be classified is not: say so rather than ignore it */
-	if (list && (argc - optind == 2 || all))
-		die_usage("--classes takes MODEL alone, no FILE or --all");
+	if (list && (argc - optind == 2 || all || adjust))
+		die_usage("--classes takes MODEL alone, no FILE, --all or --adjust");
 	nn_init(co.threads);
 	struct model m;
 	struct ckpt_meta meta;
@@ -93,9 +97,12 @@ int main(int argc, char **argv)
 			puts(meta.classes[c]);
 	} else {
 		struct emit_ctx e = { .m = &m, .classes = meta.classes, .all = all };
+		float *offset = adjust_offsets(&meta, m.arch.classes, adjust);
 		class_map(&e.index, meta.classes, m.arch.classes);
-		classify_input(&m, &nm, argc - optind == 2 ? argv[optind + 1] : NULL, co.batch, emit, &e);
+		classify_input(&m, &nm, offset, argc - optind == 2 ? argv[optind + 1] : NULL, co.batch,
+			       emit, &e);
 		strmap_free(&e.index);
+		free(offset);
 	}
 	if (fflush(stdout) || ferror(stdout))
 		die("write error: %s", strerror(errno));

@@ -42,8 +42,10 @@ static const char usage[] =
 	"      --momentum=M      SGD's momentum (default 0.9)\n"
 	"      --nesterov        Nesterov's momentum\n"
 	"      --wd=F            weight decay of conv and linear weights (default 5e-4)\n"
-	"      --loss=L          ce (cross-entropy, default) or cb (class-balanced)\n"
+	"      --loss=L          ce (cross-entropy, default), cb (class-balanced) or\n"
+	"                        la (logit-adjusted)\n"
 	"      --beta=B          cb: (1 - B) / (1 - B^n) per class (default 0.9999)\n"
+	"      --tau=T           la: T ln(prior) added to each class's logit (default 1)\n"
 	"      --oversample      draw more images of the smaller classes, up to the\n"
 	"                        largest, in every epoch\n"
 	"      --augment         random crop (padding 4) and horizontal flip\n"
@@ -64,12 +66,13 @@ static const char usage[] =
 
 enum {
 	OPT_WIDTH = CLI_FIRST_LOCAL, OPT_LR, OPT_SCHEDULE, OPT_WARMUP, OPT_STEP_EVERY, OPT_GAMMA,
-	OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_WD, OPT_LOSS, OPT_BETA, OPT_OVERSAMPLE,
+	OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_WD, OPT_LOSS, OPT_BETA, OPT_TAU, OPT_OVERSAMPLE,
 	OPT_AUGMENT, OPT_SEED, OPT_VAL, OPT_BEST, OPT_LOG, OPT_RESUME
 };
 
-enum loss_kind { LOSS_CE, LOSS_CB, LOSS_KINDS };
-static const char *const loss_names[LOSS_KINDS] = { [LOSS_CE] = "ce", [LOSS_CB] = "cb" };
+enum loss_kind { LOSS_CE, LOSS_CB, LOSS_LA, LOSS_KINDS };
+static const char *const loss_names[LOSS_KINDS] = { [LOSS_CE] = "ce", [LOSS_CB] = "cb",
+						    [LOSS_LA] = "la" };
 
 struct options {
 	const char *output, *train, *val, *best, *log;
@@ -85,7 +88,7 @@ struct options {
 /* The options that make the model, recorded in its checkpoints: a run is
  * resumed only with the same (--epochs may grow; --val, --best and --log
  * may change). */
-#define RECORDED 18
+#define RECORDED 19
 
 static void recorded_options(struct options *o, struct field *f)
 {
@@ -107,6 +110,7 @@ static void recorded_options(struct options *o, struct field *f)
 		FIELD("--wd", FIELD_FLOAT, &op->weight_decay),
 		FIELD_NAMED("--loss", &o->loss, loss_names, LOSS_KINDS),
 		FIELD("--beta", FIELD_FLOAT, &c->beta),
+		FIELD("--tau", FIELD_FLOAT, &c->tau),
 		FIELD("--oversample", FIELD_BOOL, &c->oversample),
 		FIELD("--augment", FIELD_BOOL, &c->augment),
 		FIELD("--seed", FIELD_ULONG, &c->seed),
@@ -134,6 +138,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "wd", required_argument, 0, OPT_WD },
 		{ "loss", required_argument, 0, OPT_LOSS },
 		{ "beta", required_argument, 0, OPT_BETA },
+		{ "tau", required_argument, 0, OPT_TAU },
 		{ "oversample", no_argument, 0, OPT_OVERSAMPLE },
 		{ "augment", no_argument, 0, OPT_AUGMENT },
 		{ "seed", required_argument, 0, OPT_SEED },
@@ -174,6 +179,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_WD: o->optim.weight_decay = (float)cli_double("--wd", optarg, 0, 1); break;
 		case OPT_LOSS: o->loss = cli_choice("--loss", optarg, loss_names, LOSS_KINDS); break;
 		case OPT_BETA: o->cfg.beta = (float)cli_double("--beta", optarg, 0, 0.999999); break;
+		case OPT_TAU: o->cfg.tau = (float)cli_double("--tau", optarg, 0, 100); break;
 		case OPT_OVERSAMPLE: o->cfg.oversample = true; break;
 		case OPT_AUGMENT: o->cfg.augment = true; break;
 		case OPT_SEED: o->cfg.seed = (unsigned long)cli_u64("--seed", optarg); break;
@@ -198,6 +204,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	if (o->best && !o->val)
 		die_usage("--best needs --val");
 	o->cfg.cb = o->loss == LOSS_CB;
+	o->cfg.la = o->loss == LOSS_LA;
 	if (!lr_given && o->optim.kind != OPTIM_SGD)
 		o->cfg.lr = 0.001f;
 	if (o->w && (o->w < 8 || o->h < 8))
@@ -266,7 +273,8 @@ static void check_loss(const struct run *r, int epoch, const struct cls_epoch_st
 #define BEST_TOP1(v) FIELD("best_top1", FIELD_DOUBLE, v)
 
 /* The checkpoint: the model, with the optimizer's state for resuming;
- * its header keeps the options, the normalisation, and the best
+ * its header keeps the options, the normalisation, the training images
+ * of each class (for clsprob and clseval --adjust), and the best
  * validation top-1 so far. */
 static void save(const struct run *r, const char *path, int epoch, bool with_optim)
 {
@@ -275,6 +283,9 @@ static void save(const struct run *r, const char *path, int epoch, bool with_opt
 	double best = r->best_top1;
 	options_record(&meta.fields, r->options, RECORDED);
 	norm_record(&r->nm, r->train.c, &meta.fields);
+	double *counts = cls_class_counts(&r->train);
+	class_counts_record(counts, r->train.nclasses, &meta.fields);
+	free(counts);
 	fields_put(&meta.fields, &BEST_TOP1(&best));
 	ckpt_save_or_die(path, &r->m, with_optim ? &r->optim : NULL, &meta);
 	fields_free(&meta.fields);
@@ -357,6 +368,11 @@ static int resume(struct run *r)
 	char err[ERRLEN];
 	classifier_load(o->output, &r->m, &r->optim, &meta, &r->nm);
 	check_resumed_data(o->output, &r->m.arch, meta.classes, &r->train, o->train);
+	/* --tau came after the options had a field each: a checkpoint without
+	 * it was trained without the logit-adjusted loss, which alone reads
+	 * it, and resumes as with the default */
+	if (!fields_find(&meta.fields, "train.tau") && fields_find(&meta.fields, "train.loss"))
+		fields_add(&meta.fields, "train.tau", "1");
 	options_check(&meta.fields, r->options, RECORDED);
 	int done = (int)meta.epoch;
 	/* nothing would be done, and MODEL not be what was asked for */
@@ -386,7 +402,7 @@ int main(int argc, char **argv)
 	struct options o = { .arch = { .name = "resnet20", .width_mult = 1 },
 			     .cfg = { .epochs = 15, .batch = 128, .lr = 0.1f,
 				      .schedule = SCHEDULE_COSINE, .step_every = 30, .gamma = 0.1f,
-				      .beta = 0.9999f, .seed = 1 },
+				      .beta = 0.9999f, .tau = 1, .seed = 1 },
 			     .optim = { .kind = OPTIM_SGD, .momentum = 0.9f, .beta1 = 0.9f,
 					.beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 5e-4f } };
 	parse_options(argc, argv, &o);

@@ -143,7 +143,7 @@ static void read_set(const struct options *o, struct model *m, const struct norm
 		model_features(m, &dim);
 		features_init(f, dim);
 		struct collect c = { m, f };
-		classify_input(m, nm, strcmp(path, "-") ? path : NULL, o->co.batch, collect, &c);
+		classify_input(m, nm, NULL, strcmp(path, "-") ? path : NULL, o->co.batch, collect, &c);
 	}
 	if (f->n < 2)
 		die("%s: %zu vector%s: a covariance needs two at least", input_name(path), f->n,

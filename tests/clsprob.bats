@@ -123,7 +123,7 @@ setup() {
 	# --classes reads no FILE: one given is refused, not ignored
 	run clsprob --classes model.ckpt m.tsv
 	assert_usage_error
-	assert_line --index 0 "clsprob: --classes takes MODEL alone, no FILE or --all"
+	assert_line --index 0 "clsprob: --classes takes MODEL alone, no FILE, --all or --adjust"
 	run clsprob --classes --all model.ckpt
 	assert_usage_error
 }
@@ -142,4 +142,53 @@ setup() {
 	run --separate-stderr fid -m model.ckpt dir m.tsv
 	assert_failure 1
 	assert_equal "$stderr" "fid: dir: read error: Is a directory"
+}
+
+@test "clsprob, clseval: --adjust TAU divides each probability by its class's prior to the power TAU" {
+	mkdir lt && cd lt
+	copy_examples "Trouser:8" "Bag:4" "Sneaker:2"
+	clstrain "${TINY[@]}" -e 1 -o lt.ckpt m.tsv
+	# the training images of each class, in the model's order
+	assert_equal "$(clsprob --classes lt.ckpt | paste -sd ' ')" "Bag Sneaker Trouser"
+	assert_equal "$(header_line lt.ckpt class_counts)" "4,2,8"
+	clsprob --all lt.ckpt m.tsv >p.tsv 2>/dev/null
+	clsprob --all --adjust 0.5 lt.ckpt m.tsv >q.tsv 2>/dev/null
+	# q's fields 6-8 against p's divided by (n / 14)^0.5, normalised
+	paste p.tsv q.tsv | awk -F'\t' '
+		BEGIN { n[6] = 4; n[7] = 2; n[8] = 8; name[6] = "Bag"; name[7] = "Sneaker"; name[8] = "Trouser" }
+		{
+			s = 0
+			for (c = 6; c <= 8; c++) { r[c] = $c / sqrt(n[c] / 14); s += r[c] }
+			best = 6
+			for (c = 6; c <= 8; c++) {
+				if (r[c] > r[best]) best = c
+				d = r[c] / s - $(c + 8); if (d < 0) d = -d
+				if (d > 2e-5 + 1e-4 * $(c + 8)) { print "line " NR ": " c; bad = 1 }
+			}
+			if ($11 != name[best]) { print "line " NR ": " $11; bad = 1 }
+		}
+		END { exit bad }'
+	# clseval scores the same predictions; --adjust 0 is none
+	clseval lt.ckpt m.tsv >e0.tsv 2>/dev/null
+	clseval --adjust 0 lt.ckpt m.tsv 2>/dev/null | cmp - e0.tsv
+	right=$(awk -F'\t' '$2 == $3' q.tsv | wc -l)
+	assert_equal "$(clseval --adjust 0.5 lt.ckpt m.tsv 2>/dev/null | sed -n 1p)" \
+		"$(awk -v r="$right" 'BEGIN { printf "top1\t%.6f", r / 14 }')"
+}
+
+@test "clsprob, clseval: --adjust refused: a negative TAU, --classes, a model without its counts" {
+	run clsprob --adjust -1 model.ckpt m.tsv
+	assert_usage_error
+	run clseval --adjust x model.ckpt m.tsv
+	assert_usage_error
+	run clsprob --classes --adjust 1 model.ckpt
+	assert_usage_error
+	# written before the counts were kept (tests/fixtures/README)
+	cp "$FIXTURES"/ckpt/old-cls.ckpt old.ckpt
+	run --separate-stderr clsprob --adjust 1 old.ckpt m.tsv
+	assert_failure 1
+	assert_output ""
+	[ "$stderr" = "clsprob: old.ckpt: its header lacks class_counts (--adjust needs the counts of its training images, which clstrain keeps since December 2026)" ]
+	run --separate-stderr clseval --adjust 1 old.ckpt m.tsv
+	assert_failure 1
 }

@@ -134,10 +134,41 @@ setup() {
 	local hlen
 	hlen=$(od -An -tu4 -j12 -N4 a.ckpt | tr -d ' ')
 	tail -c +17 a.ckpt | head -c "$hlen" | grep '^train\.' >train.tsv
-	[ "$(cut -f 1 train.tsv | paste -sd ' ')" = "train.arch train.width_mult train.size train.batch train.lr train.schedule train.warmup train.step_every train.gamma train.optimizer train.momentum train.nesterov train.wd train.loss train.beta train.oversample train.augment train.seed" ]
-	[ "$(cut -f 2 train.tsv | paste -sd ' ')" = "resnet20 0.25 12x12 8 0.001 step 0 30 0.1 adamw 0.9 0 0.0005 ce 0.9999 1 0 1" ]
+	[ "$(cut -f 1 train.tsv | paste -sd ' ')" = "train.arch train.width_mult train.size train.batch train.lr train.schedule train.warmup train.step_every train.gamma train.optimizer train.momentum train.nesterov train.wd train.loss train.beta train.tau train.oversample train.augment train.seed" ]
+	[ "$(cut -f 2 train.tsv | paste -sd ' ')" = "resnet20 0.25 12x12 8 0.001 step 0 30 0.1 adamw 0.9 0 0.0005 ce 0.9999 1 1 0 1" ]
 	# resumed with them: the same options, given or not
 	clstrain "${TINY[@]}" -e 2 --optimizer adamw --lr 0.001 --schedule step --oversample --resume -o a.ckpt m.tsv
+}
+
+@test "clstrain: --loss la adds tau ln(prior) to the logits; tau 0 trains as ce" {
+	copy_examples "Trouser:8" "Bag:4" "Sneaker:2"
+	clstrain "${TINY[@]}" -e 2 --log ce.log -o ce.ckpt m.tsv
+	clstrain "${TINY[@]}" -e 2 --loss la --tau 0 --log la0.log -o la0.ckpt m.tsv
+	clstrain "${TINY[@]}" -e 2 --loss la --log la.log -o la.ckpt m.tsv
+	assert_equal "$(header_line la.ckpt train.loss) $(header_line la.ckpt train.tau)" "la 1"
+	assert_equal "$(header_line la0.ckpt train.tau)" "0"
+	assert_equal "$(header_line ce.ckpt class_counts)" "4,2,8"
+	# z + 0 is z: the same losses, the same weights
+	[ "$(cut -f1-3 la0.log)" = "$(cut -f1-3 ce.log)" ]
+	clsprob --all la0.ckpt m.tsv 2>/dev/null | cmp - <(clsprob --all ce.ckpt m.tsv 2>/dev/null)
+	# the offsets change the loss
+	[ "$(cut -f2 la.log)" != "$(cut -f2 ce.log)" ]
+	run clstrain "${TINY[@]}" --tau -1 -o x.ckpt m.tsv
+	assert_usage_error
+}
+
+@test "clstrain: a checkpoint from before --tau resumes as with the default" {
+	make_cls_set
+	clstrain "${TINY[@]}" -e 1 -o a.ckpt m.tsv
+	edit_header a.ckpt old.ckpt '/^train.tau\t/d'
+	[ -z "$(header_line old.ckpt train.tau)" ]
+	cp old.ckpt old2.ckpt
+	clstrain "${TINY[@]}" -e 2 --resume -o old.ckpt m.tsv
+	clstrain "${TINY[@]}" -e 2 --resume -o a.ckpt m.tsv
+	cmp a.ckpt old.ckpt
+	run --separate-stderr clstrain "${TINY[@]}" -e 2 --loss la --tau 2 --resume -o old2.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clstrain: old2.ckpt: --loss: ce in the checkpoint, la given; --tau: 1 in the checkpoint, 2 given" ]
 }
 
 @test "clstrain: a checkpoint of the one train line still classifies; --resume refuses it" {

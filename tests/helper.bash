@@ -159,6 +159,14 @@ le32() {
 	printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)))"
 }
 
+# The value of KEY's line in the header of checkpoint FILE: header_line
+# FILE KEY.
+header_line() {
+	local hlen
+	hlen=$(od -An -tu4 -j12 -N4 "$1" | tr -d ' ')
+	tail -c +17 "$1" | head -c "$hlen" | awk -F'\t' -v k="$2" '$1 == k { print $2 }'
+}
+
 # A copy of checkpoint IN as OUT, its header (simbal-checkpoint(5)) edited
 # by the sed script SCRIPT, its length and CRC made to match.
 edit_header() {

@@ -1,6 +1,9 @@
 #include "cli/classifier.h"
 
+#include <stdlib.h>
+
 #include "base/err.h"
+#include "base/mem.h"
 #include "img/records.h"
 
 bool classify_option(int opt, const char *arg, struct classify_options *o)
@@ -45,14 +48,36 @@ void warn_converted(const char *name, long n, int w, int h, int c)
 		     c == 1 ? "gray" : "colour");
 }
 
-void classify_input(struct model *m, const struct norm *nm, const char *path, int batch,
-		    void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx)
+double adjust_option(const char *arg)
+{
+	return cli_double("--adjust", arg, 0, 100);
+}
+
+float *adjust_offsets(const struct ckpt_meta *meta, int k, double tau)
+{
+	if (tau == 0)
+		return NULL;
+	char err[ERRLEN];
+	double *counts = xmalloc((size_t)k * sizeof *counts);
+	if (class_counts_read(&meta->fields, k, counts, err))
+		die("%s (--adjust needs the counts of its training images, which clstrain keeps "
+		    "since December 2026)",
+		    err);
+	float *offset = xmalloc((size_t)k * sizeof *offset);
+	prior_offsets(counts, k, -tau, offset);
+	free(counts);
+	return offset;
+}
+
+void classify_input(struct model *m, const struct norm *nm, const float *offset, const char *path,
+		    int batch, void (*emit)(void *ctx, const struct record_copy *rec, int i),
+		    void *ctx)
 {
 	struct records r;
 	if (records_open(&r, path))
 		die_line_error(r.name, &r.err);
 	long converted = 0;
-	if (classify_records(m, nm, &r, batch, &converted, emit, ctx))
+	if (classify_records(m, nm, offset, &r, batch, &converted, emit, ctx))
 		die_line_error(r.name, &r.err);
 	if (r.n == 0)
 		die("%s: empty input", r.name);

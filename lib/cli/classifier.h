@@ -49,9 +49,23 @@ void ckpt_save_parts_or_die(const char *path, const struct ckpt_part *parts, int
 /* The one warning about n images converted to w x h, c channels. */
 void warn_converted(const char *name, long n, int w, int h, int c);
 
-/* classify_records over the manifest or stream path (NULL: stdin), with
- * its warning; dies on empty input. */
-void classify_input(struct model *m, const struct norm *nm, const char *path, int batch,
-		    void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx);
+/* The option of clsprob and clseval that adjusts a model's logits after
+ * the fact (Menon et al. 2021), and its line of their --help. */
+#define ADJUST_LONGOPT { "adjust", required_argument, 0, CLI_ADJUST }
+#define ADJUST_USAGE                                                                   \
+	"      --adjust=TAU      subtract TAU ln(prior) from each class's logit, the\n"    \
+	"                        priors the model's training images (default 0: none)\n"
+/* --adjust's TAU from arg. */
+double adjust_option(const char *arg);
+/* The offsets of --adjust tau for a model of k classes (meta its header):
+ * a malloc'd number for each class, or NULL when tau is 0; dies when the
+ * header lacks the training counts. */
+float *adjust_offsets(const struct ckpt_meta *meta, int k, double tau);
+
+/* classify_records over the manifest or stream path (NULL: stdin), the
+ * logits plus offset (NULL: none), with its warning; dies on empty input. */
+void classify_input(struct model *m, const struct norm *nm, const float *offset, const char *path,
+		    int batch, void (*emit)(void *ctx, const struct record_copy *rec, int i),
+		    void *ctx);
 
 #endif

@@ -13,7 +13,7 @@
 
 /* Long-option codes shared by all programs; program-specific codes start at
  * CLI_FIRST_LOCAL so they never collide with these. */
-enum { CLI_VERSION = 0x1000, CLI_MAX_PIXELS, CLI_FIRST_LOCAL };
+enum { CLI_VERSION = 0x1000, CLI_MAX_PIXELS, CLI_ADJUST, CLI_FIRST_LOCAL };
 #define CLI_STD_LONGOPTS                                 \
 	{ "help", no_argument, 0, 'h' },                 \
 	{ "version", no_argument, 0, CLI_VERSION }

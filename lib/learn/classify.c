@@ -36,16 +36,53 @@ int norm_read(const struct fields *f, int c, struct norm *nm, char *err)
 	return 0;
 }
 
-static void softmax_rows(const float *logits, int n, int k, float *prob)
+static void counts_field(double *counts, int k, struct field *f)
+{
+	*f = (struct field){ .key = "class_counts", .type = FIELD_DOUBLE, .value = counts, .count = k };
+}
+
+void class_counts_record(const double *counts, int k, struct fields *f)
+{
+	struct field d;
+	counts_field((double *)counts, k, &d);
+	fields_put(f, &d);
+}
+
+int class_counts_read(const struct fields *f, int k, double *counts, char *err)
+{
+	struct field d;
+	counts_field(counts, k, &d);
+	if (fields_get(f, &d, err))
+		return -1;
+	for (int c = 0; c < k; c++)
+		if (!(counts[c] >= 1))
+			return fields_refuse(f, "class_counts", "counts of 1 or more", err);
+	return 0;
+}
+
+void prior_offsets(const double *counts, int k, double scale, float *out)
+{
+	double total = 0;
+	for (int c = 0; c < k; c++)
+		total += counts[c];
+	for (int c = 0; c < k; c++)
+		out[c] = (float)(scale * log(counts[c] / total));
+}
+
+/* The softmax of each row of logits, plus offset (NULL: none). */
+static void softmax_rows(const float *logits, const float *offset, int n, int k, float *prob)
 {
 	for (int i = 0; i < n; i++) {
 		const float *z = logits + (size_t)i * k;
-		float top = z[argmax(z, k)];
+		float *p = prob + (size_t)i * k;
+		for (int j = 0; j < k; j++)
+			p[j] = offset ? z[j] + offset[j] : z[j];
+		float top = p[argmax(p, k)];
 		double sum = 0;
 		for (int j = 0; j < k; j++)
-			sum += exp((double)z[j] - top);
+			sum += exp((double)p[j] - top);
 		for (int j = 0; j < k; j++)
-			prob[(size_t)i * k + j] = (float)(exp((double)z[j] - top) / sum);
+			p[j] = (float)(exp((double)p[j] - top) / sum);
 	}
 }
 
@@ -62,7 +99,7 @@ void predict(struct model *m, const struct dataset *d, const struct norm *nm, in
 			idx[i] = start + i;
 		dataset_batch(d, idx, n, nm->mean, nm->sd, x);
 		model_forward(m, x, n, false);
-		softmax_rows(m->logits, n, k, prob + (size_t)start * k);
+		softmax_rows(m->logits, NULL, n, k, prob + (size_t)start * k);
 	}
 	free(x);
 	free(idx);
@@ -117,9 +154,9 @@ static int read_batch(const struct model *m, const struct norm *nm, struct recor
 	return n;
 }
 
-int classify_records(struct model *m, const struct norm *nm, struct records *r, int batch,
-		     long *converted, void (*emit)(void *ctx, const struct record_copy *rec, int i),
-		     void *ctx)
+int classify_records(struct model *m, const struct norm *nm, const float *offset,
+		     struct records *r, int batch, long *converted,
+		     void (*emit)(void *ctx, const struct record_copy *rec, int i), void *ctx)
 {
 	const struct arch *a = &m->arch;
 	size_t size = (size_t)a->channels * (size_t)a->height * (size_t)a->width;
@@ -128,7 +165,7 @@ int classify_records(struct model *m, const struct norm *nm, struct records *r, 
 	int n;
 	while ((n = read_batch(m, nm, r, batch, converted, x, recs)) > 0) {
 		model_forward(m, x, n, false);
-		softmax_rows(m->logits, n, a->classes, m->prob);
+		softmax_rows(m->logits, offset, n, a->classes, m->prob);
 		for (int i = 0; i < n; i++)
 			emit(ctx, &recs[i], i);
 		free_copies(recs, n);

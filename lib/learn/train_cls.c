@@ -45,6 +45,14 @@ int cls_epoch_order(const struct cls_config *cfg, const struct dataset *d, int e
 	return (int)n;
 }
 
+double *cls_class_counts(const struct dataset *d)
+{
+	double *counts = xmalloc((size_t)d->nclasses * sizeof *counts);
+	for (int c = 0; c < d->nclasses; c++)
+		counts[c] = d->count[c];
+	return counts;
+}
+
 float *cls_class_weights(const struct dataset *d, float beta)
 {
 	int k = d->nclasses;
@@ -97,6 +105,13 @@ void cls_trainer_init(struct cls_trainer *t, const struct cls_config *cfg, const
 {
 	*t = (struct cls_trainer){ .cfg = cfg, .data = d, .m = m, .optim = o, .nm = nm };
 	t->weights = cfg->cb ? cls_class_weights(d, cfg->beta) : NULL;
+	if (cfg->la) {
+		t->offset = xmalloc((size_t)d->nclasses * sizeof *t->offset);
+		t->adjusted = xmalloc((size_t)cfg->batch * d->nclasses * sizeof *t->adjusted);
+		double *counts = cls_class_counts(d);
+		prior_offsets(counts, d->nclasses, cfg->tau, t->offset);
+		free(counts);
+	}
 	t->steps_per_epoch = (cls_epoch_size(cfg, d) + cfg->batch - 1) / cfg->batch;
 	t->sched = cls_schedule(cfg, t->steps_per_epoch);
 	size_t size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
@@ -107,6 +122,8 @@ void cls_trainer_init(struct cls_trainer *t, const struct cls_config *cfg, const
 void cls_trainer_free(struct cls_trainer *t)
 {
 	free(t->weights);
+	free(t->offset);
+	free(t->adjusted);
 	free(t->x);
 	free(t->labels);
 	memset(t, 0, sizeof *t);
@@ -121,8 +138,15 @@ double cls_step(struct cls_trainer *t, const int *idx, int n, long global, struc
 	if (t->cfg->augment)
 		cls_augment(t->x, n, d->c, d->h, d->w, t->nm, r);
 	model_forward(t->m, t->x, n, true);
-	double loss = softmax_ce(t->m->logits, t->labels, t->weights, n, d->nclasses, t->m->prob,
-				 t->m->dlogits);
+	int k = d->nclasses;
+	const float *z = t->m->logits;
+	if (t->offset) { /* the gradient is the same through the offset */
+		for (int i = 0; i < n; i++)
+			for (int c = 0; c < k; c++)
+				t->adjusted[(size_t)i * k + c] = z[(size_t)i * k + c] + t->offset[c];
+		z = t->adjusted;
+	}
+	double loss = softmax_ce(z, t->labels, t->weights, n, k, t->m->prob, t->m->dlogits);
 	if (!isfinite(loss))
 		return loss;
 	model_backward(t->m, n);

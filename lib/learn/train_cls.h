@@ -1,7 +1,7 @@
 /* train_cls: a classifier's training, as clstrain runs it, epoch by
  * epoch: the order of an epoch's images (a shuffle, with oversampling
  * more draws of the smaller classes), the class-balanced weights of the
- * loss, the augmentation (random crop and flip), the learning rate of
+ * loss or the logit-adjusted loss's offsets, the augmentation (random crop and flip), the learning rate of
  * each step (nn/optim's schedules over the run's steps), and the step
  * itself (forward, softmax cross-entropy, backward, update).
  *
@@ -27,6 +27,8 @@ struct cls_config {
 	float step_every, gamma;  /* SCHEDULE_STEP: epochs between decays, the decay */
 	bool cb;                  /* class-balanced loss ... */
 	float beta;               /* ... of (1 - beta) / (1 - beta^n) a class */
+	bool la;                  /* logit-adjusted loss: the softmax of the ... */
+	float tau;                /* ... logits + tau ln(prior) a class */
 	bool oversample, augment;
 	unsigned long seed;
 };
@@ -41,6 +43,8 @@ struct cls_trainer {
 	const struct norm *nm;
 	struct schedule sched;
 	float *weights;          /* of each class (cb), or NULL */
+	float *offset;           /* of each class (la), or NULL */
+	float *adjusted;         /* a batch's logits plus offset (la) */
 	long steps_per_epoch;
 	float *x;                /* a batch */
 	int *labels;
@@ -58,6 +62,9 @@ int cls_epoch_size(const struct cls_config *cfg, const struct dataset *d);
  * of them): a shuffle of every image, and with oversample as many more
  * draws of each smaller class as make it as large as the largest. */
 int cls_epoch_order(const struct cls_config *cfg, const struct dataset *d, int epoch, int **order);
+
+/* The images of each class of d, as numbers; malloc'd. */
+double *cls_class_counts(const struct dataset *d);
 
 /* Class-balanced weights (Cui et al. 2019): (1 - beta) / (1 - beta^n_c),
  * normalised to sum to the number of classes; malloc'd. */
