@@ -128,7 +128,7 @@ static void classifying_returns_the_error(void)
 	CHECK(records_open(&r, "records.tsv") == 0);
 	long converted = 0;
 	int emitted = 0;
-	CHECK(classify_records(&m, &nm, &r, 1, &converted, no_record, &emitted) == -1);
+	CHECK(classify_records(&m, &nm, NULL, &r, 1, &converted, no_record, &emitted) == -1);
 	CHECK(emitted == 2 && converted == 0);
 	CHECK(r.err.line == 3 && strstr(r.err.msg, "missing.png") != NULL);
 	records_close(&r);
