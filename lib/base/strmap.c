@@ -5,7 +5,7 @@
 
 #include "base/mem.h"
 
-static uint64_t fnv1a(const char *s)
+uint64_t strmap_hash(const char *s)
 {
 	uint64_t h = UINT64_C(14695981039346656037);
 	for (; *s; s++)
@@ -15,7 +15,7 @@ static uint64_t fnv1a(const char *s)
 
 static size_t *find_slot(const struct strmap *m, const char *s)
 {
-	size_t i = (size_t)fnv1a(s) & (m->nslot - 1);
+	size_t i = (size_t)strmap_hash(s) & (m->nslot - 1);
 	while (m->slot[i] && strcmp(m->key[m->slot[i] - 1], s) != 0)
 		i = (i + 1) & (m->nslot - 1);
 	return &m->slot[i];

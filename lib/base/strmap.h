@@ -23,4 +23,8 @@ size_t strmap_add(struct strmap *m, const char *s);
 size_t strmap_find(const struct strmap *m, const char *s);
 void strmap_free(struct strmap *m);
 
+/* The 64-bit FNV-1a hash of s, the table's: the same on every platform,
+ * so that it may also name a random stream. */
+uint64_t strmap_hash(const char *s);
+
 #endif

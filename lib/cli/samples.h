@@ -1,7 +1,8 @@
 /* samples: what the programs that draw images of chosen classes from a
- * trained model share (gansample, diffsample): the options that say which
- * images (-c, -n, --first, --quota, --seed, -b, -j), how many of each of
- * the model's classes they make, and the labelled PAM frames written. */
+ * trained model or a set share (gansample, diffsample, smote): the
+ * options that say which images (-c, -n, --first, --quota, --seed, -b,
+ * -j), how many of each of the model's classes they make, and the
+ * labelled PAM frames written. */
 #ifndef SIMBAL_SAMPLES_H
 #define SIMBAL_SAMPLES_H
 
