@@ -64,6 +64,8 @@ $(BUILD)/obj/lib/metric/ssim.o: ALL_CFLAGS += -O3 -ffp-contract=fast -Wno-psabi
 # (conv3) must give the bits of the layers one by one (nn).
 $(BUILD)/obj/lib/nn/nn.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp $(BLAS_CFLAGS)
 $(BUILD)/obj/bench/nn_bench.o: ALL_CFLAGS += -fopenmp $(BLAS_CFLAGS)
+$(BUILD)/obj/bench/fma_peak.o: ALL_CFLAGS += -fopenmp -Wno-psabi
+$(BUILD)/obj/bench/conv3_speed.o: ALL_CFLAGS += -fopenmp
 $(BUILD)/obj/lib/learn/fid.o: ALL_CFLAGS += $(BLAS_CFLAGS)
 $(BUILD)/obj/lib/nn/conv3.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp -Wno-psabi
 # The UNet's layers (issue 18): OpenMP over channels, groups, heads and images.
@@ -114,7 +116,7 @@ bench:
 	@scripts/deps.sh bench || { echo "bench: the peers could not be installed; their columns show -" >&2; \
 		scripts/deps.sh; }
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/ssim_kernel $(BUILD)/bench/nn_bench \
-		$(BUILD)/bench/gan_flops
+		$(BUILD)/bench/gan_flops $(BUILD)/bench/fma_peak
 	@bench/bench.sh $(BUILD)
 
 # ssimcls on SCALE_IMAGES (default 200,000) synthetic PNGs, -j 1 and 2.

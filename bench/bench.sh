@@ -41,6 +41,11 @@ row() {
 echo "simbal bench: $(nproc) cores, $(date -u +%Y-%m-%d), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
 printf '%-40s %-8s %10s %10s %8s\n' stage unit simbal peer ratio
 
+# The ceiling: the processor's AVX-512 multiply-adds on registers alone
+# (bench/fma_peak), one core and all of them.
+row "FMA peak (AVX-512, registers), 1 core" GFLOP/s "$("$build/bench/fma_peak" 1)" -
+row "FMA peak, $(nproc) cores" GFLOP/s "$("$build/bench/fma_peak" "$(nproc)")" -
+
 # Importing and decoding, against PIL.
 ours=$(seconds idx2png -q "$data/train-images-idx3-ubyte.gz" "$data/train-labels-idx1-ubyte.gz" "$work/fm")
 imgls "$work/fm" >"$work/fm.tsv"
