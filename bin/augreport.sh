@@ -18,7 +18,8 @@ Report on a finished GM-augCls run (make -f pipelines/augcls.mk OUT=OUT),
 of the GAN (GEN=gan), of the diffusion (GEN=diffusion, in OUT/gd) or of
 both: print, as TSV lines, each method's validation top-1, balanced
 accuracy and relative gain over the original set (method<TAB>NAME<TAB>TOP1
-<TAB>BALANCED<TAB>GAIN%), the steps taken, and the training set's
+<TAB>BALANCED<TAB>GAIN%), the steps taken, how long each classifier
+trained (budget<TAB>epochs or steps<TAB>N), and the training set's
 SSIM-mergeCls and SSIM-supSubCls; draw OUT/report/hist-before.png and
 hist-after.png (images per class, before and after) and OUT/report/kept.png
 (kept images, a row a class), gd-hist-after.png and gd-kept.png for the
@@ -113,6 +114,16 @@ table() {
 		'{ print "method", $1, $2, $3, o == 0 ? "-" : sprintf("%.2f", 100 * ($2 - o) / o) }'
 }
 
+# How long every classifier of the run trained, as its stage's parameters
+# say (augcls.mk BUDGET): EPOCHS epochs of its own set, or as many steps
+# for every set; nothing for a run without them.
+budget() {
+	[ -e "$out/cls.params" ] || return 0
+	awk '{ for (i = 1; i < NF; i++) if ($i == "--epochs" || $i == "--steps") {
+			printf "budget\t%s\t%s\n", substr($i, 3), $(i + 1); found = 1 } }
+		END { exit !found }' "$out/cls.params" || die "$out/cls.params: no --epochs or --steps"
+}
+
 # The reason at the end of a tool's error message ("...: Not a directory").
 reason() {
 	printf '%s' "${1##*: }"
@@ -150,6 +161,7 @@ tmp=$err
 	for g in "${gens[@]}"; do
 		awk -F'\t' -v OFS='\t' -v s="$(prefix "$g")step" '{ print s, $1, $2 }' "$out/${g}steps.tsv"
 	done
+	budget || exit 1
 	for k in mergecls supsubcls argmax; do
 		v=$(value "$out/metric.tsv" $k) || exit 1
 		printf '%s\t%s\n' "$k" "$v"
@@ -215,6 +227,7 @@ write_html() {
 		"$tmp/report.tsv"
 	printf '</table>\n<p>'
 	awk -F'\t' '$1 == "step" { printf "%s top-1 %s; ", $2, $3 } $1 == "gd-step" { printf "gd-%s top-1 %s; ", $2, $3 }
+		$1 == "budget" { printf "every classifier %s %s; ", $3, $2 }
 		$1 == "mergecls" || $1 == "supsubcls" || $1 == "argmax" { printf "%s %s; ", $1, $2 }' \
 		"$tmp/report.tsv" | html_escape
 	printf '</p>\n'

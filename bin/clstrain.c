@@ -32,6 +32,8 @@ static const char usage[] =
 	"      --width-mult=F    scale every width by F (default 1)\n"
 	"  -s, --size=WxH        resize the images (default: the first image's size)\n"
 	"  -e, --epochs=N        epochs (default 15)\n"
+	"      --steps=N         N steps instead, whatever the set's size: the\n"
+	"                        schedule spans them, the last epoch ends there\n"
 	"  -b, --batch=N         images per step (default 128)\n"
 	"      --lr=F            learning rate (default 0.1; 0.001 for adam, adamw)\n"
 	"      --schedule=S      cosine (default), step, constant\n"
@@ -54,7 +56,7 @@ static const char usage[] =
 	"      --best=FILE       keep the model of best validation top-1 in FILE\n"
 	"      --log=FILE        one line per epoch: epoch, loss, train top-1,\n"
 	"                        val top-1, val balanced accuracy, seconds\n"
-	"      --resume          continue from MODEL up to --epochs\n"
+	"      --resume          continue from MODEL up to --epochs (or --steps)\n"
 	"  -j, --threads=N       threads (default: every core)\n"
 	"  -q, --quiet           no progress on a terminal\n"
 	"      --max-pixels=N    refuse images larger than N pixels (default 2^28)\n"
@@ -67,7 +69,7 @@ static const char usage[] =
 enum {
 	OPT_WIDTH = CLI_FIRST_LOCAL, OPT_LR, OPT_SCHEDULE, OPT_WARMUP, OPT_STEP_EVERY, OPT_GAMMA,
 	OPT_OPTIMIZER, OPT_MOMENTUM, OPT_NESTEROV, OPT_WD, OPT_LOSS, OPT_BETA, OPT_TAU, OPT_OVERSAMPLE,
-	OPT_AUGMENT, OPT_SEED, OPT_VAL, OPT_BEST, OPT_LOG, OPT_RESUME
+	OPT_AUGMENT, OPT_SEED, OPT_VAL, OPT_BEST, OPT_LOG, OPT_RESUME, OPT_STEPS
 };
 
 enum loss_kind { LOSS_CE, LOSS_CB, LOSS_LA, LOSS_KINDS };
@@ -126,6 +128,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "width-mult", required_argument, 0, OPT_WIDTH },
 		{ "size", required_argument, 0, 's' },
 		{ "epochs", required_argument, 0, 'e' },
+		{ "steps", required_argument, 0, OPT_STEPS },
 		{ "batch", required_argument, 0, 'b' },
 		{ "lr", required_argument, 0, OPT_LR },
 		{ "schedule", required_argument, 0, OPT_SCHEDULE },
@@ -152,7 +155,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
-	bool lr_given = false;
+	bool lr_given = false, epochs_given = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "o:a:s:e:b:j:qh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -166,7 +169,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_WIDTH: o->arch.width_mult = (float)cli_double("--width-mult", optarg, 1e-3, 64); break;
 		case 's': cli_size("--size", optarg, &o->w, &o->h); break;
-		case 'e': o->cfg.epochs = (int)cli_long("--epochs", optarg, 1, 1000000); break;
+		case 'e':
+			o->cfg.epochs = (int)cli_long("--epochs", optarg, 1, 1000000);
+			epochs_given = true;
+			break;
+		case OPT_STEPS: o->cfg.steps = cli_long("--steps", optarg, 1, 1000000000L); break;
 		case 'b': o->cfg.batch = (int)cli_long("--batch", optarg, 1, 65536); break;
 		case OPT_LR: o->cfg.lr = (float)cli_double("--lr", optarg, 1e-9, 100); lr_given = true; break;
 		case OPT_SCHEDULE: o->cfg.schedule = (enum schedule_kind)cli_choice("--schedule", optarg, schedule_names, SCHEDULE_KINDS); break;
@@ -203,6 +210,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("--val and TRAIN cannot both be the standard input");
 	if (o->best && !o->val)
 		die_usage("--best needs --val");
+	if (epochs_given && o->cfg.steps)
+		die_usage("--epochs and --steps both say how long: give one");
 	o->cfg.cb = o->loss == LOSS_CB;
 	o->cfg.la = o->loss == LOSS_LA;
 	if (!lr_given && o->optim.kind != OPTIM_SGD)
@@ -278,8 +287,10 @@ static void check_loss(const struct run *r, int epoch, const struct cls_epoch_st
  * validation top-1 so far. */
 static void save(const struct run *r, const char *path, int epoch, bool with_optim)
 {
-	struct ckpt_meta meta = { .classes = r->train.classes, .epoch = epoch,
-				  .step = (long)epoch * r->tr.steps_per_epoch };
+	long step = (long)epoch * r->tr.steps_per_epoch;
+	if (r->o->cfg.steps && step > r->o->cfg.steps)
+		step = r->o->cfg.steps;
+	struct ckpt_meta meta = { .classes = r->train.classes, .epoch = epoch, .step = step };
 	double best = r->best_top1;
 	options_record(&meta.fields, r->options, RECORDED);
 	norm_record(&r->nm, r->train.c, &meta.fields);
@@ -376,6 +387,16 @@ static int resume(struct run *r)
 	options_check(&meta.fields, r->options, RECORDED);
 	int done = (int)meta.epoch;
 	/* nothing would be done, and MODEL not be what was asked for */
+	/* a run of --steps that ended part-way through an epoch would go on
+	 * from the next one, the rest of its last never trained */
+	long whole = (long)done * cls_steps_per_epoch(&o->cfg, &r->train);
+	if (meta.step < whole && (done < o->cfg.epochs || o->cfg.steps > meta.step))
+		die("%s: its run ended at step %ld, part-way through epoch %d: it cannot go on; "
+		    "train anew",
+		    o->output, meta.step, done);
+	if (done > o->cfg.epochs && o->cfg.steps)
+		die("%s: has done %d epochs, more than the %d that --steps %ld begins", o->output, done,
+		    o->cfg.epochs, o->cfg.steps);
 	if (done > o->cfg.epochs)
 		die("%s: has done %d epochs, more than --epochs %d", o->output, done, o->cfg.epochs);
 	if (fields_get(&meta.fields, &BEST_TOP1(&r->best_top1), err))
@@ -410,6 +431,8 @@ int main(int argc, char **argv)
 	nn_init(o.threads);
 	struct run r = { .o = &o, .best_top1 = -1 };
 	load_data(&r, &o);
+	/* --steps: the epochs they begin, the last ended at the step */
+	o.cfg.epochs = cls_epochs(&o.cfg, cls_steps_per_epoch(&o.cfg, &r.train));
 	recorded_options(&o, r.options);
 	int done = 0;
 	if (o.resume)

@@ -30,6 +30,11 @@
 #          draw stops at the end of a part, so PART sets which images the
 #          filter sees (another PART, or OVER, draws the images again)
 # ARCH     the classifier (default resnet20), EPOCHS (default 15)
+# BUDGET   how long every classifier trains: epochs (the default, the
+#          paper's: EPOCHS epochs of its own set, so that a larger set
+#          gets more steps) or steps (as many steps as EPOCHS epochs of
+#          DATA in clstrain's batches, CLSTRAIN's --batch or 128: the
+#          same number of updates for every set, clstrain --steps)
 # KIMG     the generator's training length, in thousands of images
 #          (default: its program's own, gantrain's 400, difftrain's 300)
 # GUIDANCE with GEN=diffusion, the scale of classifier guidance: a noisy
@@ -95,6 +100,7 @@ OVER ?= 2
 PART ?= 500
 ARCH ?= resnet20
 EPOCHS ?= 15
+BUDGET ?= epochs
 KIMG ?=
 GUIDANCE ?=
 SEED ?= 1
@@ -107,14 +113,36 @@ DIFFSAMPLE ?= --steps 10
 BIN ?=
 
 aug_bin = $(if $(BIN),$(BIN)/,)
-# The options of every classifier.
-aug_cls_opts = --arch $(ARCH) --epochs $(EPOCHS) --seed $(SEED) $(CLSTRAIN)
+# The options of every classifier: its budget (aug_budget, below) first.
+aug_cls_opts = --arch $(ARCH) $(aug_budget) --seed $(SEED) $(CLSTRAIN)
 aug_mk := $(abspath $(lastword $(MAKEFILE_LIST)))
 include $(dir $(aug_mk))common.mk
 
 ifeq ($(and $(filter 1,$(words $(value GEN))),$(filter gan diffusion,$(value GEN))),)
 $(error GEN=$(value GEN): the generator must be gan or diffusion)
 endif
+ifeq ($(and $(filter 1,$(words $(value BUDGET))),$(filter epochs steps,$(value BUDGET))),)
+$(error BUDGET=$(value BUDGET): the budget must be epochs or steps)
+endif
+
+# BUDGET=steps: EPOCHS epochs of DATA in batches of CLSTRAIN's --batch (or
+# -b), or of clstrain's 128; counted once, when DATA is there.
+aug_batch = $(or $(shell $(pipe_c) printf '%s\n' $(call pipe_quote,$(value CLSTRAIN)) | awk '{ \
+	for (i = 1; i <= NF; i++) \
+		if (($$i == "--batch" || $$i == "-b") && i < NF) b = $$(i + 1); \
+		else if ($$i ~ /^--batch=/) b = substr($$i, 9); \
+		else if ($$i ~ /^-b./) b = substr($$i, 3) } \
+	END { print b }'),128)
+ifeq ($(BUDGET),steps)
+ifeq ($(wildcard $(DATA)),)
+$(error BUDGET=steps counts the images of DATA: $(if $(DATA),$(DATA) is not there,set DATA=train.tsv))
+endif
+aug_budget_steps := $(if $(wildcard $(DATA)),$(shell $(pipe_c) awk -v e=$(call pipe_quote,$(EPOCHS)) \
+	-v b=$(call pipe_quote,$(aug_batch)) 'NF { n++ } END { print e * int((n + b - 1) / b) }' $(DATA)))
+endif
+aug_budget.epochs = --epochs $(EPOCHS)
+aug_budget.steps = --steps $(aug_budget_steps)
+aug_budget = $(aug_budget.$(BUDGET))
 
 # The generator's stages: aug_gen the stem of its files, aug_dir their
 # directory (the GAN's OUT itself, as before there was a choice).

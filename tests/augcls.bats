@@ -464,6 +464,34 @@ refused_before_any_stage() {
 	[ "$(cat out/gd/diff.params)" = "difftrain --kimg 0.5 --seed 1 --size 12 --width-mult 0.25 --batch 8 --sample-steps 2" ]
 }
 
+@test "augcls.mk: BUDGET=steps: every classifier as many steps as EPOCHS epochs of DATA" {
+	run aug OUT=out out/cls.params
+	assert_success
+	[ "$(cat out/cls.params)" = "clstrain --arch resnet20 --epochs 1 --seed 1 --size 12x12 --width-mult 0.25 --batch 8 --val m.val.tsv" ]
+	# 18 images in batches of 8 (CLSTRAIN's): 3 steps an epoch, 6 in 2
+	run aug OUT=out BUDGET=steps EPOCHS=2 out/cls.params out/c0.eval out/base/oversample.eval
+	assert_success
+	[ "$(cat out/cls.params)" = "clstrain --arch resnet20 --steps 6 --seed 1 --size 12x12 --width-mult 0.25 --batch 8 --val m.val.tsv" ]
+	# the oversampled set's 30 images an epoch take 6 steps too, not 8
+	assert_equal "$(header_line out/base/oversample.ckpt step)" 6
+	assert_equal "$(cut -f1 out/base/oversample.log | paste -sd ' ')" "1 2"
+	run aug OUT=out BUDGET=steps CLSTRAIN="--size 12x12 --width-mult 0.25 -b 6" out/cls.params
+	[ "$(cat out/cls.params)" = "clstrain --arch resnet20 --steps 3 --seed 1 --size 12x12 --width-mult 0.25 -b 6 --val m.val.tsv" ]
+	run aug OUT=out BUDGET=steps CLSTRAIN="--batch=4" out/cls.params
+	[ "$(cat out/cls.params)" = "clstrain --arch resnet20 --steps 5 --seed 1 --batch=4 --val m.val.tsv" ]
+	run aug OUT=out BUDGET=steps CLSTRAIN= out/cls.params
+	[ "$(cat out/cls.params)" = "clstrain --arch resnet20 --steps 1 --seed 1 --val m.val.tsv" ]
+	# refused before anything runs
+	rm -rf out
+	run aug OUT=out BUDGET=days
+	assert_failure 2
+	assert_output --partial "*** BUDGET=days: the budget must be epochs or steps"
+	run aug OUT=out BUDGET=steps DATA=gone.tsv
+	assert_failure 2
+	assert_output --partial "*** BUDGET=steps counts the images of DATA: gone.tsv is not there"
+	[ ! -e out ]
+}
+
 @test "augcls.mk: killed while the diffusion model trains, a re-run resumes it to the same end" {
 	augd OUT=whole KIMG=0.32 whole/gd/diff.ckpt >/dev/null
 	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=m.val.tsv GEN=diffusion KIMG=0.32 \

@@ -125,6 +125,23 @@ add_gd() {
 	assert_line --index 1 "method${TAB}gm-augcls${TAB}0.88${TAB}0.87${TAB}-"
 }
 
+@test "augreport: the budget of the classifiers, as augcls.mk's BUDGET gave it" {
+	printf 'clstrain --arch resnet20 --steps 1755 --seed 1 --augment --val test.tsv\n' >out/cls.params
+	run --separate-stderr augreport out
+	assert_success
+	assert_line --index 6 "budget${TAB}steps${TAB}1755"
+	[ "${#lines[@]}" -eq 10 ]
+	augreport --html page.html out >/dev/null
+	grep -q 'every classifier 1755 steps;' page.html
+	printf 'clstrain --arch resnet20 --epochs 15 --seed 1 --val test.tsv\n' >out/cls.params
+	run --separate-stderr augreport out
+	assert_line --index 6 "budget${TAB}epochs${TAB}15"
+	printf 'clstrain --arch resnet20\n' >out/cls.params
+	run --separate-stderr augreport out
+	assert_failure 1
+	[ "$stderr" = "augreport: out/cls.params: no --epochs or --steps" ]
+}
+
 @test "augreport: --html, one page with the figures inline" {
 	augreport --html page.html out >/dev/null
 	grep -q '<td>gm-augcls</td><td>0.88</td><td>0.87</td><td>10.00</td>' page.html

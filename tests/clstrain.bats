@@ -171,6 +171,30 @@ setup() {
 	[ "$stderr" = "clstrain: old2.ckpt: --loss: ce in the checkpoint, la given; --tau: 1 in the checkpoint, 2 given" ]
 }
 
+@test "clstrain: --steps N trains N steps, the last epoch ended there" {
+	make_cls_set
+	# 24 images in batches of 8: 3 steps an epoch
+	clstrain "${TINY[@]}" --steps 7 --log s.log -o s.ckpt m.tsv
+	assert_equal "$(cut -f1 s.log | paste -sd ' ')" "1 2 3"
+	assert_equal "$(header_line s.ckpt epoch) $(header_line s.ckpt step) $(header_line s.ckpt optim_step)" "3 7 7"
+	# whole epochs: the bytes of --epochs
+	clstrain "${TINY[@]}" --steps 6 -o six.ckpt m.tsv
+	clstrain "${TINY[@]}" -e 2 -o two.ckpt m.tsv
+	cmp six.ckpt two.ckpt
+	# done; a run ended part-way through an epoch cannot go on
+	cp s.ckpt before.ckpt
+	clstrain "${TINY[@]}" --steps 7 --resume -o s.ckpt m.tsv
+	cmp before.ckpt s.ckpt
+	run --separate-stderr clstrain "${TINY[@]}" --steps 9 --resume -o s.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clstrain: s.ckpt: its run ended at step 7, part-way through epoch 3: it cannot go on; train anew" ]
+	cmp before.ckpt s.ckpt
+	run clstrain "${TINY[@]}" --steps 9 -e 3 -o x.ckpt m.tsv
+	assert_usage_error
+	run clstrain "${TINY[@]}" --steps 0 -o x.ckpt m.tsv
+	assert_usage_error
+}
+
 @test "clstrain: a checkpoint of the one train line still classifies; --resume refuses it" {
 	make_cls_set
 	# written before the options had a field each (tests/fixtures/README)

@@ -89,10 +89,20 @@ void cls_augment(float *x, int n, int c, int h, int w, const struct norm *nm, st
 	free(tmp);
 }
 
+long cls_steps_per_epoch(const struct cls_config *cfg, const struct dataset *d)
+{
+	return (cls_epoch_size(cfg, d) + cfg->batch - 1) / cfg->batch;
+}
+
+int cls_epochs(const struct cls_config *cfg, long steps_per_epoch)
+{
+	return cfg->steps ? (int)((cfg->steps + steps_per_epoch - 1) / steps_per_epoch) : cfg->epochs;
+}
+
 struct schedule cls_schedule(const struct cls_config *cfg, long steps_per_epoch)
 {
 	struct schedule s = { .kind = cfg->schedule, .lr = cfg->lr,
-			      .total = (long)cfg->epochs * steps_per_epoch,
+			      .total = cfg->steps ? cfg->steps : (long)cfg->epochs * steps_per_epoch,
 			      .step_every = (long)(cfg->step_every * steps_per_epoch),
 			      .gamma = cfg->gamma, .warmup = (long)(cfg->warmup * steps_per_epoch) };
 	if (s.step_every < 1)
@@ -112,7 +122,7 @@ void cls_trainer_init(struct cls_trainer *t, const struct cls_config *cfg, const
 		prior_offsets(counts, d->nclasses, cfg->tau, t->offset);
 		free(counts);
 	}
-	t->steps_per_epoch = (cls_epoch_size(cfg, d) + cfg->batch - 1) / cfg->batch;
+	t->steps_per_epoch = cls_steps_per_epoch(cfg, d);
 	t->sched = cls_schedule(cfg, t->steps_per_epoch);
 	size_t size = (size_t)d->c * (size_t)d->h * (size_t)d->w;
 	t->x = xmalloc((size_t)cfg->batch * size * sizeof *t->x);
@@ -164,7 +174,10 @@ void cls_epoch(struct cls_trainer *t, int epoch, struct cls_epoch_stats *st,
 	memset(st, 0, sizeof *st);
 	for (int b = 0, step = 0; b < n; b += batch, step++) {
 		int nb = n - b < batch ? n - b : batch;
-		double loss = cls_step(t, order + b, nb, (long)epoch * t->steps_per_epoch + step, &aug);
+		long global = (long)epoch * t->steps_per_epoch + step;
+		if (t->cfg->steps && global >= t->cfg->steps)
+			break;
+		double loss = cls_step(t, order + b, nb, global, &aug);
 		if (!isfinite(loss)) {
 			st->loss = loss;
 			st->bad_step = step + 1;

@@ -21,6 +21,8 @@
 /* What the training does, beside the model and its optimizer. */
 struct cls_config {
 	int epochs, batch;
+	long steps;               /* the run's steps (0: epochs whole epochs): the
+				   * schedule spans them, the last epoch ends there */
 	float lr;                 /* the base rate */
 	enum schedule_kind schedule;
 	float warmup;             /* epochs of linear warm-up */
@@ -58,6 +60,11 @@ void cls_trainer_free(struct cls_trainer *t);
  * each class as the largest has. */
 int cls_epoch_size(const struct cls_config *cfg, const struct dataset *d);
 
+/* The steps of an epoch of d in batches of cfg->batch, and the epochs
+ * of the run: cfg->epochs, or as many as cfg->steps begin. */
+long cls_steps_per_epoch(const struct cls_config *cfg, const struct dataset *d);
+int cls_epochs(const struct cls_config *cfg, long steps_per_epoch);
+
 /* The order of epoch's images into *order (malloc'd, cls_epoch_size
  * of them): a shuffle of every image, and with oversample as many more
  * draws of each smaller class as make it as large as the largest. */
@@ -75,7 +82,8 @@ float *cls_class_weights(const struct dataset *d, float beta);
 void cls_augment(float *x, int n, int c, int h, int w, const struct norm *nm, struct rng *r);
 
 /* The learning rates of a run of cfg->epochs epochs of steps_per_epoch
- * steps: the warm-up and the decays' epochs in steps. */
+ * steps, or of cfg->steps steps: the warm-up and the decays' epochs in
+ * steps. */
 struct schedule cls_schedule(const struct cls_config *cfg, long steps_per_epoch);
 
 /* One step on images idx[0 .. n - 1] of the set (augmented with r when
@@ -89,9 +97,9 @@ struct cls_epoch_stats {
 	int bad_step; /* the step whose loss was not finite (its loss in loss); 0: none */
 };
 
-/* Epoch epoch (from 0): its steps, and after each, when progress is not
- * NULL, progress(ctx, steps done, mean loss so far, images seen); it
- * stops at a loss not finite. */
+/* Epoch epoch (from 0): its steps (those before cfg->steps, when it is
+ * set), and after each, when progress is not NULL, progress(ctx, steps
+ * done, mean loss so far, images seen); it stops at a loss not finite. */
 void cls_epoch(struct cls_trainer *t, int epoch, struct cls_epoch_stats *st,
 	       void (*progress)(void *ctx, long step, double loss, long seen), void *ctx);
 
