@@ -104,8 +104,9 @@ table() {
 	local orig name file top1 balanced
 	orig=$(value "$out/c0.eval" top1) || exit 1
 	for name in original:c0.eval gm-augcls:final.eval noselect:base/noselect.eval \
-		gd-augcls:gd/final.eval gd-noselect:gd/base/noselect.eval \
-		cb-loss:base/cb.eval oversample:base/oversample.eval; do
+		gm-la:base/final-la.eval gd-augcls:gd/final.eval gd-noselect:gd/base/noselect.eval \
+		gd-la:gd/base/final-la.eval cb-loss:base/cb.eval la-loss:base/la.eval \
+		posthoc:base/posthoc.eval oversample:base/oversample.eval smote:base/smote.eval; do
 		file=$out/${name#*:}
 		[ -s "$file" ] || continue
 		top1=$(value "$file" top1) && balanced=$(value "$file" balanced) || exit 1

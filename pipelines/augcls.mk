@@ -68,19 +68,24 @@
 # ssimcls of DATA.  baselines: the same classifier on the original set
 # (orig), on it with the generator's images unfiltered (noselect, the
 # paper's ablation: the first of each class's quota of step 1's), with the
-# class-balanced loss (cb), with random oversampling (oversample):
-# base/*.eval.  check: nothing but the checks.
+# class-balanced loss (cb), with random oversampling (oversample), with
+# the logit-adjusted loss (la), the original classifier adjusted after the
+# fact (posthoc: clseval --adjust 1), on the set with SMOTE's images up to
+# each quota (smote), and the generator's final set with the logit-adjusted
+# loss (final-la): base/*.eval.  check: nothing but the checks.
 #
 # Where: the stages of both generators may share one OUT, each run
 # (GEN=gan, then GEN=diffusion) making only its own and reusing those
 # they share, $(OUT)/c0 (the classifier of DATA), metric.tsv, keep.tsv
-# and base/{orig,cb,oversample}.  The GAN's are where they were before
-# there was a choice, in $(OUT): gan.ckpt (gan.log, gan.png), s<s>/,
-# steps.tsv, final.step, final.tsv, final.eval, base/noselect.eval.  The
+# and base/{orig,cb,oversample,la,posthoc,smote}.  The GAN's are where
+# they were before there was a choice, in $(OUT): gan.ckpt (gan.log,
+# gan.png), s<s>/, steps.tsv, final.step, final.tsv, final.eval,
+# base/noselect.eval, base/final-la.eval.  The
 # diffusion's are in $(OUT)/gd (guided diffusion, as the paper names it):
 # gd/diff.ckpt (diff.log, diff.png), with GUIDANCE gd/guide.ckpt (the
 # noisy classifier, guide.log), gd/s<s>/, gd/steps.tsv, gd/final.step,
-# gd/final.tsv, gd/final.eval, gd/base/noselect.eval.  The generator's
+# gd/final.tsv, gd/final.eval, gd/base/noselect.eval,
+# gd/base/final-la.eval.  The generator's
 # images are in pool/ (gd/pool/), drawn as the steps need them.  Step s
 # (1, 2, ...) lives in s<s>: gen.tsv, the images of the pool its filter
 # saw, those it kept (the classifier of the step before's; s1: that of
@@ -178,7 +183,7 @@ $(foreach v,OVER EPOCHS SEED $(if $(value KIMG),KIMG) $(if $(filter diffusion,$(
 aug_programs.gan = gantrain gansample
 aug_programs.diffusion = difftrain diffcls diffsample
 $(call pipe_check_programs,$(addprefix $(aug_bin),$(aug_programs.$(GEN)) clstrain clseval clsprob quota thresh \
-	imgsplit ssimcls))
+	imgsplit ssimcls smote))
 aug_nowhere := $(pipe_nowhere)
 aug_clstrain = $(aug_bin)clstrain -q -o $(aug_nowhere)
 aug_gantrain = $(aug_bin)gantrain -q -o $(aug_nowhere)
@@ -202,6 +207,7 @@ endif
 $(call aug_ask_cls,)
 $(call aug_ask_cls,--loss cb)
 $(call aug_ask_cls,--oversample)
+$(call aug_ask_cls,--loss la)
 ifeq ($(GEN),gan)
 $(call pipe_ask,GANTRAIN,$(aug_gantrain) --log $(aug_nowhere) $(aug_kimg) --seed $(SEED) $(GANTRAIN) \
 	$(aug_nowhere))
@@ -224,7 +230,8 @@ aug_steps := $(shell $(pipe_c) seq 1 $(STEPS))
 
 .PHONY: augcls baselines check
 augcls: $(aug_dir)/final.tsv $(aug_dir)/final.eval $(OUT)/metric.tsv
-baselines: $(OUT)/base/orig.eval $(aug_dir)/base/noselect.eval $(OUT)/base/cb.eval $(OUT)/base/oversample.eval
+baselines: $(OUT)/base/orig.eval $(aug_dir)/base/noselect.eval $(OUT)/base/cb.eval $(OUT)/base/oversample.eval \
+	$(OUT)/base/la.eval $(OUT)/base/posthoc.eval $(OUT)/base/smote.eval $(aug_dir)/base/final-la.eval
 check:
 	@:
 
@@ -456,6 +463,31 @@ $(aug_dir)/base/noselect/train.tsv: $(aug_dir)/base/noselect/gen.tsv $(DATA)
 $(eval $(call aug_train,$(aug_dir)/base/noselect/cls,$(aug_dir)/base/noselect/train.tsv,))
 $(eval $(call aug_train,$(OUT)/base/cb,$(DATA),--loss cb))
 $(eval $(call aug_train,$(OUT)/base/oversample,$(DATA),--oversample))
+$(eval $(call aug_train,$(OUT)/base/la,$(DATA),--loss la))
+
+# The logit adjustment after the fact (Menon et al. 2021): the original
+# classifier's logits less ln(prior), no training.  A c0.ckpt written
+# before clstrain kept its training counts is refused (clseval's message).
+$(OUT)/base/posthoc.eval: $(OUT)/c0.ckpt $(VAL)
+	$(aug_cleanup) mkdir -p $(@D) && $(aug_bin)clseval --adjust 1 $< $(VAL) >$@.tmp && mv $@.tmp $@
+
+# SMOTE in pixel space up to each quota, drawn with the pool's seed.
+$(OUT)/base/smote/gen.tsv: $(DATA) $(OUT)/keep.tsv
+	$(aug_cleanup) rm -rf $(@D)/img && mkdir -p $(@D) && \
+	$(aug_bin)smote --quota $(OUT)/keep.tsv --seed $(aug_pool_seed) $(DATA) >$@.tmp.pam && \
+	$(aug_bin)imgsplit $(@D)/img $@.tmp.pam >$@.tmp && rm $@.tmp.pam && mv $@.tmp $@
+
+$(OUT)/base/smote/train.tsv: $(OUT)/base/smote/gen.tsv $(DATA)
+	$(aug_cleanup) $(aug_append) $(DATA) $< >$@.tmp && mv $@.tmp $@
+
+$(eval $(call aug_train,$(OUT)/base/smote/cls,$(OUT)/base/smote/train.tsv,))
+
+$(OUT)/base/smote.eval: $(OUT)/base/smote/cls.eval
+	$(aug_cleanup) cp $< $@.tmp && mv $@.tmp $@
+
+# The generator's final set with the logit-adjusted loss: what is left of
+# the imbalance after the re-balancing, corrected in the loss.
+$(eval $(call aug_train,$(aug_dir)/base/final-la,$(aug_dir)/final.tsv,--loss la))
 
 $(aug_dir)/base/noselect.eval: $(aug_dir)/base/noselect/cls.eval
 	$(aug_cleanup) cp $< $@.tmp && mv $@.tmp $@

@@ -111,14 +111,28 @@ refused_before_any_stage() {
 @test "augcls.mk: the baselines on the same classifier settings" {
 	run aug OUT=out baselines
 	assert_success
-	for b in orig noselect cb oversample; do
+	for b in orig noselect cb oversample la posthoc smote final-la; do
 		grep -q "^top1$TAB" out/base/$b.eval
 	done
 	cmp out/base/orig.eval out/c0.eval
 	grep -q -- 'clstrain .*--loss cb .*m.tsv' <<<"$output"
 	grep -q -- 'clstrain .*--oversample .*m.tsv' <<<"$output"
+	grep -q -- 'clstrain .*--loss la .*m.tsv' <<<"$output"
+	grep -q -- 'clstrain .*--loss la .*out/final.tsv' <<<"$output"
+	# the original classifier adjusted: clseval's own numbers
+	clseval --adjust 1 out/c0.ckpt m.val.tsv 2>/dev/null | cmp - out/base/posthoc.eval
 	# unfiltered: exactly the quota of generated images
 	[ "$(wc -l <out/base/noselect/train.tsv)" -eq $((18 + 5 + 7)) ]
+	# SMOTE's: the quota of each class, as smote draws them with the pool's seed
+	[ "$(wc -l <out/base/smote/train.tsv)" -eq $((18 + 5 + 7)) ]
+	[ "$(cut -f2 out/base/smote/gen.tsv | sort | uniq -c | awk '{ print $2 $1 }' | paste -sd ' ')" = "Bag5 Sneaker7" ]
+	smote --quota out/keep.tsv --seed 2 m.tsv | imgsplit again >again.tsv
+	paste out/base/smote/gen.tsv again.tsv | while IFS="$TAB" read -r a _ b _; do cmp "$a" "$b"; done
+	# augreport's rows, in order
+	aug OUT=out augcls >/dev/null
+	run augreport out
+	assert_success
+	[ "$(grep '^method' <<<"$output" | cut -f2 | paste -sd ' ')" = "original gm-augcls noselect gm-la cb-loss la-loss posthoc oversample smote" ]
 }
 
 @test "augcls.mk: a failed stage leaves no file make takes as done; a re-run goes on from there" {
@@ -418,7 +432,7 @@ refused_before_any_stage() {
 	run augreport out
 	assert_success
 	[ "$(awk -F'\t' '$1 == "method" { print $2 }' <<<"$output" | paste -sd ' ')" = \
-		"original gm-augcls noselect gd-augcls gd-noselect cb-loss oversample" ]
+		"original gm-augcls noselect gm-la gd-augcls gd-noselect gd-la cb-loss la-loss posthoc oversample smote" ]
 }
 
 @test "augcls.mk: GUIDANCE trains diffcls's noisy classifier and guides the samples by it; 0, none" {
