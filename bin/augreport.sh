@@ -120,9 +120,19 @@ table() {
 # for every set; nothing for a run without them.
 budget() {
 	[ -e "$out/cls.params" ] || return 0
-	awk '{ for (i = 1; i < NF; i++) if ($i == "--epochs" || $i == "--steps") {
-			printf "budget\t%s\t%s\n", substr($i, 3), $(i + 1); found = 1 } }
-		END { exit !found }' "$out/cls.params" || die "$out/cls.params: no --epochs or --steps"
+	# the last of them, as clstrain takes it, in any of its forms
+	awk '{
+		for (i = 1; i <= NF; i++)
+			if (($i == "--epochs" || $i == "-e" || $i == "--steps") && i < NF) {
+				kind = $i == "--steps" ? "steps" : "epochs"; n = $(i + 1)
+			} else if ($i ~ /^--(epochs|steps)=/) {
+				kind = $i ~ /^--steps/ ? "steps" : "epochs"; n = substr($i, index($i, "=") + 1)
+			} else if ($i ~ /^-e[0-9]/) {
+				kind = "epochs"; n = substr($i, 3)
+			}
+		}
+		END { if (kind == "") exit 1; printf "budget\t%s\t%s\n", kind, n }' "$out/cls.params" ||
+		die "$out/cls.params: no --epochs or --steps"
 }
 
 # The reason at the end of a tool's error message ("...: Not a directory").

@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
-	bool all = false, list = false;
+	bool all = false, list = false, adjust_given = false;
 	double adjust = 0;
 	struct classify_options co = CLASSIFY_OPTIONS_INIT;
 	int opt;
@@ -76,7 +76,10 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case OPT_ALL: all = true; break;
 		case OPT_CLASSES: list = true; break;
-		case CLI_ADJUST: adjust = adjust_option(optarg); break;
+		case CLI_ADJUST:
+			adjust = adjust_option(optarg);
+			adjust_given = true;
+			break;
 		default:
 			if (!classify_option(opt, optarg, &co) && !cli_std_option(opt, usage))
 				die_usage("unhandled option");
@@ -85,7 +88,7 @@ int main(int argc, char **argv)
 	if (optind == argc || argc - optind > 2)
 		die_usage("expected MODEL and at most one FILE");
 	/* what would be classified is not: say so rather than ignore it */
-	if (list && (argc - optind == 2 || all || adjust))
+	if (list && (argc - optind == 2 || all || adjust_given))
 		die_usage("--classes takes MODEL alone, no FILE, --all or --adjust");
 	nn_init(co.threads);
 	struct model m;

@@ -370,6 +370,26 @@ static void load_data(struct run *r, struct options *o)
 		     r->val.unknown);
 }
 
+/* A run resumed after done epochs, step steps, goes on to the length
+ * asked for, or is refused: one past it (MODEL would not be what was asked
+ * for), or one of --steps that ended part-way through an epoch and is not
+ * done (it would go on from the next epoch, the rest of its last never
+ * trained). */
+static void check_length(const struct options *o, const struct dataset *train, int done,
+			 long step)
+{
+	long per_epoch = cls_steps_per_epoch(&o->cfg, train);
+	long target = o->cfg.steps ? o->cfg.steps : (long)o->cfg.epochs * per_epoch;
+	if (step > target && o->cfg.steps)
+		die("%s: has done %ld steps, more than --steps %ld", o->output, step, o->cfg.steps);
+	if (step > target)
+		die("%s: has done %d epochs, more than --epochs %d", o->output, done, o->cfg.epochs);
+	if (step < (long)done * per_epoch && step != target)
+		die("%s: its run ended at step %ld, part-way through epoch %d: it cannot go on; "
+		    "train anew",
+		    o->output, step, done);
+}
+
 /* The model and optimizer of MODEL, which must have been trained with the
  * same options on the same data: the epochs it has done. */
 static int resume(struct run *r)
@@ -386,19 +406,7 @@ static int resume(struct run *r)
 		fields_add(&meta.fields, "train.tau", "1");
 	options_check(&meta.fields, r->options, RECORDED);
 	int done = (int)meta.epoch;
-	/* nothing would be done, and MODEL not be what was asked for */
-	/* a run of --steps that ended part-way through an epoch would go on
-	 * from the next one, the rest of its last never trained */
-	long whole = (long)done * cls_steps_per_epoch(&o->cfg, &r->train);
-	if (meta.step < whole && (done < o->cfg.epochs || o->cfg.steps > meta.step))
-		die("%s: its run ended at step %ld, part-way through epoch %d: it cannot go on; "
-		    "train anew",
-		    o->output, meta.step, done);
-	if (done > o->cfg.epochs && o->cfg.steps)
-		die("%s: has done %d epochs, more than the %d that --steps %ld begins", o->output, done,
-		    o->cfg.epochs, o->cfg.steps);
-	if (done > o->cfg.epochs)
-		die("%s: has done %d epochs, more than --epochs %d", o->output, done, o->cfg.epochs);
+	check_length(o, &r->train, done, meta.step);
 	if (fields_get(&meta.fields, &BEST_TOP1(&r->best_top1), err))
 		die("%s", err);
 	ckpt_meta_free(&meta);

@@ -185,9 +185,10 @@ static void plan(const struct options *o, const struct manifest *m, struct class
 	}
 }
 
-/* The counts and the order a --counts file gives, every class of the
- * manifest listed (read_order's rules), the order that of the classes'
- * first lines. */
+/* The counts and the order a --counts file gives (the lines of a class
+ * added up, as every reader of such files does), every class of the
+ * manifest listed and every listed class in it; the order is that of the
+ * classes' first lines. */
 static void counts_plan(const struct counts *want, const struct manifest *m, struct classes *c)
 {
 	c->order = xmalloc(c->names.n * sizeof *c->order);

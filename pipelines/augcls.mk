@@ -471,8 +471,9 @@ $(eval $(call aug_train,$(OUT)/base/la,$(DATA),--loss la))
 $(OUT)/base/posthoc.eval: $(OUT)/c0.ckpt $(VAL)
 	$(aug_cleanup) mkdir -p $(@D) && $(aug_bin)clseval --adjust 1 $< $(VAL) >$@.tmp && mv $@.tmp $@
 
-# SMOTE in pixel space up to each quota, drawn with the pool's seed.
-$(OUT)/base/smote/gen.tsv: $(DATA) $(OUT)/keep.tsv
+# SMOTE in pixel space up to each quota, drawn with the pool's seed
+# (SEED + 1: drawn again when cls.params's --seed changes).
+$(OUT)/base/smote/gen.tsv: $(DATA) $(OUT)/keep.tsv $(OUT)/cls.params
 	$(aug_cleanup) rm -rf $(@D)/img && mkdir -p $(@D) && \
 	$(aug_bin)smote --quota $(OUT)/keep.tsv --seed $(aug_pool_seed) $(DATA) >$@.tmp.pam && \
 	$(aug_bin)imgsplit $(@D)/img $@.tmp.pam >$@.tmp && rm $@.tmp.pam && mv $@.tmp $@

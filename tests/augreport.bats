@@ -136,6 +136,14 @@ add_gd() {
 	printf 'clstrain --arch resnet20 --epochs 15 --seed 1 --val test.tsv\n' >out/cls.params
 	run --separate-stderr augreport out
 	assert_line --index 6 "budget${TAB}epochs${TAB}15"
+	# the last, in any form, as clstrain takes it
+	printf 'clstrain --arch resnet20 --epochs 15 --seed 1 -e 30 --val test.tsv\n' >out/cls.params
+	run --separate-stderr augreport out
+	assert_line --index 6 "budget${TAB}epochs${TAB}30"
+	[ "${#lines[@]}" -eq 10 ]
+	printf 'clstrain --arch resnet20 --epochs 15 --steps=99\n' >out/cls.params
+	run --separate-stderr augreport out
+	assert_line --index 6 "budget${TAB}steps${TAB}99"
 	printf 'clstrain --arch resnet20\n' >out/cls.params
 	run --separate-stderr augreport out
 	assert_failure 1

@@ -183,6 +183,8 @@ setup() {
 	assert_usage_error
 	run clsprob --classes --adjust 1 model.ckpt
 	assert_usage_error
+	run clsprob --classes --adjust 0 model.ckpt
+	assert_usage_error
 	# written before the counts were kept (tests/fixtures/README)
 	cp "$FIXTURES"/ckpt/old-cls.ckpt old.ckpt
 	run --separate-stderr clsprob --adjust 1 old.ckpt m.tsv

@@ -185,10 +185,16 @@ setup() {
 	cp s.ckpt before.ckpt
 	clstrain "${TINY[@]}" --steps 7 --resume -o s.ckpt m.tsv
 	cmp before.ckpt s.ckpt
-	run --separate-stderr clstrain "${TINY[@]}" --steps 9 --resume -o s.ckpt m.tsv
-	assert_failure 1
-	[ "$stderr" = "clstrain: s.ckpt: its run ended at step 7, part-way through epoch 3: it cannot go on; train anew" ]
+	for longer in "--steps 9" "-e 3"; do
+		run --separate-stderr clstrain "${TINY[@]}" $longer --resume -o s.ckpt m.tsv
+		assert_failure 1
+		[ "$stderr" = "clstrain: s.ckpt: its run ended at step 7, part-way through epoch 3: it cannot go on; train anew" ]
+	done
 	cmp before.ckpt s.ckpt
+	# shorter than done: refused, as a smaller --epochs is
+	run --separate-stderr clstrain "${TINY[@]}" --steps 5 --resume -o six.ckpt m.tsv
+	assert_failure 1
+	[ "$stderr" = "clstrain: six.ckpt: has done 6 steps, more than --steps 5" ]
 	run clstrain "${TINY[@]}" --steps 9 -e 3 -o x.ckpt m.tsv
 	assert_usage_error
 	run clstrain "${TINY[@]}" --steps 0 -o x.ckpt m.tsv

@@ -184,6 +184,34 @@ static void a_step_lowers_the_loss(void)
 	tiny_run_free(&r);
 }
 
+/* The logit-adjusted loss: the step's softmax is that of the logits plus
+ * tau ln(prior), the classes of 1, 2 and 5 images of 8. */
+static void a_logit_adjusted_step_offsets_by_the_priors(void)
+{
+	struct tiny_run r;
+	tiny_run_start(&r, false);
+	cls_trainer_free(&r.t);
+	r.cfg.cb = false;
+	r.cfg.la = true;
+	r.cfg.tau = 1.5f;
+	cls_trainer_init(&r.t, &r.cfg, &r.d, &r.m, &r.o, &r.nm);
+	int idx[] = { 0, 1, 3, 4 };
+	CHECK(isfinite(cls_step(&r.t, idx, 4, 0, NULL)));
+	const double prior[3] = { 1 / 8.0, 2 / 8.0, 5 / 8.0 };
+	double worst = 0;
+	for (int i = 0; i < 4; i++) {
+		const float *z = r.m.logits + i * 3;
+		double e[3], sum = 0;
+		for (int c = 0; c < 3; c++)
+			sum += e[c] = exp(z[c] + 1.5 * log(prior[c]));
+		for (int c = 0; c < 3; c++)
+			worst = fmax(worst, fabs(r.m.prob[i * 3 + c] - e[c] / sum));
+	}
+	printf("# the step's softmax against that of the adjusted logits: %.2g\n", worst);
+	CHECK(worst < 1e-6);
+	tiny_run_free(&r);
+}
+
 /* An epoch trained twice from the same start, on 1 and on 2 threads:
  * the same weights, bit for bit. */
 static void an_epoch_is_deterministic(void)
@@ -423,6 +451,8 @@ void unit_main(void)
 	unit_run("train_cls: the learning rate at given steps (warm-up, cosine, step)",
 		 schedule_rate_at_steps);
 	unit_run("train_cls: a step lowers the loss of its batch", a_step_lowers_the_loss);
+	unit_run("train_cls: the logit-adjusted loss's softmax, of the logits plus tau ln(prior)",
+		 a_logit_adjusted_step_offsets_by_the_priors);
 	unit_run("train_cls: an epoch gives the same bits on 1 and 2 threads",
 		 an_epoch_is_deterministic);
 	unit_run("train_gan: the logistic loss, its values and gradient", logistic_loss_and_gradient);
