@@ -14,6 +14,7 @@ export LC_ALL=C
 usage() {
 	cat <<'TXT'
 Usage: augreport [OPTION]... OUT
+  or:  augreport OUT1 OUT2...
 Report on a finished GM-augCls run (make -f pipelines/augcls.mk OUT=OUT),
 of the GAN (GEN=gan), of the diffusion (GEN=diffusion, in OUT/gd) or of
 both: print, as TSV lines, each method's validation top-1, balanced
@@ -23,7 +24,12 @@ trained (budget<TAB>epochs or steps<TAB>N), and the training set's
 SSIM-mergeCls and SSIM-supSubCls; draw OUT/report/hist-before.png and
 hist-after.png (images per class, before and after) and OUT/report/kept.png
 (kept images, a row a class), gd-hist-after.png and gd-kept.png for the
-diffusion's.
+diffusion's.  With several OUT, runs of one experiment with another SEED
+each: print each method's mean and standard deviation over them of top-1,
+balanced accuracy, G-mean and macro F1 (summary<TAB>METHOD<TAB>KEY<TAB>MEAN
+<TAB>SD<TAB>RUNS), and its gain over the original set, paired by run, with
+a 95% interval (gain<TAB>METHOD<TAB>MEAN%<TAB>LOW<TAB>HIGH<TAB>RUNS); no
+figures.
 
       --per-class=K     images a class on the contact sheet (default 8)
       --html=FILE       also write the same as one self-contained HTML page
@@ -35,6 +41,85 @@ TXT
 }
 
 @CLI_SH@
+
+# The methods of the table, in its order, as NAME:FILE under OUT: the
+# original set first; then GM-augCls of the GAN (gm-augcls) and of the
+# diffusion (gd-augcls), each beside its images unfiltered (noselect,
+# gd-noselect) and its final set with the logit-adjusted loss; then the
+# baselines the run has.
+methods="original:c0.eval gm-augcls:final.eval noselect:base/noselect.eval gm-la:base/final-la.eval
+	gd-augcls:gd/final.eval gd-noselect:gd/base/noselect.eval gd-la:gd/base/final-la.eval
+	cb-loss:base/cb.eval la-loss:base/la.eval posthoc:base/posthoc.eval
+	oversample:base/oversample.eval smote:base/smote.eval"
+
+# Several runs of one experiment (augcls.mk with another SEED each): every
+# method's scores over the runs that have it, mean and sample standard
+# deviation, and its gain over the original set paired by run, with the
+# 95% interval of Student's t (its quantile for 1 to 30 degrees of
+# freedom, 1.96 + 2.5 / df beyond, within 0.002 of it).
+summary() {
+	local o name file
+	sumtmp=$(mktemp "${TMPDIR:-/tmp}/augreport.XXXXXX" 2>&1) ||
+		die "${TMPDIR:-/tmp}: cannot make a temporary file: ${sumtmp##*: }"
+	trap 'rm -f "$sumtmp"' EXIT
+	for o in "$@"; do
+		o=${o%/}
+		[ -d "$o" ] || die "$o: no such directory"
+		[ -s "$o/c0.eval" ] || die "$o: no c0.eval: not a finished augcls.mk run (make -f pipelines/augcls.mk OUT=$o)"
+		for name in $methods; do
+			file=$o/${name#*:}
+			[ -s "$file" ] || continue
+			# top1 and balanced in every file, as in one run's table
+			awk -F'\t' -v OFS='\t' -v run="$o" -v m="${name%%:*}" \
+				'$1 ~ /^(top1|balanced|gmean|macro_f1)$/ { print run, m, $1, $2; had[$1] }
+				END { exit !("top1" in had) ? 3 : !("balanced" in had) ? 4 : 0 }' "$file"
+			case $? in
+			3) die "$file: no top1 line" ;;
+			4) die "$file: no balanced line" ;;
+			esac
+		done
+	done | awk -F'\t' -v OFS='\t' -v runs=$# '
+		BEGIN {
+			split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 " \
+			      "2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086 2.080 2.074 2.069 2.064 " \
+			      "2.060 2.056 2.052 2.048 2.045 2.042", t, " ")
+			nk = split("top1 balanced gmean macro_f1", keys, " ")
+		}
+		!($2 in seen) { seen[$2]; order[++nm] = $2 }
+		{ v[$2, $3, $1] = $4; n[$2, $3]++; s[$2, $3] += $4; ss[$2, $3] += $4 * $4; run[$1] }
+		# the sample standard deviation from the sums (never below 0 by rounding)
+		function deviation(n, s, ss,   mean, var) {
+			mean = s / n
+			var = (ss - n * mean * mean) / (n - 1)
+			return var > 0 ? sqrt(var) : 0
+		}
+		function sd(m, k) {
+			return n[m, k] < 2 ? "-" : sprintf("%.6f", deviation(n[m, k], s[m, k], ss[m, k]))
+		}
+		function quantile(df) { return df <= 30 ? t[df] : 1.96 + 2.5 / df }
+		END {
+			print "runs", runs
+			for (i = 1; i <= nm; i++) {
+				m = order[i]
+				for (j = 1; j <= nk; j++)
+					if (n[m, keys[j]])
+						print "summary", m, keys[j], sprintf("%.6f", s[m, keys[j]] / n[m, keys[j]]), sd(m, keys[j]), n[m, keys[j]]
+				if (m == "original") continue
+				g = 0; gs = 0; gn = 0
+				for (r in run)
+					if ((m, "top1", r) in v && ("original", "top1", r) in v && v["original", "top1", r] > 0) {
+						x = 100 * (v[m, "top1", r] - v["original", "top1", r]) / v["original", "top1", r]
+						g += x; gs += x * x; gn++
+					}
+				if (!gn) continue
+				mean = g / gn
+				if (gn < 2) { print "gain", m, sprintf("%.2f", mean), "-", "-", gn; continue }
+				half = quantile(gn - 1) * deviation(gn, g, gs) / sqrt(gn)
+				print "gain", m, sprintf("%.2f", mean), sprintf("%.2f", mean - half), sprintf("%.2f", mean + half), gn
+			}
+		}' >"$sumtmp" || exit 1
+	emit cat -- "$sumtmp"
+}
 
 per_class=8 html= html_given=
 while [ $# -gt 0 ]; do
@@ -51,11 +136,20 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ $# -eq 1 ] || die_usage "expected one OUT directory, got $#"
+[ $# -ge 1 ] || die_usage "expected one OUT directory or more, got 0"
 [[ $per_class =~ ^[1-9][0-9]{0,3}$ ]] || die_usage "--per-class: '$per_class' is not a count from 1 to 9999"
 [ -z "$html_given" ] || [ -n "$html" ] || die_usage "--html: empty file name"
 [ -z "$html" ] || [ -n "${html##*/}" ] || die_usage "--html: '$html' names no file"
-[ -n "$1" ] || die_usage "OUT: empty file name"
+for o in "$@"; do
+	[ -n "$o" ] || die_usage "OUT: empty file name"
+done
+[ $# -eq 1 ] || [ -z "$(printf '%s\n' "${@%/}" | sort | uniq -d | head -n 1)" ] ||
+	die_usage "$(printf '%s\n' "${@%/}" | sort | uniq -d | head -n 1): the same run given twice"
+if [ $# -gt 1 ]; then
+	[ -z "$html_given" ] || die_usage "--html reports one run, not $#"
+	summary "$@"
+	exit
+fi
 out=${1%/}
 [ -d "$out" ] || die "$out: no such directory"
 # A closed standard output is known before any drawing.
@@ -97,16 +191,11 @@ value() {
 		die "$1: no $2 line"
 }
 
-# The table's lines: the original set first; then GM-augCls of the GAN
-# (gm-augcls) and of the diffusion (gd-augcls), each beside its images
-# unfiltered (noselect, gd-noselect), and the baselines the run has.
+# The table's lines, the methods the run has.
 table() {
 	local orig name file top1 balanced
 	orig=$(value "$out/c0.eval" top1) || exit 1
-	for name in original:c0.eval gm-augcls:final.eval noselect:base/noselect.eval \
-		gm-la:base/final-la.eval gd-augcls:gd/final.eval gd-noselect:gd/base/noselect.eval \
-		gd-la:gd/base/final-la.eval cb-loss:base/cb.eval la-loss:base/la.eval \
-		posthoc:base/posthoc.eval oversample:base/oversample.eval smote:base/smote.eval; do
+	for name in $methods; do
 		file=$out/${name#*:}
 		[ -s "$file" ] || continue
 		top1=$(value "$file" top1) && balanced=$(value "$file" balanced) || exit 1

@@ -150,6 +150,51 @@ add_gd() {
 	[ "$stderr" = "augreport: out/cls.params: no --epochs or --steps" ]
 }
 
+@test "augreport: several runs: each method's mean and sd, the gain paired by run with its 95% interval" {
+	# three runs of the class-balanced loss against the original set, one
+	# of the logit-adjusted loss
+	for k in 1 2 3; do mkdir -p r$k/base; done
+	printf 'top1\t%s\nbalanced\t0.75\ngmean\t0.7\nmacro_f1\t%s\nn\t30\n' 0.80 0.74 >r1/c0.eval
+	printf 'top1\t%s\nbalanced\t0.75\ngmean\t0.7\nmacro_f1\t%s\nn\t30\n' 0.82 0.76 >r2/c0.eval
+	printf 'top1\t%s\nbalanced\t0.75\ngmean\t0.7\nmacro_f1\t%s\nn\t30\n' 0.78 0.72 >r3/c0.eval
+	printf 'top1\t%s\nbalanced\t0.8\ngmean\t0.8\nn\t30\n' 0.88 >r1/base/cb.eval
+	printf 'top1\t%s\nbalanced\t0.8\ngmean\t0.8\nn\t30\n' 0.90 >r2/base/cb.eval
+	printf 'top1\t%s\nbalanced\t0.8\ngmean\t0.8\nn\t30\n' 0.86 >r3/base/cb.eval
+	printf 'top1\t0.81\nbalanced\t0.8\ngmean\t0.8\nn\t30\n' >r1/base/la.eval
+	run --separate-stderr augreport r1 r2/ r3
+	assert_success
+	assert_line --index 0 "runs${TAB}3"
+	assert_line "summary${TAB}original${TAB}top1${TAB}0.800000${TAB}0.020000${TAB}3"
+	assert_line "summary${TAB}original${TAB}macro_f1${TAB}0.740000${TAB}0.020000${TAB}3"
+	# equal values: sd 0, not a rounding error's NaN
+	assert_line "summary${TAB}cb-loss${TAB}gmean${TAB}0.800000${TAB}0.000000${TAB}3"
+	# gains 10, 9.756, 10.256 %: scipy's t interval 9.38 to 10.63
+	assert_line "gain${TAB}cb-loss${TAB}10.00${TAB}9.38${TAB}10.63${TAB}3"
+	# one run: no deviation, no interval
+	assert_line "summary${TAB}la-loss${TAB}top1${TAB}0.810000${TAB}-${TAB}1"
+	assert_line "gain${TAB}la-loss${TAB}1.25${TAB}-${TAB}-${TAB}1"
+	[ "${#lines[@]}" -eq 13 ]
+	[ ! -e r1/report ]
+	run --separate-stderr augreport r1 r2 gone
+	assert_failure 1
+	[ "$stderr" = "augreport: gone: no such directory" ]
+	mkdir empty
+	run --separate-stderr augreport r1 empty
+	assert_failure 1
+	[[ $stderr == "augreport: empty: no c0.eval: not a finished augcls.mk run"* ]]
+	run augreport --html p.html r1 r2
+	assert_usage_error
+	[ ! -e p.html ]
+	run augreport r1 r2 r1/
+	assert_usage_error
+	assert_output --partial "augreport: r1: the same run given twice"
+	printf 'balanced\t0.8\n' >r2/base/cb.eval
+	run --separate-stderr augreport r1 r2
+	assert_failure 1
+	[ "$stderr" = "augreport: r2/base/cb.eval: no top1 line" ]
+	[ -z "$output" ]
+}
+
 @test "augreport: --html, one page with the figures inline" {
 	augreport --html page.html out >/dev/null
 	grep -q '<td>gm-augcls</td><td>0.88</td><td>0.87</td><td>10.00</td>' page.html
