@@ -42,6 +42,11 @@
 #          at this scale (default empty, or 0: none; the model's own
 #          classifier-free guidance, diffsample --cfg, either way)
 # SEED     every seed (default 1)
+# SEEDS    several seeds of the classifiers: a run of each in
+#          $(OUT)/seed<s> (SEED=s there: its classifiers, its steps, its
+#          baselines), all sharing the generator and its pool, trained and
+#          drawn once with SEED; augreport $(OUT)/seed* sums them up
+#          (default empty: the one run of SEED in $(OUT))
 # CLSTRAIN further clstrain options (default --augment), the same for every
 #          classifier; GANTRAIN further gantrain options; GANSAMPLE further
 #          gansample options (--truncation), for the images of every step;
@@ -109,6 +114,7 @@ BUDGET ?= epochs
 KIMG ?=
 GUIDANCE ?=
 SEED ?= 1
+SEEDS ?=
 CLSTRAIN ?= --augment
 GANTRAIN ?=
 GANSAMPLE ?=
@@ -157,6 +163,11 @@ aug_gen := $(aug_gen.$(GEN))
 aug_dir.gan = $(OUT)
 aug_dir.diffusion = $(OUT)/gd
 aug_dir = $(aug_dir.$(GEN))
+# Where the generator and its pool are, and their seed: the run's own, or
+# with SEEDS those of the run that makes the run of each seed (it gives
+# them GENDIR and GENSEED; not set by hand).
+aug_gen_dir = $(or $(GENDIR),$(aug_dir))
+aug_gen_seed = $(or $(GENSEED),$(SEED))
 # Classifier guidance: a GUIDANCE other than 0.
 aug_guided := $(if $(filter diffusion,$(GEN)),$(shell $(pipe_c) awk -v v=$(call pipe_quote,$(value GUIDANCE)) \
 	'BEGIN { if (v != "" && v + 0 != 0) print 1 }'))
@@ -173,13 +184,20 @@ aug_kimg = $(aug_kimg.$(GEN))
 # variable on its own, so that the message names it, then each program's
 # options together as its stages give them.  The generator's images are
 # drawn with seed SEED + 1.
-$(call pipe_check_paths,DATA VAL HIER OUT BIN)
+$(call pipe_check_paths,DATA VAL HIER OUT BIN GENDIR)
 $(call pipe_check_number,ALPHA,v > 0 && v <= 1,the threshold must be above 0 and at most 1)
 $(call pipe_check_number,EPS,1,not a number)
 $(call pipe_check_number,STEPS,v ~ /^[0-9]+$$/ && v >= 1 && v <= 100,not a whole number of steps from 1 to 100)
 $(call pipe_check_number,PART,v ~ /^[0-9]+$$/ && v >= 1,not a whole number of images above 0)
-$(foreach v,OVER EPOCHS SEED $(if $(value KIMG),KIMG) $(if $(filter diffusion,$(GEN)),$(if $(value GUIDANCE),GUIDANCE)),\
+$(foreach v,OVER EPOCHS SEED $(if $(value GENSEED),GENSEED) $(if $(value KIMG),KIMG) $(if $(filter diffusion,$(GEN)),$(if $(value GUIDANCE),GUIDANCE)),\
 	$(call pipe_check_number,$v,1,not a number))
+# SEEDS: each a seed of the classifiers (SEED's range, less one: SMOTE's
+# draws take s + 1), none twice.
+$(foreach s,$(value SEEDS),$(if $(filter 1,$(shell $(pipe_c) awk -v v=$(call pipe_quote,$s) \
+	'BEGIN { print (v ~ /^[0-9]+$$/ && v + 0 <= 4294967294) }')),,\
+	$(error SEEDS=$(value SEEDS): '$s' is not a seed from 0 to 4294967294)))
+$(if $(filter-out $(words $(value SEEDS)),$(words $(sort $(value SEEDS)))),\
+	$(error SEEDS=$(value SEEDS): a seed given twice))
 aug_programs.gan = gantrain gansample
 aug_programs.diffusion = difftrain diffcls diffsample
 $(call pipe_check_programs,$(addprefix $(aug_bin),$(aug_programs.$(GEN)) clstrain clseval clsprob quota thresh \
@@ -191,7 +209,8 @@ aug_gansample = $(aug_bin)gansample --quota $(aug_nowhere)
 aug_difftrain = $(aug_bin)difftrain -q -o $(aug_nowhere)
 aug_diffcls = $(aug_bin)diffcls -q -o $(aug_nowhere) --diffusion $(aug_nowhere)
 aug_diffsample = $(aug_bin)diffsample --quota $(aug_nowhere)
-aug_pool_seed := $(shell $(pipe_c) expr $(SEED) + 1)
+aug_pool_seed := $(shell $(pipe_c) expr $(aug_gen_seed) + 1)
+aug_smote_seed := $(shell $(pipe_c) expr $(SEED) + 1)
 $(call pipe_ask,OVER,$(aug_bin)quota --over $(OVER) $(aug_nowhere))
 $(call pipe_ask,EPOCHS,$(aug_clstrain) --epochs $(EPOCHS) $(aug_nowhere))
 $(call pipe_ask,ARCH,$(aug_clstrain) --arch $(ARCH) $(aug_nowhere))
@@ -229,9 +248,22 @@ $(if $(SSIM),$(call pipe_ask,SSIM,$(aug_bin)ssimcls $(if $(HIER),-H $(HIER)) $(S
 aug_steps := $(shell $(pipe_c) seq 1 $(STEPS))
 
 .PHONY: augcls baselines check
+ifeq ($(strip $(SEEDS)),)
 augcls: $(aug_dir)/final.tsv $(aug_dir)/final.eval $(OUT)/metric.tsv
 baselines: $(OUT)/base/orig.eval $(aug_dir)/base/noselect.eval $(OUT)/base/cb.eval $(OUT)/base/oversample.eval \
 	$(OUT)/base/la.eval $(OUT)/base/posthoc.eval $(OUT)/base/smote.eval $(aug_dir)/base/final-la.eval
+else
+# SEEDS: the generator (and its noisy classifier) trained here, then the
+# run of each seed in turn in $(OUT)/seed<s>, drawing into this run's pool
+# (one after the other: two makes drawing into one pool would undo each
+# other's parts).
+augcls baselines: $(aug_dir)/$(aug_gen).ckpt $(if $(aug_guided),$(aug_dir)/guide.ckpt) $(aug_dir)/draw.tsv \
+		$(aug_dir)/pool.params
+	for s in $(SEEDS); do \
+		$(MAKE) --no-print-directory -f $(aug_mk) OUT=$(OUT)/seed$$s SEED=$$s SEEDS= GENDIR=$(aug_dir) \
+			GENSEED=$(SEED) $@ || exit 1; \
+	done
+endif
 check:
 	@:
 
@@ -245,9 +277,9 @@ aug_cleanup = trap 'rm -rf $@.tmp*' EXIT HUP INT TERM;
 # depends on its .params file (named by its stem here), rewritten when
 # they change (as in metric.mk).  The trainings' partial checkpoints
 # survive a failure (their resume), not a change of parameters.
-aug_params.gan = gantrain $(aug_kimg) --seed $(SEED) $(GANTRAIN)
-aug_params.diff = difftrain $(aug_kimg) --seed $(SEED) $(DIFFTRAIN)
-aug_params.guide = diffcls --seed $(SEED) $(DIFFCLS)
+aug_params.gan = gantrain $(aug_kimg) --seed $(aug_gen_seed) $(GANTRAIN)
+aug_params.diff = difftrain $(aug_kimg) --seed $(aug_gen_seed) $(DIFFTRAIN)
+aug_params.guide = diffcls --seed $(aug_gen_seed) $(DIFFCLS)
 aug_params.cls = clstrain $(aug_cls_opts) --val $(VAL)
 # The images kept, and the pool's.  GANSAMPLE, when set, is named after
 # the rest, so that an empty one leaves the file of a run made before it
@@ -260,9 +292,11 @@ aug_params.steps = STEPS $(STEPS) EPS $(EPS)
 aug_params.metric = ssimcls $(if $(HIER),-H $(HIER)) $(SSIM)
 aug_same = $(and $(findstring $(strip $1),$(strip $2)),$(findstring $(strip $2),$(strip $1)))
 
-# Those of the stages shared by the generators, then the generator's own.
-aug_params_files = $(OUT)/cls.params $(OUT)/metric.params \
-	$(addprefix $(aug_dir)/,$(aug_gen).params filter.params pool.params steps.params $(if $(aug_guided),guide.params))
+# Those of the stages shared by the generators, then the generator's own;
+# those of the generator and its pool not in the run of a seed (SEEDS),
+# which takes them as they are.
+aug_params_files = $(OUT)/cls.params $(OUT)/metric.params $(addprefix $(aug_dir)/,filter.params steps.params) \
+	$(if $(GENDIR),,$(addprefix $(aug_dir)/,$(aug_gen).params pool.params $(if $(aug_guided),guide.params)))
 $(foreach f,$(aug_params_files),$(eval $f: \
 	$(if $(call aug_same,$(file <$f),$(aug_params.$(basename $(notdir $f)))),,aug_force)))
 
@@ -285,20 +319,21 @@ aug_start = r=; \
 # gan.part.ckpt or diff.part.ckpt as they go, with a line in gan.log or
 # diff.log (how far, its losses); a run of make after a kill resumes it.
 # The contact sheet of the last snapshot is kept beside it.
-aug_train_gan = $(aug_bin)gantrain -q $$r -o $$p --log $(OUT)/gan.log $(aug_kimg) --seed $(SEED) $(GANTRAIN) $(DATA)
-aug_train_diff = $(aug_bin)difftrain -q $$r -o $$p --log $(aug_dir)/diff.log $(aug_kimg) --seed $(SEED) \
+aug_train_gan = $(aug_bin)gantrain -q $$r -o $$p --log $(aug_gen_dir)/gan.log $(aug_kimg) --seed $(aug_gen_seed) \
+	$(GANTRAIN) $(DATA)
+aug_train_diff = $(aug_bin)difftrain -q $$r -o $$p --log $(aug_gen_dir)/diff.log $(aug_kimg) --seed $(aug_gen_seed) \
 	$(DIFFTRAIN) $(DATA)
 
-$(aug_dir)/$(aug_gen).ckpt: $(DATA) $(aug_dir)/$(aug_gen).params
+$(aug_gen_dir)/$(aug_gen).ckpt: $(DATA) $(aug_gen_dir)/$(aug_gen).params
 	$(aug_cleanup) p=$(@:.ckpt=.part.ckpt); $(call aug_start,$(@:.ckpt=.part.ckpt)) \
 	$(aug_train_$(aug_gen)) && mv $$p.png $(@:.ckpt=.png) && mv $$p $@
 
 # Classifier guidance's noisy classifier of the diffusion's images, as
 # diffusing them to its steps makes them, in guide.part.ckpt as it goes.
 ifneq ($(aug_guided),)
-$(aug_dir)/guide.ckpt: $(DATA) $(aug_dir)/diff.ckpt $(aug_dir)/guide.params
-	$(aug_cleanup) p=$(aug_dir)/guide.part.ckpt; $(call aug_start,$(aug_dir)/guide.part.ckpt) \
-	$(aug_bin)diffcls -q $$r -o $$p --diffusion $(aug_dir)/diff.ckpt --log $(aug_dir)/guide.log --seed $(SEED) \
+$(aug_gen_dir)/guide.ckpt: $(DATA) $(aug_gen_dir)/diff.ckpt $(aug_gen_dir)/guide.params
+	$(aug_cleanup) p=$(aug_gen_dir)/guide.part.ckpt; $(call aug_start,$(aug_gen_dir)/guide.part.ckpt) \
+	$(aug_bin)diffcls -q $$r -o $$p --diffusion $(aug_gen_dir)/diff.ckpt --log $(aug_gen_dir)/guide.log --seed $(aug_gen_seed) \
 	$(DIFFCLS) $(DATA) && mv $$p $@
 endif
 
@@ -325,7 +360,7 @@ $(OUT)/metric.tsv: $(DATA) $(HIER) $(OUT)/metric.params
 $(OUT)/keep.tsv: $(DATA)
 	$(aug_cleanup) $(aug_bin)quota $(DATA) >$@.tmp && mv $@.tmp $@
 
-$(aug_dir)/draw.tsv: $(DATA) $(aug_dir)/pool.params
+$(aug_gen_dir)/draw.tsv: $(DATA) $(aug_gen_dir)/pool.params
 	$(aug_cleanup) $(aug_bin)quota --over $(OVER) $(DATA) >$@.tmp && mv $@.tmp $@
 
 # Manifests one after the other, each line ended (awk ends the last line
@@ -343,20 +378,20 @@ aug_append = awk 1
 # the parts drawn before leave its quota short.  The pool is begun again
 # when what makes its images (the generator, pool.params, draw.tsv) is
 # newer than pool/begun (find -H, as make follows a linked prerequisite).
-aug_pool = $(aug_dir)/pool
-aug_pool_deps = $(aug_dir)/$(aug_gen).ckpt $(if $(aug_guided),$(aug_dir)/guide.ckpt) $(aug_dir)/draw.tsv \
-	$(aug_dir)/pool.params
+aug_pool = $(aug_gen_dir)/pool
+aug_pool_deps = $(aug_gen_dir)/$(aug_gen).ckpt $(if $(aug_guided),$(aug_gen_dir)/guide.ckpt) \
+	$(aug_gen_dir)/draw.tsv $(aug_gen_dir)/pool.params
 aug_pool_start = if [ -e $(aug_pool)/begun ] && newer=$$(find -H $(aug_pool_deps) -newer $(aug_pool)/begun) && \
 	[ -z "$$newer" ]; then :; else rm -rf $(aug_pool) && mkdir -p $(aug_pool) && : >$(aug_pool)/begun; fi
-aug_sample.gan = $(aug_bin)gansample --seed $(aug_pool_seed) $1 $(GANSAMPLE) $(OUT)/gan.ckpt
+aug_sample.gan = $(aug_bin)gansample --seed $(aug_pool_seed) $1 $(GANSAMPLE) $(aug_gen_dir)/gan.ckpt
 aug_sample.diffusion = $(aug_bin)diffsample --seed $(aug_pool_seed) $1 $(DIFFSAMPLE) \
-	$(if $(aug_guided),--classifier $(aug_dir)/guide.ckpt --guidance $(GUIDANCE)) $(aug_dir)/diff.ckpt
+	$(if $(aug_guided),--classifier $(aug_gen_dir)/guide.ckpt --guidance $(GUIDANCE)) $(aug_gen_dir)/diff.ckpt
 
 # draw.tsv's lines as parts: class, first image, count, the class's quota
 # in keep.tsv.
 aug_parts = awk -F'\t' -v part=$(PART) 'NR == FNR { q[$$$$1] = $$$$2; next } \
 	{ for (k = 0; k < $$$$2; k += part) print $$$$1 "\t" k "\t" ($$$$2 - k < part ? $$$$2 - k : part) "\t" q[$$$$1] }' \
-	$(OUT)/keep.tsv $(aug_dir)/draw.tsv
+	$(OUT)/keep.tsv $(aug_gen_dir)/draw.tsv
 
 # A step's images: $(call aug_draw,DIR,FILTER) makes DIR/gen.tsv, the
 # manifest of each class's first parts of the pool, up to the one in which
@@ -420,9 +455,9 @@ $(foreach s,$(aug_steps),$(eval $(call aug_step,$s)))
 # named in final.step.
 aug_top1 = awk -F'\t' '$$1 == "top1" { print $$2 }'
 
-$(aug_dir)/steps.tsv: $(OUT)/c0.eval $(aug_dir)/steps.params $(aug_dir)/filter.params $(aug_dir)/pool.params \
-		$(aug_dir)/draw.tsv $(OUT)/cls.params \
-		$(aug_dir)/$(aug_gen).params $(if $(aug_guided),$(aug_dir)/guide.params) $(DATA) $(VAL)
+$(aug_dir)/steps.tsv: $(OUT)/c0.eval $(aug_dir)/steps.params $(aug_dir)/filter.params \
+		$(aug_gen_dir)/pool.params $(aug_gen_dir)/draw.tsv $(OUT)/cls.params \
+		$(aug_gen_dir)/$(aug_gen).params $(if $(aug_guided),$(aug_gen_dir)/guide.params) $(DATA) $(VAL)
 	$(aug_cleanup) prev=$$($(aug_top1) $(OUT)/c0.eval) && printf 'c0\t%s\n' "$$prev" >$@.tmp && \
 	for s in $(aug_steps); do \
 		$(MAKE) --no-print-directory -f $(aug_mk) $(aug_dir)/s$$s/cls.eval || exit 1; \
@@ -471,11 +506,11 @@ $(eval $(call aug_train,$(OUT)/base/la,$(DATA),--loss la))
 $(OUT)/base/posthoc.eval: $(OUT)/c0.ckpt $(VAL)
 	$(aug_cleanup) mkdir -p $(@D) && $(aug_bin)clseval --adjust 1 $< $(VAL) >$@.tmp && mv $@.tmp $@
 
-# SMOTE in pixel space up to each quota, drawn with the pool's seed
-# (SEED + 1: drawn again when cls.params's --seed changes).
+# SMOTE in pixel space up to each quota, drawn with SEED + 1 (drawn again
+# when cls.params's --seed changes).
 $(OUT)/base/smote/gen.tsv: $(DATA) $(OUT)/keep.tsv $(OUT)/cls.params
 	$(aug_cleanup) rm -rf $(@D)/img && mkdir -p $(@D) && \
-	$(aug_bin)smote --quota $(OUT)/keep.tsv --seed $(aug_pool_seed) $(DATA) >$@.tmp.pam && \
+	$(aug_bin)smote --quota $(OUT)/keep.tsv --seed $(aug_smote_seed) $(DATA) >$@.tmp.pam && \
 	$(aug_bin)imgsplit $(@D)/img $@.tmp.pam >$@.tmp && rm $@.tmp.pam && mv $@.tmp $@
 
 $(OUT)/base/smote/train.tsv: $(OUT)/base/smote/gen.tsv $(DATA)

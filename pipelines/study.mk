@@ -65,6 +65,10 @@ $(if $(study_problem),$(error $(study_problem)))
 endif
 study_field = $(shell $(pipe_c) awk -F'\t' -v n='$1' '$$1 == n { print $$$2 }' $(STUDY))
 study_names := $(if $(STUDY),$(shell $(pipe_c) cut -f 1 $(STUDY)))
+# A point a dataset: one run's; augcls.mk's runs of several seeds would
+# leave none where the points are read.
+$(if $(strip $(value SEEDS)),$(error SEEDS=$(value SEEDS): study.mk takes one run a dataset, not yet \
+	several seeds (run augcls.mk with SEEDS on each, and augreport OUT/NAME/seed*)))
 $(if $(strip $(GENS)),,$(error GENS=$(value GENS): no generator (gan, diffusion)))
 $(foreach g,$(GENS),$(if $(filter gan diffusion,$g),,$(error GENS=$(value GENS): $g: the generator must be gan or diffusion)))
 

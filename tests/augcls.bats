@@ -506,6 +506,48 @@ refused_before_any_stage() {
 	[ ! -e out ]
 }
 
+@test "augcls.mk: SEEDS: a run of each seed in OUT/seed<s>, sharing one generator and its pool" {
+	run aug OUT=out SEEDS="3 5" STEPS=1 augcls
+	assert_success
+	# the generator trained once, with SEED, and its pool drawn in OUT
+	[ "$(ran 'gantrain .*--seed 1 ')" -eq 1 ]
+	[ -s out/gan.ckpt ] && [ ! -e out/seed3/gan.ckpt ] && [ ! -e out/seed3/pool ]
+	for s in 3 5; do
+		[ -s out/seed$s/final.eval ] && [ -s out/seed$s/metric.tsv ]
+		[ "$(header_line out/seed$s/c0.ckpt train.seed)" = "$s" ]
+		[ "$(cut -f1 out/seed$s/s1/gen.tsv | grep -cv '^out/pool/')" -eq 0 ]
+	done
+	! cmp -s out/seed3/c0.ckpt out/seed5/c0.ckpt || false
+	# a run of seed 3 alone, on that generator, is the same run
+	aug OUT=alone SEED=3 STEPS=1 GENDIR=out GENSEED=1 augcls >/dev/null
+	cmp alone/final.tsv out/seed3/final.tsv
+	cmp alone/c0.ckpt out/seed3/c0.ckpt
+	run augreport out/seed3 out/seed5
+	assert_success
+	assert_line --index 0 "runs${TAB}2"
+	# done: nothing run again
+	run aug OUT=out SEEDS="3 5" STEPS=1 augcls
+	assert_success
+	[ "$(ran trap)" -eq 0 ]
+	# the diffusion's: its model and pool in OUT/gd, each seed's steps in
+	# OUT/seed<s>/gd
+	run augd OUT=out SEEDS="3 5" STEPS=1 augcls
+	assert_success
+	[ "$(ran 'difftrain ')" -eq 1 ]
+	for s in 3 5; do
+		[ -s out/seed$s/gd/final.eval ] && [ ! -e out/seed$s/gd/diff.ckpt ]
+		[ "$(cut -f1 out/seed$s/gd/s1/gen.tsv | grep -cv '^out/gd/pool/')" -eq 0 ]
+	done
+	rm -rf out
+	for v in "SEEDS=1 1:a seed given twice" "SEEDS=1 x:'x' is not a seed from 0 to 4294967294" \
+		"SEEDS=4294967295:'4294967295' is not a seed from 0 to 4294967294"; do
+		run aug OUT=out "${v%%:*}"
+		assert_failure 2
+		assert_output --partial "*** ${v%%:*}: ${v#*:}"
+		[ ! -e out ]
+	done
+}
+
 @test "augcls.mk: killed while the diffusion model trains, a re-run resumes it to the same end" {
 	augd OUT=whole KIMG=0.32 whole/gd/diff.ckpt >/dev/null
 	setsid make --no-print-directory -f "$MK" BIN="$BIN" DATA=m.tsv VAL=m.val.tsv GEN=diffusion KIMG=0.32 \

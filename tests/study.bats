@@ -190,4 +190,8 @@ eval_of() {
 	assert_failure 2
 	assert_output --partial "*** GENS=gan bogus: bogus: the generator must be gan or diffusion.  Stop."
 	[ ! -e out ]
+	run study SEEDS="1 2"
+	assert_failure 2
+	assert_output --partial "*** SEEDS=1 2: study.mk takes one run a dataset, not yet several seeds"
+	[ ! -e out ]
 }
