@@ -25,6 +25,8 @@ static const char usage[] =
 	"\n"
 	"  -x, --x-field=N       take x from field N (default 1)\n"
 	"  -y, --y-field=N       take y from field N (default 2)\n"
+	"  -e, --error-fields=L,H  the low and high ends of each y's interval (a\n"
+	"                        mean's over seeds), drawn as error bars, not fitted\n"
 	"      --base=B          the base of the model (default 0.94, the paper's)\n"
 	"      --predict=X[,X]... print x<TAB>y on the curve for each X instead\n"
 	"      --params=B,C      use the curve with these b and c instead of fitting\n"
@@ -58,6 +60,7 @@ static const struct expcurve paper_curve = { 0.94, 202.74, 79.92 };
 
 struct options {
 	size_t xfield, yfield; /* 1-based */
+	size_t lofield, hifield; /* of --error-fields; 0: none */
 	double base;
 	bool base_given, paper, params;
 	struct expcurve given; /* --paper or --params */
@@ -69,7 +72,8 @@ struct options {
 
 struct points {
 	double *x, *y;
-	size_t n, xcap, ycap;
+	double *lo, *hi; /* with --error-fields: each y's interval */
+	size_t n, xcap, ycap, locap, hicap;
 };
 
 /* Splits s at commas into numbers, appended to *v. */
@@ -91,11 +95,25 @@ static void parse_list(const char *opt, const char *s, double **v, size_t *n, si
 	free(copy);
 }
 
+/* --error-fields L,H: two field numbers. */
+static void error_fields(const char *arg, struct options *o)
+{
+	char lo[32], hi[32];
+	const char *comma = strchr(arg, ',');
+	if (!comma || (size_t)(comma - arg) >= sizeof lo || strlen(comma + 1) >= sizeof hi)
+		die_usage("--error-fields: '%s' is not L,H (two field numbers)", arg);
+	snprintf(lo, sizeof lo, "%.*s", (int)(comma - arg), arg);
+	snprintf(hi, sizeof hi, "%s", comma + 1);
+	o->lofield = (size_t)cli_long("--error-fields", lo, 1, INT_MAX);
+	o->hifield = (size_t)cli_long("--error-fields", hi, 1, INT_MAX);
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "x-field", required_argument, 0, 'x' },
 		{ "y-field", required_argument, 0, 'y' },
+		{ "error-fields", required_argument, 0, 'e' },
 		{ "base", required_argument, 0, OPT_BASE },
 		{ "predict", required_argument, 0, OPT_PREDICT },
 		{ "params", required_argument, 0, OPT_PARAMS },
@@ -110,13 +128,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 	};
 	const char *params = NULL;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "x:y:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "x:y:e:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'x':
 			o->xfield = (size_t)cli_long("--x-field", optarg, 1, INT_MAX);
 			break;
 		case 'y':
 			o->yfield = (size_t)cli_long("--y-field", optarg, 1, INT_MAX);
+			break;
+		case 'e':
+			error_fields(optarg, o);
 			break;
 		case OPT_BASE:
 			o->base = cli_double("--base", optarg, -DBL_MAX, DBL_MAX);
@@ -195,6 +216,8 @@ static void read_points(const char *path, const struct options *o, struct points
 {
 	struct tsv_reader r;
 	size_t need = o->xfield > o->yfield ? o->xfield : o->yfield;
+	need = need > o->lofield ? need : o->lofield;
+	need = need > o->hifield ? need : o->hifield;
 	tsv_open_or_die(&r, path);
 	while (tsv_read_or_die(&r)) {
 		tsv_want_fields_or_die(&r, need, 0);
@@ -204,6 +227,16 @@ static void read_points(const char *path, const struct options *o, struct points
 			       "y = %s is not positive: the model base^(b*x - c) is always "
 			       "positive and cannot fit y <= 0",
 			       r.f[o->yfield - 1].s);
+		if (o->lofield) {
+			double lo = field_number(&r, o->lofield), hi = field_number(&r, o->hifield);
+			if (!(lo <= y && y <= hi))
+				die_at(r.name, r.line, "y = %s is not within its interval [%s, %s]",
+				       r.f[o->yfield - 1].s, r.f[o->lofield - 1].s, r.f[o->hifield - 1].s);
+			grow_array(&p->lo, &p->locap, p->n + 1, sizeof *p->lo);
+			grow_array(&p->hi, &p->hicap, p->n + 1, sizeof *p->hi);
+			p->lo[p->n] = lo;
+			p->hi[p->n] = hi;
+		}
 		grow_array(&p->x, &p->xcap, p->n + 1, sizeof *p->x);
 		grow_array(&p->y, &p->ycap, p->n + 1, sizeof *p->y);
 		p->x[p->n] = x;
@@ -263,7 +296,7 @@ static void write_script(FILE *gp, const void *arg)
 	for (size_t i = 0; i < p->n; i++) {
 		lo = fmin(lo, p->x[i]);
 		hi = fmax(hi, p->x[i]);
-		ymax = fmax(ymax, p->y[i]);
+		ymax = fmax(ymax, p->hi ? p->hi[i] : p->y[i]);
 	}
 	for (size_t i = 0; i < o->npredict; i++) {
 		lo = fmin(lo, o->predict[i]);
@@ -294,7 +327,12 @@ static void write_script(FILE *gp, const void *arg)
 	if (fig->given)
 		put_curve_def(gp, "given", fig->given);
 	const char *sep = "plot ";
-	if (p->n) {
+	if (p->n && p->lo) {
+		fprintf(gp, "%s'-' using 1:2:3:4 with yerrorbars pt 7 ps 1.5 lc rgb '#4472c4' "
+			    "title 'data (95%% interval)'",
+			sep);
+		sep = ", ";
+	} else if (p->n) {
 		fprintf(gp, "%s'-' using 1:2 with points pt 7 ps 1.5 lc rgb '#4472c4' title 'data'",
 			sep);
 		sep = ", ";
@@ -316,7 +354,10 @@ static void write_script(FILE *gp, const void *arg)
 	fputc('\n', gp);
 	if (p->n) {
 		for (size_t i = 0; i < p->n; i++)
-			fprintf(gp, "%.9g %.9g\n", p->x[i], p->y[i]);
+			if (p->lo)
+				fprintf(gp, "%.9g %.9g %.9g %.9g\n", p->x[i], p->y[i], p->lo[i], p->hi[i]);
+			else
+				fprintf(gp, "%.9g %.9g\n", p->x[i], p->y[i]);
 		fputs("e\n", gp);
 	}
 	if (o->npredict) {
@@ -405,5 +446,7 @@ int main(int argc, char **argv)
 	free(o.predict);
 	free(p.x);
 	free(p.y);
+	free(p.lo);
+	free(p.hi);
 	return 0;
 }

@@ -11,6 +11,11 @@
 # GENS   the generators, each its runs and its curve: gan, diffusion or
 #        "gan diffusion" (the paper's Table 6 has both rows; default: GEN,
 #        or gan)
+# SEEDS  two or more seeds of the classifiers ("1 2 3"): a run of each a
+#        dataset (augcls.mk SEEDS, on one generator), the point the mean
+#        gain over them, with its 95% interval (augreport's), the curve
+#        fitted through the means and drawn with the intervals as error
+#        bars (default empty: one run a dataset, SEED)
 # BIN    where the programs are (default: found on PATH)
 # Every other variable (ALPHA, EPOCHS, KIMG, CLSTRAIN, DIFFTRAIN, ...)
 # goes to augcls.mk as given, the same for every dataset and generator:
@@ -18,7 +23,8 @@
 # dataset's run.
 #
 # Targets: study (the default), for the GAN: $(OUT)/points.tsv (name,
-# SSIM-supSubCls, gain in %), $(OUT)/fit.tsv (the fitted curve's and
+# SSIM-supSubCls, gain in %; with SEEDS the mean gain, the low and high
+# ends of its interval, the runs), $(OUT)/fit.tsv (the fitted curve's and
 # Eq. 4's b, c, r2, mae on these points: the paper's Table 6) and
 # $(OUT)/curve.png (Figure 7: the points, the fitted curve and Eq. 4's);
 # for the diffusion, the same named gd-points.tsv, gd-fit.tsv,
@@ -65,10 +71,12 @@ $(if $(study_problem),$(error $(study_problem)))
 endif
 study_field = $(shell $(pipe_c) awk -F'\t' -v n='$1' '$$1 == n { print $$$2 }' $(STUDY))
 study_names := $(if $(STUDY),$(shell $(pipe_c) cut -f 1 $(STUDY)))
-# A point a dataset: one run's; augcls.mk's runs of several seeds would
-# leave none where the points are read.
-$(if $(strip $(value SEEDS)),$(error SEEDS=$(value SEEDS): study.mk takes one run a dataset, not yet \
-	several seeds (run augcls.mk with SEEDS on each, and augreport OUT/NAME/seed*)))
+# SEEDS: a run of each seed a dataset (augcls.mk's), its point the mean
+# gain over them and the mean's 95% interval, which needs two seeds.
+$(if $(filter 1,$(words $(value SEEDS))),$(error SEEDS=$(value SEEDS): one seed gives no interval: \
+	give two or more, or none))
+study_seeds := $(strip $(SEEDS))
+study_errors := $(if $(study_seeds),--error-fields=3$(pipe_comma)4)
 $(if $(strip $(GENS)),,$(error GENS=$(value GENS): no generator (gan, diffusion)))
 $(foreach g,$(GENS),$(if $(filter gan diffusion,$g),,$(error GENS=$(value GENS): $g: the generator must be gan or diffusion)))
 
@@ -81,6 +89,8 @@ study_dir.gan =
 study_dir.diffusion = gd/
 study_title.gan = GM-augCls
 study_title.diffusion = GD-augCls
+study_method.gan = gm-augcls
+study_method.diffusion = gd-augcls
 
 .PHONY: study study_force study_check
 study: $(foreach g,$(GENS),$(addprefix $(OUT)/$(study_pfx.$g),points.tsv fit.tsv curve.png))
@@ -100,20 +110,35 @@ study_cleanup = trap 'rm -rf $@.tmp*' EXIT HUP INT TERM;
 
 # A dataset's point for generator $2: its run brought up to date by
 # augcls.mk (a make of its own, which knows what is done), then name,
-# SSIM-supSubCls and gain, the file replaced only when it changed, so that
-# what depends on it is redone only then.
+# SSIM-supSubCls and gain (with SEEDS: the mean gain, the low and high
+# ends of its interval and the runs, as augreport sums up the seeds'),
+# the file replaced only when it changed, so that what depends on it is
+# redone only then.
 define study_point
 $(OUT)/$1/$(study_dir.$2)point.tsv: study_force | study_check
 	$$(MAKE) --no-print-directory -f $(study_dir)augcls.mk BIN=$(BIN) OUT=$(OUT)/$1 \
 		DATA=$(call study_field,$1,2) VAL=$(call study_field,$1,3) HIER=$(call study_field,$1,4) GEN=$2 augcls
-	$$(study_cleanup) awk -F'\t' -v n=$1 -v OFS='\t' \
-		'FNR == 1 { f++ } f == 1 && $$$$1 == "supsubcls" { x = $$$$2 } \
-		f == 2 && $$$$1 == "top1" { o = $$$$2 } f == 3 && $$$$1 == "top1" { t = $$$$2 } \
-		END { if (x == "" || o == "" || t == "" || o == 0) exit 1; print n, x, 100 * (t - o) / o }' \
-		$(OUT)/$1/metric.tsv $(OUT)/$1/c0.eval $(OUT)/$1/$(study_dir.$2)final.eval >$$@.tmp || \
+	$$(study_cleanup) $(if $(study_seeds),$(call study_seeds_point,$1,$2),$(call study_run_point,$1,$2)) || \
 		{ echo "study.mk: $1: no SSIM-supSubCls, or no top-1 (or 0) of c0 or final in $(OUT)/$1" >&2; exit 1; }; \
 	{ cmp -s $$@.tmp $$@ || mv $$@.tmp $$@; }
 endef
+
+# The point of the one run of dataset $1, generator $2, into $@.tmp (as
+# study_point's recipe: its escapes are those of a define called, then
+# evaluated).
+study_run_point = awk -F'\t' -v n=$1 -v OFS='\t' \
+		'FNR == 1 { f++ } f == 1 && $$$$1 == "supsubcls" { x = $$$$2 } \
+		f == 2 && $$$$1 == "top1" { o = $$$$2 } f == 3 && $$$$1 == "top1" { t = $$$$2 } \
+		END { if (x == "" || o == "" || t == "" || o == 0) exit 1; print n, x, 100 * (t - o) / o }' \
+		$(OUT)/$1/metric.tsv $(OUT)/$1/c0.eval $(OUT)/$1/$(study_dir.$2)final.eval >$$@.tmp
+
+# The point of the runs of the seeds of dataset $1, generator $2: the
+# first run's SSIM-supSubCls (the same data in each), augreport's gain.
+study_seeds_point = $(study_bin)augreport $(foreach s,$(study_seeds),$(OUT)/$1/seed$s) >$$@.tmp.sum && \
+	awk -F'\t' -v n=$1 -v m=$(study_method.$2) -v OFS='\t' 'FNR == 1 { f++ } \
+		f == 1 && $$$$1 == "supsubcls" { x = $$$$2 } f == 2 && $$$$1 == "gain" && $$$$2 == m { g = $$$$3; lo = $$$$4; hi = $$$$5; r = $$$$6 } \
+		END { if (x == "" || g == "" || lo == "-") exit 1; print n, x, g, lo, hi, r }' \
+		$(OUT)/$1/seed$(firstword $(study_seeds))/metric.tsv $$@.tmp.sum >$$@.tmp
 
 # Generator $1's points, the fit and the curve.
 define study_curve
@@ -123,10 +148,12 @@ $(OUT)/$(study_pfx.$1)points.tsv: $(STUDY) $(foreach n,$(study_names),$(OUT)/$n/
 	@test -n "$(STUDY)" || { echo "study.mk: set STUDY=study.tsv" >&2; exit 2; }
 	$$(study_cleanup) cat $(foreach n,$(study_names),$(OUT)/$n/$(study_dir.$1)point.tsv) >$$@.tmp && mv $$@.tmp $$@
 
-# x<TAB>y of the points with a gain above 0, which the curve can fit;
-# fewer than three cannot be fitted, and nothing after them is made.
+# x<TAB>y (with SEEDS, and the interval's ends) of the points with a gain
+# above 0, which the curve can fit; fewer than three cannot be fitted, and
+# nothing after them is made.
 $(OUT)/$(study_pfx.$1)positive.tsv: $(OUT)/$(study_pfx.$1)points.tsv
-	$$(study_cleanup) awk -F'\t' -v OFS='\t' '$$$$3 > 0 { print $$$$2, $$$$3 }' $$< >$$@.tmp && \
+	$$(study_cleanup) awk -F'\t' -v OFS='\t' '$$$$3 > 0 { print $$$$2, $$$$3 $(if $(study_seeds),"\t" $$$$4 "\t" $$$$5) }' \
+		$$< >$$@.tmp && \
 	n=$$$$(wc -l <$$@.tmp) && all=$$$$(wc -l <$$<) && \
 	if [ "$$$$n" -lt 3 ]; then \
 		echo "study.mk: no fit: $$$$n of the $$$$all datasets gained (a gain above 0 in $$<)," \
@@ -144,7 +171,7 @@ $(OUT)/$(study_pfx.$1)fit.tsv: $(OUT)/$(study_pfx.$1)positive.tsv $(OUT)/$(study
 		$$$$(($$$$(wc -l <$(OUT)/$(study_pfx.$1)points.tsv) - $$$$(wc -l <$$<))) >>$$@.tmp && mv $$@.tmp $$@
 
 $(OUT)/$(study_pfx.$1)curve.png: $(OUT)/$(study_pfx.$1)positive.tsv
-	$$(study_cleanup) $(study_bin)expfit --paper --plot $$@.tmp.png \
+	$$(study_cleanup) $(study_bin)expfit --paper $(study_errors) --plot $$@.tmp.png \
 		--title '$(study_title.$1) gain against SSIM-supSubCls' $$< >/dev/null && \
 	mv $$@.tmp.png $$@
 endef

@@ -349,6 +349,33 @@ table5_report() {
 	assert_output 1
 }
 
+@test "expfit: --error-fields: each point's interval drawn as error bars, not fitted" {
+	printf '0.2\t20\t15\t25\n0.3\t10\t8\t13\n0.4\t5\t3\t7\n0.5\t2\t1\t30\n' >e.tsv
+	expfit e.tsv >plain.txt
+	fake_gnuplot
+	PATH="$PWD/fakebin:$PATH" run --separate-stderr expfit -e 3,4 --plot f.png e.tsv
+	assert_success
+	assert_equal "$output" "$(cat plain.txt)"
+	run grep -c "using 1:2:3:4 with yerrorbars" script.gp
+	assert_output 1
+	run grep -c -x '0.5 2 1 30' script.gp
+	assert_output 1
+	# the y range holds the highest end (30), not only the highest point
+	run grep -c -x 'set yrange \[0:33\]' script.gp
+	assert_output 1
+	printf '0.6\t2\t2.5\t3\n' >>e.tsv
+	run --separate-stderr expfit --error-fields=3,4 e.tsv
+	assert_failure 1
+	[ "$stderr" = "expfit: e.tsv:5: y = 2 is not within its interval [2.5, 3]" ]
+	run --separate-stderr expfit -e 3,9 e.tsv
+	assert_failure 1
+	[[ $stderr == "expfit: e.tsv:1: "* ]]
+	for bad in 3 3,x ,4 0,1 3,4,5; do
+		run expfit -e "$bad" e.tsv
+		assert_usage_error
+	done
+}
+
 @test "expfit: --plot with --paper --predict: the curve and the predicted point" {
 	fake_gnuplot
 	PATH="$PWD/fakebin:$PATH" run expfit --paper --predict 0.1652 --plot p.png </dev/null
