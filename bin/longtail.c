@@ -31,6 +31,8 @@ static const char usage[] =
 	"  -c, --counts=FILE     keep the number of images of each class that FILE's\n"
 	"                        class<TAB>n lines say, the classes in its order (no\n"
 	"                        --ratio, --max, --profile, --order)\n"
+	"      --replace         draw each class's images with replacement: as many\n"
+	"                        as asked, more than it has too (random oversampling)\n"
 	"  -s, --seed=S          seed of the selection (default 1)\n"
 	"  -n, --plan            print class<TAB>kept lines instead of the manifest\n"
 	"  -h, --help            show this help and exit\n"
@@ -39,6 +41,7 @@ static const char usage[] =
 	"Exit status: 0 success, 1 bad data, 2 bad usage.\n";
 
 enum profile { PROFILE_EXP, PROFILE_STEP };
+enum { OPT_REPLACE = CLI_FIRST_LOCAL };
 
 struct options {
 	double ratio;
@@ -47,7 +50,7 @@ struct options {
 	const char *order;
 	const char *counts; /* a class<TAB>n file instead of the four above */
 	uint64_t seed;
-	bool plan;
+	bool plan, replace;
 };
 
 /* Per-class data, at the class's number in struct classes. */
@@ -178,7 +181,7 @@ static void plan(const struct options *o, const struct manifest *m, struct class
 		const char *name = c->names.key[c->order[i]];
 		cl->keep = keep_count(o, nmax, i, c->names.n);
 		check_shuffle_size(m, c, c->order[i]);
-		if (cl->keep > cl->count)
+		if (cl->keep > cl->count && !o->replace)
 			die("%s: class '%s' has %zu images, fewer than the %zu it must keep "
 			    "(--max %zu)",
 			    m->name, name, cl->count, cl->keep, nmax);
@@ -189,7 +192,8 @@ static void plan(const struct options *o, const struct manifest *m, struct class
  * added up, as every reader of such files does), every class of the
  * manifest listed and every listed class in it; the order is that of the
  * classes' first lines. */
-static void counts_plan(const struct counts *want, const struct manifest *m, struct classes *c)
+static void counts_plan(const struct options *o, const struct counts *want,
+			const struct manifest *m, struct classes *c)
 {
 	c->order = xmalloc(c->names.n * sizeof *c->order);
 	for (size_t i = 0; i < want->names.n; i++) {
@@ -202,7 +206,7 @@ static void counts_plan(const struct counts *want, const struct manifest *m, str
 		cl->listed_at = line;
 		cl->keep = (size_t)want->class[i].n;
 		check_shuffle_size(m, c, k);
-		if (cl->keep > cl->count)
+		if (cl->keep > cl->count && !o->replace)
 			die_at(want->path, line, "class '%s' has %zu images in %s, fewer than %zu",
 			       name, cl->count, m->name, cl->keep);
 		c->order[i] = k;
@@ -226,11 +230,12 @@ static void warn_empty(const struct options *o, const struct classes *c)
 		warn("%zu %s no image at ratio %g", n, keep, o->ratio);
 }
 
-/* Marks the lines to keep: each class shuffles its own lines with its own
+/* How many times each line is printed: each class draws from its own
  * stream (its position in the order), so one class's selection does not
- * depend on the others. */
-static bool *select_lines(const struct options *o, const struct manifest *m,
-			  const struct classes *c)
+ * depend on the others; it shuffles its lines and keeps the first, or
+ * with --replace draws each of its n_i from all its lines. */
+static size_t *select_lines(const struct options *o, const struct manifest *m,
+			    const struct classes *c)
 {
 	/* The lines of each class, in input order, grouped by class. */
 	size_t nc = c->names.n, *start = xcalloc(nc + 1, sizeof *start);
@@ -243,14 +248,19 @@ static bool *select_lines(const struct options *o, const struct manifest *m,
 	for (size_t l = 0; l < m->n; l++)
 		idx[fill[m->v[l].cls]++] = l;
 
-	bool *keep = xcalloc(m->n, sizeof *keep);
+	size_t *keep = xcalloc(m->n, sizeof *keep);
 	for (size_t i = 0; i < nc; i++) {
 		size_t k = c->order[i];
 		struct rng r;
 		rng_seed(&r, o->seed, i);
+		if (o->replace) {
+			for (size_t j = 0; j < c->v[k].keep; j++)
+				keep[idx[start[k] + rng_below(&r, (uint32_t)c->v[k].count)]]++;
+			continue;
+		}
 		rng_shuffle(&r, idx + start[k], c->v[k].count);
 		for (size_t j = 0; j < c->v[k].keep; j++)
-			keep[idx[start[k] + j]] = true;
+			keep[idx[start[k] + j]] = 1;
 	}
 	free(start);
 	free(idx);
@@ -274,6 +284,7 @@ static const char *parse_options(int argc, char **argv, struct options *o)
 		{ "seed", required_argument, 0, 's' },
 		{ "counts", required_argument, 0, 'c' },
 		{ "plan", no_argument, 0, 'n' },
+		{ "replace", no_argument, 0, OPT_REPLACE },
 		CLI_STD_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
@@ -310,6 +321,9 @@ static const char *parse_options(int argc, char **argv, struct options *o)
 		case 'n':
 			o->plan = true;
 			break;
+		case OPT_REPLACE:
+			o->replace = true;
+			break;
 		default:
 			if (!cli_std_option(opt, usage))
 				die_usage("unhandled option");
@@ -341,7 +355,7 @@ int main(int argc, char **argv)
 		counts_add_file_or_die(&want, o.counts);
 	read_manifest(manifest, &m, &c);
 	if (o.counts) {
-		counts_plan(&want, &m, &c);
+		counts_plan(&o, &want, &m, &c);
 	} else {
 		if (o.order)
 			read_order(o.order, &m, &c);
@@ -354,9 +368,9 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < c.names.n; i++)
 			printf("%s\t%zu\n", c.names.key[c.order[i]], c.v[c.order[i]].keep);
 	} else {
-		bool *keep = select_lines(&o, &m, &c);
+		size_t *keep = select_lines(&o, &m, &c);
 		for (size_t l = 0; l < m.n; l++)
-			if (keep[l])
+			for (size_t t = 0; t < keep[l]; t++)
 				printf("%s\n", m.v[l].text);
 		free(keep);
 	}

@@ -19,6 +19,10 @@
 #          paper's cGAN-augCls) or diffusion (difftrain, diffsample; its
 #          GD-augCls)
 # ALPHA    thresh's threshold (default 0.9, the paper's)
+# FILL     oversample: where a step's filter kept fewer of a class than its
+#          quota, its set is topped up with the class's own images drawn
+#          again at random (longtail --replace, seed SEED), so that it is
+#          balanced whatever the generator gave (default empty: not)
 # EPS      a step is taken again only while validation top-1 rose by more
 #          than EPS (default 0.001)
 # STEPS    at most this many steps (default 2, the paper's)
@@ -104,6 +108,7 @@ SSIM ?=
 OUT ?= augcls
 GEN ?= gan
 ALPHA ?= 0.9
+FILL ?=
 EPS ?= 0.001
 STEPS ?= 2
 OVER ?= 2
@@ -131,6 +136,9 @@ include $(dir $(aug_mk))common.mk
 
 ifeq ($(and $(filter 1,$(words $(value GEN))),$(filter gan diffusion,$(value GEN))),)
 $(error GEN=$(value GEN): the generator must be gan or diffusion)
+endif
+ifneq ($(filter-out oversample,$(value FILL)),)
+$(error FILL=$(value FILL): the filling must be oversample, or nothing)
 endif
 ifeq ($(and $(filter 1,$(words $(value BUDGET))),$(filter epochs steps,$(value BUDGET))),)
 $(error BUDGET=$(value BUDGET): the budget must be epochs or steps)
@@ -201,7 +209,7 @@ $(if $(filter-out $(words $(value SEEDS)),$(words $(sort $(value SEEDS)))),\
 aug_programs.gan = gantrain gansample
 aug_programs.diffusion = difftrain diffcls diffsample
 $(call pipe_check_programs,$(addprefix $(aug_bin),$(aug_programs.$(GEN)) clstrain clseval clsprob quota thresh \
-	imgsplit ssimcls smote))
+	imgsplit ssimcls smote longtail))
 aug_nowhere := $(pipe_nowhere)
 aug_clstrain = $(aug_bin)clstrain -q -o $(aug_nowhere)
 aug_gantrain = $(aug_bin)gantrain -q -o $(aug_nowhere)
@@ -286,7 +294,7 @@ aug_params.cls = clstrain $(aug_cls_opts) --val $(VAL)
 # existed as it was.
 aug_params.filter.gan = $(if $(strip $(GANSAMPLE)), / gansample $(GANSAMPLE))
 aug_params.filter.diffusion = $(pipe_empty) / diffsample $(DIFFSAMPLE)$(if $(aug_guided), --guidance $(GUIDANCE))
-aug_params.filter = thresh -a $(ALPHA) / quota --over $(OVER)$(aug_params.filter.$(GEN))
+aug_params.filter = thresh -a $(ALPHA) / quota --over $(OVER)$(aug_params.filter.$(GEN))$(if $(FILL), / fill $(FILL))
 aug_params.pool = seed $(aug_pool_seed) / part $(PART) / quota --over $(OVER)$(aug_params.filter.$(GEN))
 aug_params.steps = STEPS $(STEPS) EPS $(EPS)
 aug_params.metric = ssimcls $(if $(HIER),-H $(HIER)) $(SSIM)
@@ -440,8 +448,17 @@ $(aug_dir)/s$1/kept.tsv: $(aug_dir)/s$1/scored.tsv $(OUT)/keep.tsv $(aug_dir)/fi
 	st=$$$$?; cat $$@.tmp.short >&2; [ $$$$st -eq 0 ] && mv $$@.tmp.short $(aug_dir)/s$1/short.txt && \
 	cut -f 1,2 $$@.tmp.all >$$@.tmp && mv $$@.tmp $$@
 
-$(aug_dir)/s$1/train.tsv: $(aug_dir)/s$1/kept.tsv $(DATA)
-	$$(aug_cleanup) $$(aug_append) $(DATA) $$< >$$@.tmp && mv $$@.tmp $$@
+# FILL=oversample: what each class's quota still lacks, drawn again from
+# its own images (in keep.tsv's order, which names each class's stream;
+# kept.tsv may be empty, hence FILENAME rather than NR == FNR).
+$(aug_dir)/s$1/fill.tsv: $(aug_dir)/s$1/kept.tsv $(OUT)/keep.tsv $(DATA)
+	$$(aug_cleanup) awk -F'\t' -v OFS='\t' 'FILENAME == ARGV[1] { n[$$$$2]++; next } \
+		{ s = $$$$2 - n[$$$$1]; print $$$$1, (s > 0 ? s : 0) }' $$< $(OUT)/keep.tsv >$$@.tmp.short && \
+	$$(aug_bin)longtail --counts $$@.tmp.short --replace --seed $(SEED) $(DATA) >$$@.tmp && \
+	mv $$@.tmp $$@
+
+$(aug_dir)/s$1/train.tsv: $(aug_dir)/s$1/kept.tsv $(DATA) $(if $(FILL),$(aug_dir)/s$1/fill.tsv)
+	$$(aug_cleanup) $$(aug_append) $(DATA) $$< $(if $(FILL),$(aug_dir)/s$1/fill.tsv) >$$@.tmp && mv $$@.tmp $$@
 
 $(eval $(call aug_train,$(aug_dir)/s$1/cls,$(aug_dir)/s$1/train.tsv,))
 endef

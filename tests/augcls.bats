@@ -478,6 +478,28 @@ refused_before_any_stage() {
 	[ "$(cat out/gd/diff.params)" = "difftrain --kimg 0.5 --seed 1 --size 12 --width-mult 0.25 --batch 8 --sample-steps 2" ]
 }
 
+@test "augcls.mk: FILL=oversample tops up what the filter left short with the class's own images" {
+	# ALPHA 1: the filter keeps next to nothing
+	run aug OUT=out ALPHA=1 STEPS=1 FILL=oversample augcls
+	assert_success
+	grep -q 'fill oversample' out/filter.params
+	# every class as large as the largest (Trouser 10)
+	[ "$(cut -f2 out/final.tsv | sort | uniq -c | awk '{ print $1 }' | sort -u)" = 10 ]
+	# the fill: Bag's and Sneaker's own lines, drawn again, as longtail
+	# --replace draws them
+	awk -F'\t' -v OFS='\t' 'FILENAME == ARGV[1] { n[$2]++; next } { s = $2 - n[$1]; print $1, (s > 0 ? s : 0) }' \
+		out/s1/kept.tsv out/keep.tsv >short.tsv
+	longtail --counts short.tsv --replace --seed 1 m.tsv 2>/dev/null | cmp - out/s1/fill.tsv
+	[ "$(head -n 18 out/final.tsv)" = "$(cat m.tsv)" ]
+	# without FILL the set is as the filter left it
+	run aug OUT=plain ALPHA=1 STEPS=1 augcls
+	[ "$(wc -l <plain/final.tsv)" -lt 30 ]
+	! grep -q fill plain/filter.params || false
+	run aug OUT=bad FILL=smote
+	assert_failure 2
+	assert_output --partial "*** FILL=smote: the filling must be oversample, or nothing"
+}
+
 @test "augcls.mk: BUDGET=steps: every classifier as many steps as EPOCHS epochs of DATA" {
 	run aug OUT=out out/cls.params
 	assert_success

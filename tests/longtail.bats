@@ -250,6 +250,24 @@ Try 'longtail --help' for more information."
 	assert_equal "$(longtail -c given.tsv m.tsv 2>/dev/null | wc -l)" 64
 }
 
+@test "longtail: --replace draws with replacement, as many as asked" {
+	make_balanced 3 4 >m.tsv
+	printf 'c0\t10\nc1\t0\nc2\t3\n' >want.tsv
+	run --separate-stderr longtail --counts want.tsv --replace --seed 3 m.tsv
+	assert_success
+	assert_equal "$(per_class <<<"$output" | tr '\n' ' ')" "c0 10 c2 3 "
+	# lines of the manifest only, more than once some, in input order
+	[ "$(printf '%s\n' "${lines[@]}" | sort -u | comm -23 - <(sort m.tsv) | wc -l)" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c "${TAB}c0")" -eq 10 ]
+	is_subsequence <(printf '%s\n' "${lines[@]}" | uniq) m.tsv
+	# the same seed, the same draws; another, others
+	longtail --counts want.tsv --replace --seed 3 m.tsv 2>/dev/null | cmp - <(printf '%s\n' "${lines[@]}")
+	! longtail --counts want.tsv --replace --seed 4 m.tsv 2>/dev/null | cmp -s - <(printf '%s\n' "${lines[@]}") || false
+	# without it, 10 of 4 is refused
+	run --separate-stderr longtail --counts want.tsv m.tsv
+	assert_failure 1
+}
+
 @test "longtail: --counts errors name the file and line, or the option" {
 	make_balanced 3 4 >m.tsv
 	printf 'c0\t1\nc1\t5\nc2\t1\n' >over.tsv
