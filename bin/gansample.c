@@ -18,11 +18,7 @@ static const char usage[] =
 	"checkpoint), to the standard output as PAM frames labelled with their\n"
 	"class (imgsplit turns them into PNG files and a manifest).\n"
 	"\n"
-	"  -c, --class=C         images of class C (with -n)\n"
-	"  -n, --count=N         how many (default 1)\n"
-	"      --first=K         with --class: begin at the class's K-th image\n"
-	"                        (default 0), so that jobs can share a class\n"
-	"      --quota=FILE      class<TAB>n lines: n images of each class\n"
+	SAMPLES_USAGE
 	"      --seed=N          seed of the latents (default 1)\n"
 	"      --truncation=T    draw again latent values beyond +-T (default 0:\n"
 	"                        none); smaller T, more typical and less varied\n"

@@ -23,11 +23,7 @@ static const char usage[] =
 	"lines) moved a random fraction of the way to one of its k nearest\n"
 	"neighbours in the class: SMOTE, as imbalanced-learn makes it, on pixels.\n"
 	"\n"
-	"  -c, --class=C         images of class C (with -n)\n"
-	"  -n, --count=N         how many (default 1)\n"
-	"      --first=K         with --class: begin at the class's K-th image\n"
-	"                        (default 0), so that jobs can share a class\n"
-	"      --quota=FILE      class<TAB>n lines: n images of each class\n"
+	SAMPLES_USAGE
 	"  -k, --neighbours=K    neighbours an image is moved towards (default 5;\n"
 	"                        fewer where a class has K images or fewer)\n"
 	"      --seed=N          seed of the draws (default 1)\n"

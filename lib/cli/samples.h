@@ -23,6 +23,14 @@ enum { SAMPLES_OPT_QUOTA = CLI_FIRST_LOCAL, SAMPLES_OPT_FIRST, SAMPLES_OPT_SEED,
 	{ "batch", required_argument, 0, 'b' },                      \
 	{ "threads", required_argument, 0, 'j' }
 
+/* Their lines of a program's --help: which images. */
+#define SAMPLES_USAGE                                                                 \
+	"  -c, --class=C         images of class C (with -n)\n"                           \
+	"  -n, --count=N         how many (default 1)\n"                                  \
+	"      --first=K         with --class: begin at the class's K-th image\n"         \
+	"                        (default 0), so that jobs can share a class\n"           \
+	"      --quota=FILE      class<TAB>n lines: n images of each class\n"
+
 /* The images asked for, and how. */
 struct samples_request {
 	const char *prog;  /* the frames' ids begin with it */

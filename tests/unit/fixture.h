@@ -65,13 +65,21 @@ static inline void fixture_free(struct fixture *f)
 	free(f->t);
 }
 
-/* file of $FIXTURES/nn (tests/fixtures/nn by default) */
+/* file of $FIXTURES (tests/fixtures by default), a path under it */
+static inline void fixture_read(const char *file, struct fixture *f)
+{
+	char path[1024];
+	const char *dir = getenv("FIXTURES") ? getenv("FIXTURES") : "tests/fixtures";
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	read_fixture(path, f);
+}
+
+/* file of $FIXTURES/nn */
 static inline void fixture_load(const char *file, struct fixture *f)
 {
 	char path[512];
-	const char *dir = getenv("FIXTURES") ? getenv("FIXTURES") : "tests/fixtures";
-	snprintf(path, sizeof path, "%s/nn/%s", dir, file);
-	read_fixture(path, f);
+	snprintf(path, sizeof path, "nn/%s", file);
+	fixture_read(path, f);
 }
 
 /* max |a - b| over max(1, max |b|) */

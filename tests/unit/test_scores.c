@@ -51,11 +51,8 @@ static void zero_recall_and_nothing_scored(void)
  * predicted, class 5 is predicted and has none. */
 static void as_scikit_learn(void)
 {
-	char path[512];
-	const char *dir = getenv("FIXTURES") ? getenv("FIXTURES") : "tests/fixtures";
-	snprintf(path, sizeof path, "%s/scores/expected.tsv", dir);
 	struct fixture f = { 0 };
-	read_fixture(path, &f);
+	fixture_read("scores/expected.tsv", &f);
 	const struct tensor *truth = tensor(&f, "true"), *pred = tensor(&f, "predicted");
 	const struct tensor *want[] = { tensor(&f, "precision"), tensor(&f, "recall"),
 					tensor(&f, "f1") };

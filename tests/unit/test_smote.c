@@ -32,11 +32,8 @@ static void set_of(struct dataset *d, int n, int size, const float *px, const in
 
 static void neighbours_as_scikit_learn(void)
 {
-	char path[512];
-	const char *dir = getenv("FIXTURES") ? getenv("FIXTURES") : "tests/fixtures";
-	snprintf(path, sizeof path, "%s/smote/neighbours.tsv", dir);
 	struct fixture f = { 0 };
-	read_fixture(path, &f);
+	fixture_read("smote/neighbours.tsv", &f);
 	const struct tensor *px = tensor(&f, "pixels"), *want = tensor(&f, "neighbours");
 	CHECK(px && want && px->size == 30 * 16 && want->size == 30 * 5);
 	if (!px || !want || px->size != 30 * 16 || want->size != 30 * 5)
