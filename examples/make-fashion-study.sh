@@ -3,8 +3,10 @@
 # from Debian's dataset-fashion-mnist as PNGs (trn.tsv, test.tsv), its
 # long-tailed cut lt.tsv (ratio 100, classes in label order), three
 # long-tailed subsets of classes unlike in their similarity (tops,
-# footwear, mixed: NAME.lt.tsv to train, NAME.test.tsv to validate), and
-# study.tsv, the four for pipelines/study.mk.
+# footwear, mixed: NAME.lt.tsv to train, NAME.test.tsv to validate),
+# study.tsv, the four for pipelines/study.mk, and deepsmote.tsv, the
+# training images of DeepSMOTE's Fashion-MNIST protocol (Dablain et al.
+# 2023: 4000, 2000, ... 40 in label order, fashion-deepsmote-counts.tsv).
 # Usage: examples/make-fashion-study.sh DIR [BUILD]   (from the top directory)
 set -eu
 [ $# -ge 1 ] || { echo "usage: $0 DIR [BUILD]" >&2; exit 2; }
@@ -19,6 +21,7 @@ cd "$1"
 	"$data/t10k-images-idx3-ubyte.gz" "$data/t10k-labels-idx1-ubyte.gz" tst >test.tsv
 cut -f2 "$top/examples/fashion-names.tsv" >order
 "$bin/longtail" --order order --ratio 100 --seed 1 trn.tsv >lt.tsv
+"$bin/longtail" --counts "$top/examples/fashion-deepsmote-counts.tsv" --seed 1 trn.tsv >deepsmote.tsv
 hier="$top/examples/fashion-hier.tsv"
 printf 'all10\tlt.tsv\ttest.tsv\t%s\n' "$hier" >study.tsv
 # subset NAME CLASS...: the classes' images, long-tailed in the order given
