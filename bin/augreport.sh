@@ -25,11 +25,11 @@ SSIM-mergeCls and SSIM-supSubCls; draw OUT/report/hist-before.png and
 hist-after.png (images per class, before and after) and OUT/report/kept.png
 (kept images, a row a class), gd-hist-after.png and gd-kept.png for the
 diffusion's.  With several OUT, runs of one experiment with another SEED
-each: print each method's mean and standard deviation over them of top-1,
-balanced accuracy, G-mean and macro F1 (summary<TAB>METHOD<TAB>KEY<TAB>MEAN
-<TAB>SD<TAB>RUNS), and its gain over the original set, paired by run, with
-a 95% interval (gain<TAB>METHOD<TAB>MEAN%<TAB>LOW<TAB>HIGH<TAB>RUNS); no
-figures.
+each: print runs<TAB>N, then each method's mean and standard deviation
+over them of top-1, balanced accuracy, G-mean and macro F1
+(summary<TAB>METHOD<TAB>KEY<TAB>MEAN<TAB>SD<TAB>RUNS), and its gain over
+the original set, paired by run, with a 95% interval
+(gain<TAB>METHOD<TAB>MEAN%<TAB>LOW<TAB>HIGH<TAB>RUNS); no figures.
 
       --per-class=K     images a class on the contact sheet (default 8)
       --html=FILE       also write the same as one self-contained HTML page
@@ -78,14 +78,17 @@ summary() {
 			4) die "$file: no balanced line" ;;
 			esac
 		done
-	done | awk -F'\t' -v OFS='\t' -v runs=$# '
+	done | awk -F'\t' -v OFS='\t' -v runs=$# -v methods="$methods" '
 		BEGIN {
 			split("12.7062 4.3027 3.1824 2.7764 2.5706 2.4469 2.3646 2.3060 2.2622 2.2281 " \
 			      "2.2010 2.1788 2.1604 2.1448 2.1314 2.1199 2.1098 2.1009 2.0930 2.0860 " \
 			      "2.0796 2.0739 2.0687 2.0639 2.0595 2.0555 2.0518 2.0484 2.0452 2.0423", t, " ")
 			nk = split("top1 balanced gmean macro_f1", keys, " ")
+			# the methods in the table order: NAME:FILE words
+			nw = split(methods, w, /[ \t\n]+/)
+			for (i = 1; i <= nw; i++)
+				if (w[i] != "") { sub(/:.*/, "", w[i]); order[++nm] = w[i] }
 		}
-		!($2 in seen) { seen[$2]; order[++nm] = $2 }
 		{ v[$2, $3, $1] = $4; n[$2, $3]++; s[$2, $3] += $4; ss[$2, $3] += $4 * $4; run[$1] }
 		# the sample standard deviation from the sums (never below 0 by rounding)
 		function deviation(n, s, ss,   mean, var) {
@@ -101,6 +104,7 @@ summary() {
 			print "runs", runs
 			for (i = 1; i <= nm; i++) {
 				m = order[i]
+				if (!n[m, "top1"]) continue
 				for (j = 1; j <= nk; j++)
 					if (n[m, keys[j]])
 						print "summary", m, keys[j], sprintf("%.6f", s[m, keys[j]] / n[m, keys[j]]), sd(m, keys[j]), n[m, keys[j]]
@@ -113,19 +117,19 @@ summary() {
 					}
 				if (!gn) continue
 				mean = g / gn
-				if (gn < 2) { print "gain", m, sprintf("%.2f", mean), "-", "-", gn; continue }
+				if (gn < 2) { print "gain", m, sprintf("%.4f", mean), "-", "-", gn; continue }
 				half = quantile(gn - 1) * deviation(gn, g, gs) / sqrt(gn)
-				print "gain", m, sprintf("%.2f", mean), sprintf("%.2f", mean - half), sprintf("%.2f", mean + half), gn
+				print "gain", m, sprintf("%.4f", mean), sprintf("%.4f", mean - half), sprintf("%.4f", mean + half), gn
 			}
 		}' >"$sumtmp" || exit 1
 	emit cat -- "$sumtmp"
 }
 
-per_class=8 html= html_given=
+per_class=8 html= html_given= per_class_given=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--per-class=*) per_class=${1#*=} ;;
-	--per-class) [ $# -ge 2 ] || die_usage "option '$1' needs a value"; per_class=$2; shift ;;
+	--per-class=*) per_class=${1#*=} per_class_given=1 ;;
+	--per-class) [ $# -ge 2 ] || die_usage "option '$1' needs a value"; per_class=$2 per_class_given=1; shift ;;
 	--html=*) html=${1#*=} html_given=1 ;;
 	--html) [ $# -ge 2 ] || die_usage "option '$1' needs a value"; html=$2 html_given=1; shift ;;
 	-h | --help) emit usage; exit 0 ;;
@@ -143,10 +147,19 @@ done
 for o in "$@"; do
 	[ -n "$o" ] || die_usage "OUT: empty file name"
 done
-[ $# -eq 1 ] || [ -z "$(printf '%s\n' "${@%/}" | sort | uniq -d | head -n 1)" ] ||
-	die_usage "$(printf '%s\n' "${@%/}" | sort | uniq -d | head -n 1): the same run given twice"
+# The same run under two names would count twice: runs are told apart by
+# their directories themselves.
+if [ $# -gt 1 ]; then
+	for o in "$@"; do
+		[ -d "$o" ] || die "${o%/}: no such directory"
+	done
+	twice=$(for o in "$@"; do printf '%s\t%s\n' "$(cd -- "$o" && pwd -P)" "${o%/}"; done |
+		sort -t "$(printf '\t')" -k1,1 -s | awk -F'\t' '$1 == p { print $2; exit } { p = $1 }')
+	[ -z "$twice" ] || die_usage "$twice: the same run given twice"
+fi
 if [ $# -gt 1 ]; then
 	[ -z "$html_given" ] || die_usage "--html reports one run, not $#"
+	[ -z "$per_class_given" ] || die_usage "--per-class is of one run's contact sheet, not of $#"
 	summary "$@"
 	exit
 fi

@@ -290,13 +290,15 @@ static void write_script(FILE *gp, const void *arg)
 	const struct figure *fig = arg;
 	const struct options *o = fig->o;
 	const struct points *p = fig->pts;
-	/* x from 0 (or the least x) to the largest, 5% beyond; y from 0 to
-	 * 10% above the highest point (or, with no data, the curve's ends). */
-	double lo = 0, hi = 0, ymax = 0;
+	/* x from 0 (or the least x) to the largest, 5% beyond; y from 0 (or
+	 * 10% below the lowest end of an interval) to 10% above the highest
+	 * point or end (or, with no data, the curve's ends). */
+	double lo = 0, hi = 0, ymin = 0, ymax = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		lo = fmin(lo, p->x[i]);
 		hi = fmax(hi, p->x[i]);
 		ymax = fmax(ymax, p->hi ? p->hi[i] : p->y[i]);
+		ymin = fmin(ymin, p->lo ? p->lo[i] : 0);
 	}
 	for (size_t i = 0; i < o->npredict; i++) {
 		lo = fmin(lo, o->predict[i]);
@@ -320,7 +322,8 @@ static void write_script(FILE *gp, const void *arg)
 	plot_put_string(gp, o->xlabel ? o->xlabel : "SSIM-supSubCls");
 	fputs("\nset ylabel ", gp);
 	plot_put_string(gp, o->ylabel ? o->ylabel : "relative accuracy improvement (%)");
-	fprintf(gp, "\nset xrange [%.17g:%.17g]\nset yrange [0:%.17g]\n", lo, hi, 1.1 * ymax);
+	fprintf(gp, "\nset xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n", lo, hi, 1.1 * ymin,
+		1.1 * ymax);
 	fputs("set grid\nset key top right noenhanced\nset samples 500\n", gp);
 	if (fig->fitted)
 		put_curve_def(gp, "fit", fig->fitted);

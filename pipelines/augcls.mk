@@ -49,8 +49,9 @@
 # SEEDS    several seeds of the classifiers: a run of each in
 #          $(OUT)/seed<s> (SEED=s there: its classifiers, its steps, its
 #          baselines), all sharing the generator and its pool, trained and
-#          drawn once with SEED; augreport $(OUT)/seed* sums them up
-#          (default empty: the one run of SEED in $(OUT))
+#          drawn once with SEED; augreport $(OUT)/seed1 $(OUT)/seed2 ...
+#          sums them up (default empty: the one run of SEED in $(OUT));
+#          a seed is written without leading zeros
 # CLSTRAIN further clstrain options (default --augment), the same for every
 #          classifier; GANTRAIN further gantrain options; GANSAMPLE further
 #          gansample options (--truncation), for the images of every step;
@@ -173,7 +174,9 @@ aug_dir.diffusion = $(OUT)/gd
 aug_dir = $(aug_dir.$(GEN))
 # Where the generator and its pool are, and their seed: the run's own, or
 # with SEEDS those of the run that makes the run of each seed (it gives
-# them GENDIR and GENSEED; not set by hand).
+# them GENDIR and GENSEED on the command line; not set by hand, and never
+# taken from the environment).
+$(foreach v,GENDIR GENSEED,$(if $(filter environment%,$(origin $v)),$(eval override $v :=)))
 aug_gen_dir = $(or $(GENDIR),$(aug_dir))
 aug_gen_seed = $(or $(GENSEED),$(SEED))
 # Classifier guidance: a GUIDANCE other than 0.
@@ -202,7 +205,7 @@ $(foreach v,OVER EPOCHS SEED $(if $(value GENSEED),GENSEED) $(if $(value KIMG),K
 # SEEDS: each a seed of the classifiers (SEED's range, less one: SMOTE's
 # draws take s + 1), none twice.
 $(foreach s,$(value SEEDS),$(if $(filter 1,$(shell $(pipe_c) awk -v v=$(call pipe_quote,$s) \
-	'BEGIN { print (v ~ /^[0-9]+$$/ && v + 0 <= 4294967294) }')),,\
+	'BEGIN { print (v ~ /^(0|[1-9][0-9]*)$$/ && v + 0 <= 4294967294) }')),,\
 	$(error SEEDS=$(value SEEDS): '$s' is not a seed from 0 to 4294967294)))
 $(if $(filter-out $(words $(value SEEDS)),$(words $(sort $(value SEEDS)))),\
 	$(error SEEDS=$(value SEEDS): a seed given twice))
@@ -264,12 +267,15 @@ else
 # SEEDS: the generator (and its noisy classifier) trained here, then the
 # run of each seed in turn in $(OUT)/seed<s>, drawing into this run's pool
 # (one after the other: two makes drawing into one pool would undo each
-# other's parts).
-augcls baselines: $(aug_dir)/$(aug_gen).ckpt $(if $(aug_guided),$(aug_dir)/guide.ckpt) $(aug_dir)/draw.tsv \
+# other's parts), each run making the goals asked for at once (with -j,
+# augcls and baselines made apart would make a run's stages twice).
+.PHONY: aug_seeds
+augcls baselines: aug_seeds ;
+aug_seeds: $(aug_dir)/$(aug_gen).ckpt $(if $(aug_guided),$(aug_dir)/guide.ckpt) $(aug_dir)/draw.tsv \
 		$(aug_dir)/pool.params
 	for s in $(SEEDS); do \
 		$(MAKE) --no-print-directory -f $(aug_mk) OUT=$(OUT)/seed$$s SEED=$$s SEEDS= GENDIR=$(aug_dir) \
-			GENSEED=$(SEED) $@ || exit 1; \
+			GENSEED=$(SEED) $(or $(filter augcls baselines,$(MAKECMDGOALS)),augcls) || exit 1; \
 	done
 endif
 check:

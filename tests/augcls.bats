@@ -82,7 +82,8 @@ refused_before_any_stage() {
 	# another PART: the images, and so the steps, made again
 	run aug OUT=out ALPHA=0.3 PART=3
 	assert_success
-	[ "$(ran 'clstrain.*out/s1/cls.log')" -eq 1 ] && [ "$(ran gantrain)" -eq 0 ]
+	[ "$(ran 'clstrain.*out/s1/cls.log')" -eq 1 ]
+	[ "$(ran gantrain)" -eq 0 ]
 	# GANSAMPLE: the images drawn again with it, the generator kept
 	run aug OUT=out ALPHA=0.3 STEPS=1 GANSAMPLE="--truncation 0.5"
 	assert_success
@@ -143,8 +144,10 @@ refused_before_any_stage() {
 	chmod +x fakebin/clsprob
 	AUGBIN=$PWD/fakebin run aug OUT=out
 	assert_failure
-	[ -e out/gan.ckpt ] && [ -e out/c0.ckpt ]
-	[ ! -e out/s1/scored.tsv ] && [ ! -e out/steps.tsv ]
+	[ -e out/gan.ckpt ]
+	[ -e out/c0.ckpt ]
+	[ ! -e out/s1/scored.tsv ]
+	[ ! -e out/steps.tsv ]
 	[ -z "$(find out -name '*.tmp*')" ]
 	run aug OUT=out
 	assert_success
@@ -164,7 +167,8 @@ refused_before_any_stage() {
 	kill -9 -- -"$pid" 2>/dev/null || true
 	wait "$pid" || true
 	# killed mid-training: a snapshot written, not the last of 50
-	[ -s out/gan.part.ckpt ] && [ ! -e out/gan.ckpt ]
+	[ -s out/gan.part.ckpt ]
+	[ ! -e out/gan.ckpt ]
 	[ "$(wc -l <out/gan.log)" -lt 50 ]
 	# resumed, its log is appended to; begun again, it would be rewritten
 	echo 'killed here' >>out/gan.log
@@ -204,14 +208,16 @@ refused_before_any_stage() {
 	kill -9 -- -"$pid" 2>/dev/null || true
 	wait "$pid" || true
 	# killed mid-training: an epoch's model written, not the last of 40
-	[ -s out/c0.part.ckpt ] && [ ! -e out/c0.ckpt ]
+	[ -s out/c0.part.ckpt ]
+	[ ! -e out/c0.ckpt ]
 	[ "$(wc -l <out/c0.log)" -lt 40 ]
 	run aug OUT=out EPOCHS=40 out/c0.eval
 	assert_success
 	grep -qx 'augcls.mk: resuming out/c0.part.ckpt' <<<"$output"
 	cmp whole/c0.ckpt out/c0.ckpt
 	cmp whole/c0.eval out/c0.eval
-	[ ! -e out/c0.part.ckpt ] && [ ! -e out/c0.part.ckpt.best ]
+	[ ! -e out/c0.part.ckpt ]
+	[ ! -e out/c0.part.ckpt.best ]
 }
 
 @test "augcls.mk: a draw stopped part-way resumes from its whole parts; the steps share them" {
@@ -408,7 +414,8 @@ refused_before_any_stage() {
 	done
 	sha256sum --quiet -c gan.sums
 	[ "$(tail -n 1 out/gd/diff.log | cut -f 1)" = 0.032 ]
-	[ -s out/gd/diff.png ] && [ ! -e out/gd/diff.part.ckpt ]
+	[ -s out/gd/diff.png ]
+	[ ! -e out/gd/diff.part.ckpt ]
 	# step 1's images: diffsample's of the model, seed SEED + 1
 	diffsample --seed 2 --quota out/gd/draw.tsv --steps 2 out/gd/diff.ckpt | imgsplit expect >expect.tsv
 	[ "$(wc -l <out/gd/s1/gen.tsv)" -eq "$(wc -l <expect.tsv)" ]
@@ -441,7 +448,8 @@ refused_before_any_stage() {
 	run augd OUT=out STEPS=1 GUIDANCE=1000 DIFFCLS="--width-mult 0.25 --batch 8 --kimg 0.016" out/gd/s1/gen.tsv
 	assert_success
 	[ "$(ran 'diffcls .*--diffusion out/gd/diff.ckpt --log out/gd/guide.log --seed 1')" -eq 1 ]
-	[ -s out/gd/guide.ckpt ] && [ -s out/gd/guide.log ]
+	[ -s out/gd/guide.ckpt ]
+	[ -s out/gd/guide.log ]
 	diffsample --seed 2 --quota out/gd/draw.tsv --steps 2 --classifier out/gd/guide.ckpt --guidance 1000 \
 		out/gd/diff.ckpt | imgsplit guided >guided.tsv
 	[ "$(wc -l <out/gd/s1/gen.tsv)" -eq "$(wc -l <guided.tsv)" ]
@@ -449,7 +457,8 @@ refused_before_any_stage() {
 	# no guidance: drawn again, unguided, the model kept
 	run augd OUT=out STEPS=1 GUIDANCE=0 out/gd/s1/gen.tsv
 	assert_success
-	[ "$(ran difftrain)" -eq 0 ] && [ "$(ran diffcls)" -eq 0 ]
+	[ "$(ran difftrain)" -eq 0 ]
+	[ "$(ran diffcls)" -eq 0 ]
 	diffsample --seed 2 --quota out/gd/draw.tsv --steps 2 out/gd/diff.ckpt | imgsplit plain >plain.tsv
 	[ "$(wc -l <out/gd/s1/gen.tsv)" -eq "$(wc -l <plain.tsv)" ]
 	first_images_of out/gd/s1/gen.tsv plain.tsv
@@ -533,9 +542,12 @@ refused_before_any_stage() {
 	assert_success
 	# the generator trained once, with SEED, and its pool drawn in OUT
 	[ "$(ran 'gantrain .*--seed 1 ')" -eq 1 ]
-	[ -s out/gan.ckpt ] && [ ! -e out/seed3/gan.ckpt ] && [ ! -e out/seed3/pool ]
+	[ -s out/gan.ckpt ]
+	[ ! -e out/seed3/gan.ckpt ]
+	[ ! -e out/seed3/pool ]
 	for s in 3 5; do
-		[ -s out/seed$s/final.eval ] && [ -s out/seed$s/metric.tsv ]
+		[ -s out/seed$s/final.eval ]
+		[ -s out/seed$s/metric.tsv ]
 		[ "$(header_line out/seed$s/c0.ckpt train.seed)" = "$s" ]
 		[ "$(cut -f1 out/seed$s/s1/gen.tsv | grep -cv '^out/pool/')" -eq 0 ]
 	done
@@ -557,11 +569,18 @@ refused_before_any_stage() {
 	assert_success
 	[ "$(ran 'difftrain ')" -eq 1 ]
 	for s in 3 5; do
-		[ -s out/seed$s/gd/final.eval ] && [ ! -e out/seed$s/gd/diff.ckpt ]
+		[ -s out/seed$s/gd/final.eval ]
+		[ ! -e out/seed$s/gd/diff.ckpt ]
 		[ "$(cut -f1 out/seed$s/gd/s1/gen.tsv | grep -cv '^out/gd/pool/')" -eq 0 ]
 	done
+	# -j, augcls and baselines: each seed's stages made once
+	run aug OUT=j SEEDS="3 5" STEPS=1 -j2 augcls baselines
+	assert_success
+	[ "$(ran 'clstrain .*--log j/seed3/c0.log')" -eq 1 ]
+	[ -s j/seed5/base/smote.eval ]
 	rm -rf out
 	for v in "SEEDS=1 1:a seed given twice" "SEEDS=1 x:'x' is not a seed from 0 to 4294967294" \
+		"SEEDS=01 1:'01' is not a seed from 0 to 4294967294" \
 		"SEEDS=4294967295:'4294967295' is not a seed from 0 to 4294967294"; do
 		run aug OUT=out "${v%%:*}"
 		assert_failure 2
@@ -580,7 +599,8 @@ refused_before_any_stage() {
 	kill -9 -- -"$pid" 2>/dev/null || true
 	wait "$pid" || true
 	# killed mid-training: a snapshot written, not the last of 10
-	[ -s out/gd/diff.part.ckpt ] && [ ! -e out/gd/diff.ckpt ]
+	[ -s out/gd/diff.part.ckpt ]
+	[ ! -e out/gd/diff.ckpt ]
 	[ "$(wc -l <out/gd/diff.log)" -lt 10 ]
 	# resumed, its log is appended to; begun again, it would be rewritten
 	echo 'killed here' >>out/gd/diff.log

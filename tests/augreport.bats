@@ -169,10 +169,10 @@ add_gd() {
 	# equal values: sd 0, not a rounding error's NaN
 	assert_line "summary${TAB}cb-loss${TAB}gmean${TAB}0.800000${TAB}0.000000${TAB}3"
 	# gains 10, 9.756, 10.256 %: scipy's t interval 9.38 to 10.63
-	assert_line "gain${TAB}cb-loss${TAB}10.00${TAB}9.38${TAB}10.63${TAB}3"
+	assert_line "gain${TAB}cb-loss${TAB}10.0042${TAB}9.3827${TAB}10.6257${TAB}3"
 	# one run: no deviation, no interval
 	assert_line "summary${TAB}la-loss${TAB}top1${TAB}0.810000${TAB}-${TAB}1"
-	assert_line "gain${TAB}la-loss${TAB}1.25${TAB}-${TAB}-${TAB}1"
+	assert_line "gain${TAB}la-loss${TAB}1.2500${TAB}-${TAB}-${TAB}1"
 	[ "${#lines[@]}" -eq 13 ]
 	[ ! -e r1/report ]
 	run --separate-stderr augreport r1 r2 gone
@@ -188,6 +188,18 @@ add_gd() {
 	run augreport r1 r2 r1/
 	assert_usage_error
 	assert_output --partial "augreport: r1: the same run given twice"
+	# under another name too
+	run augreport r1 r2 "$PWD/r2/"
+	assert_usage_error
+	assert_output --partial "the same run given twice"
+	run augreport --per-class 3 r1 r2
+	assert_usage_error
+	# the table's order, whichever run has a method first
+	printf 'top1\t0.9\nbalanced\t0.9\n' >r2/final.eval
+	printf 'top1\t0.9\nbalanced\t0.9\n' >r3/final.eval
+	run --separate-stderr augreport r1 r2 r3
+	[ "$(printf '%s\n' "${lines[@]}" | awk -F'\t' '$1 == "gain" { print $2 }' | paste -sd ' ')" = "gm-augcls cb-loss la-loss" ]
+	rm r2/final.eval r3/final.eval
 	printf 'balanced\t0.8\n' >r2/base/cb.eval
 	run --separate-stderr augreport r1 r2
 	assert_failure 1
@@ -318,7 +330,8 @@ add_gd() {
 	rm real.html
 	ln -s real.html link.html
 	augreport --html link.html out >/dev/null
-	[ -L link.html ] && [ "$(readlink link.html)" = real.html ]
+	[ -L link.html ]
+	[ "$(readlink link.html)" = real.html ]
 	cmp want.html real.html
 	# written in place, not replaced by a file: the page after the table
 	run augreport --html /dev/stdout out

@@ -55,7 +55,8 @@ setup() {
 	kill -9 "$pid"
 	wait "$pid" || true
 	# It was cut short: a model of an epoch before the last, not the last.
-	[ "$(wc -l <cut.log)" -ge 2 ] && [ "$(wc -l <cut.log)" -lt 6 ]
+	[ "$(wc -l <cut.log)" -ge 2 ]
+	[ "$(wc -l <cut.log)" -lt 6 ]
 	[ -s cut.ckpt ]
 	run cmp -s whole.ckpt cut.ckpt
 	assert_failure
@@ -80,7 +81,8 @@ setup() {
 	while [ "$(cat cut.log 2>/dev/null | wc -l)" -lt 2 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
 	kill -9 "$pid"
 	wait "$pid" || true
-	[ "$(wc -l <cut.log)" -ge 2 ] && [ "$(wc -l <cut.log)" -lt 6 ]
+	[ "$(wc -l <cut.log)" -ge 2 ]
+	[ "$(wc -l <cut.log)" -lt 6 ]
 	run cmp -s whole.ckpt cut.ckpt
 	assert_failure
 	clstrain "${TINY[@]}" -o cut.ckpt --log cut.log --best cut.best --resume m.tsv
@@ -210,7 +212,8 @@ setup() {
 	assert_output "$(printf 'Bag\nSneaker\nTrouser')"
 	clsprob old.ckpt m.tsv >prob.tsv
 	clsfeat old.ckpt m.tsv >feat.tsv
-	[ "$(wc -l <prob.tsv)" -eq 24 ] && [ "$(wc -l <feat.tsv)" -eq 24 ]
+	[ "$(wc -l <prob.tsv)" -eq 24 ]
+	[ "$(wc -l <feat.tsv)" -eq 24 ]
 	clseval old.ckpt m.tsv >eval.tsv
 	grep -q '^top1	' eval.tsv
 	fid -m old.ckpt m.tsv m.tsv >fid.tsv

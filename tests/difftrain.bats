@@ -202,7 +202,8 @@ DTINY=(--size 12 --width-mult 0.25 --batch 8 --kimg 0.032 --sample-steps 4 -q)
 	assert_usage_error
 	run difftrain -o m.tsv m.tsv
 	assert_usage_error
-	[ ! -e x.ckpt ] && [ ! -e x.ckpt.png ]
+	[ ! -e x.ckpt ]
+	[ ! -e x.ckpt.png ]
 	printf '' >empty.tsv
 	run difftrain "${DTINY[@]}" -o x.ckpt empty.tsv
 	assert_failure 1

@@ -363,6 +363,12 @@ table5_report() {
 	# the y range holds the highest end (30), not only the highest point
 	run grep -c -x 'set yrange \[0:33\]' script.gp
 	assert_output 1
+	# and an end below 0
+	printf '0.1\t1\t-10\t40\n' >>e.tsv
+	PATH="$PWD/fakebin:$PATH" expfit -e 3,4 --plot f.png e.tsv >/dev/null
+	run grep -c -x 'set yrange \[-11:44\]' script.gp
+	assert_output 1
+	sed -i '$d' e.tsv
 	printf '0.6\t2\t2.5\t3\n' >>e.tsv
 	run --separate-stderr expfit --error-fields=3,4 e.tsv
 	assert_failure 1

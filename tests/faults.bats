@@ -496,7 +496,8 @@ refused_with() {
 	cp gan.ckpt resume.ckpt
 	refused_with "clstrain: resume.ckpt: ${gan#gan.ckpt: }" clstrain "${TINY[@]}" -e 2 --resume -o resume.ckpt m.tsv
 	cmp gan.ckpt resume.ckpt
-	[ ! -e g.ckpt ] && [ ! -e l.tsv ]
+	[ ! -e g.ckpt ]
+	[ ! -e l.tsv ]
 }
 
 @test "faults: every program's --help and --version to a full disk or a closed stdout: one line, exit 1" {

@@ -481,7 +481,8 @@ assert_no_outdir() {
 	mkdir O
 	run bash -c 'idx2png img.idx lab.idx O >&-'
 	assert_failure 1
-	[ -d O ] && [ -z "$(ls -A O)" ]
+	[ -d O ]
+	[ -z "$(ls -A O)" ]
 	assert_equal "$(ls -A | grep '^\.O')" ""
 	run idx2png img.idx lab.idx O
 	assert_success

@@ -384,7 +384,8 @@ assert_no_dir() {
 	mkdir D
 	run bash -c 'imgsplit D s.pam >/dev/full'
 	assert_failure 1
-	[ -d D ] && [ -z "$(ls -A D)" ]
+	[ -d D ]
+	[ -z "$(ls -A D)" ]
 	run imgsplit D s.pam
 	assert_success
 	assert_output "D/mine/000000.png	mine"

@@ -129,7 +129,9 @@ CMDS
 	ln -s ../sub/two.png sub/hop.png
 	ln -s sub/hop.png chain.png
 	imgrid -o chain.png s.pam
-	[ -L chain.png ] && [ -L sub/hop.png ] && [ -f sub/two.png ]
+	[ -L chain.png ]
+	[ -L sub/hop.png ]
+	[ -f sub/two.png ]
 	[ "$(ls -A | grep -c '^\.')" -eq 0 ]
 	[ "$(ls -A sub | grep -c '^\.')" -eq 0 ]
 	# a link to a directory that does not exist, and a loop: refused
@@ -142,7 +144,9 @@ CMDS
 	run --separate-stderr imgrid -o loop1 s.pam
 	assert_failure 1
 	[ "$stderr" = "imgrid: loop1: Too many levels of symbolic links" ]
-	[ -L loop1 ] && [ -L loop2 ] && [ -L bad.png ]
+	[ -L loop1 ]
+	[ -L loop2 ]
+	[ -L bad.png ]
 }
 
 @test "outputs: a name ending in '/', or in a directory that does not exist, is refused before reading any input" {

@@ -237,7 +237,9 @@ ran() {
 		assert_failure 2
 		assert_output --partial "*** $v: make cannot take a path with white space or any of"
 		assert_output --partial "link to it (ln -s) under a plain name"
-		[ ! -e "my out" ] && [ ! -e a:b ] && [ ! -e "it's" ]
+		[ ! -e "my out" ]
+		[ ! -e a:b ]
+		[ ! -e "it's" ]
 	done
 	# under a plain name, the same data
 	ln -s 'my data' plain

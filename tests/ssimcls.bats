@@ -399,7 +399,8 @@ SH
 	# A logging meanreduce keeps the SSIM stream it reduces: the same
 	# lines in the same order, not just the same means to 9 digits.
 	make_stub_dir stub ssimpair meanreduce
-	[ ! -e stub/ssimpair ] && [ ! -e stub/meanreduce ]
+	[ ! -e stub/ssimpair ]
+	[ ! -e stub/meanreduce ]
 	printf '#!/bin/sh\necho job >>"%s"\nexec "%s" "$@"\n' "$PWD/jobs.log" "$SIMBAL_BIN/ssimpair" >stub/ssimpair
 	printf '#!/bin/sh\ntee -a "%s" | exec "%s" "$@"\n' "$PWD/stream.log" "$SIMBAL_BIN/meanreduce" >stub/meanreduce
 	chmod +x stub/ssimpair stub/meanreduce

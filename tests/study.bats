@@ -82,7 +82,9 @@ eval_of() {
 	assert_failure
 	assert_line "study.mk: no fit: 1 of the 1 datasets gained (a gain above 0 in out/points.tsv), and the curve, never negative, is fitted to those: it needs 3"
 	[ "$(cut -f 1,3 out/points.tsv)" = "tops${TAB}10" ]
-	[ ! -e out/positive.tsv ] && [ ! -e out/fit.tsv ] && [ ! -e out/curve.png ]
+	[ ! -e out/positive.tsv ]
+	[ ! -e out/fit.tsv ]
+	[ ! -e out/curve.png ]
 	[ -z "$(find out -name '*.tmp*')" ]
 	refute_output --partial expfit
 	# a loss: none gained
@@ -146,7 +148,9 @@ eval_of() {
 	assert_success
 	# each dataset's runs of both, in one OUT: the diffusion's in gd/
 	for n in tops foot mix; do
-		[ -s out/$n/final.eval ] && [ -s out/$n/gd/final.eval ] && [ -s out/$n/gd/diff.ckpt ]
+		[ -s out/$n/final.eval ]
+		[ -s out/$n/gd/final.eval ]
+		[ -s out/$n/gd/diff.ckpt ]
 	done
 	# gains made up, each generator's own: the GAN's 25%, 10%, 5%; the
 	# diffusion's 50%, 20%, 2.5%
@@ -205,7 +209,9 @@ eval_of() {
 	assert_success
 	# a run of each seed, on one generator a dataset
 	for n in tops foot mixc0; do
-		[ -s out/$n/seed1/final.eval ] && [ -s out/$n/seed2/final.eval ] && [ -s out/$n/gan.ckpt ]
+		[ -s out/$n/seed1/final.eval ]
+		[ -s out/$n/seed2/final.eval ]
+		[ -s out/$n/gan.ckpt ]
 	done
 	# gains made up: tops 25 and 21 %, foot 10 and 10 %, mixc0 2 and 3 %
 	local names=(tops foot mixc0) one=(1.0 0.88 0.816) two=(0.968 0.88 0.824) i
@@ -221,9 +227,9 @@ eval_of() {
 	# freedom: 12.706 sd / sqrt 2), runs
 	x=$(awk -F'\t' '$1 == "supsubcls" { print $2 }' out/tops/seed1/metric.tsv)
 	run cat out/points.tsv
-	assert_line "tops${TAB}$x${TAB}23.00${TAB}-2.41${TAB}48.41${TAB}2"
-	assert_line --regexp "^foot${TAB}.*${TAB}10.00${TAB}10.00${TAB}10.00${TAB}2$"
-	assert_line --regexp "^mixc0${TAB}.*${TAB}2.50${TAB}-3.85${TAB}8.85${TAB}2$"
+	assert_line "tops${TAB}$x${TAB}23.0000${TAB}-2.4124${TAB}48.4124${TAB}2"
+	assert_line --regexp "^foot${TAB}.*${TAB}10.0000${TAB}10.0000${TAB}10.0000${TAB}2$"
+	assert_line --regexp "^mixc0${TAB}.*${TAB}2.5000${TAB}-3.8531${TAB}8.8531${TAB}2$"
 	# the fit through the means, as expfit's of them
 	awk -F'\t' -v OFS='\t' '{ print $2, $3 }' out/points.tsv >means.tsv
 	[ "$(awk -F'\t' '$1 == "b" { print $2 }' out/fit.tsv)" = "$(expfit means.tsv | awk -F'\t' '$1 == "b" { print $2 }')" ]
