@@ -66,6 +66,7 @@ $(BUILD)/obj/lib/nn/nn.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp $(BLAS_CF
 $(BUILD)/obj/bench/nn_bench.o: ALL_CFLAGS += -fopenmp $(BLAS_CFLAGS)
 $(BUILD)/obj/bench/fma_peak.o: ALL_CFLAGS += -fopenmp -Wno-psabi
 $(BUILD)/obj/bench/conv3_speed.o: ALL_CFLAGS += -fopenmp
+$(BUILD)/obj/bench/winograd_probe.o: ALL_CFLAGS += -fopenmp $(BLAS_CFLAGS)
 $(BUILD)/obj/lib/learn/fid.o: ALL_CFLAGS += $(BLAS_CFLAGS)
 $(BUILD)/obj/lib/nn/conv3.o: ALL_CFLAGS += -O3 -ffp-contract=off -fopenmp -Wno-psabi
 # The UNet's layers (issue 18): OpenMP over channels, groups, heads and images.
