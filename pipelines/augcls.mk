@@ -477,11 +477,16 @@ $(foreach s,$(aug_steps),$(eval $(call aug_step,$s)))
 # final set is that of the step of best top-1 (the first among equals),
 # named in final.step.
 aug_top1 = awk -F'\t' '$$1 == "top1" { print $$2 }'
+# make -n runs a recipe that runs $(MAKE), to show what the sub-make
+# would do: under it, the steps' recipe shows step 1's make and stops,
+# before its trap and its files (which a run under way may be writing).
+aug_dry := $(findstring n,$(firstword -$(MAKEFLAGS)))
+aug_dry_steps = $(if $(aug_dry),$(MAKE) --no-print-directory -f $(aug_mk) $(aug_dir)/s1/cls.eval; exit 0;)
 
 $(aug_dir)/steps.tsv: $(OUT)/c0.eval $(aug_dir)/steps.params $(aug_dir)/filter.params \
 		$(aug_gen_dir)/pool.params $(aug_gen_dir)/draw.tsv $(OUT)/cls.params \
 		$(aug_gen_dir)/$(aug_gen).params $(if $(aug_guided),$(aug_gen_dir)/guide.params) $(DATA) $(VAL)
-	$(aug_cleanup) prev=$$($(aug_top1) $(OUT)/c0.eval) && printf 'c0\t%s\n' "$$prev" >$@.tmp && \
+	$(aug_dry_steps)$(aug_cleanup) prev=$$($(aug_top1) $(OUT)/c0.eval) && printf 'c0\t%s\n' "$$prev" >$@.tmp && \
 	for s in $(aug_steps); do \
 		$(MAKE) --no-print-directory -f $(aug_mk) $(aug_dir)/s$$s/cls.eval || exit 1; \
 		t=$$($(aug_top1) $(aug_dir)/s$$s/cls.eval); \

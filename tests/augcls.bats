@@ -487,6 +487,17 @@ refused_before_any_stage() {
 	[ "$(cat out/gd/diff.params)" = "difftrain --kimg 0.5 --seed 1 --size 12 --width-mult 0.25 --batch 8 --sample-steps 2" ]
 }
 
+@test "augcls.mk: make -n shows the stages and writes nothing, also of the steps" {
+	aug OUT=out out/c0.eval >/dev/null
+	touch -d '1 minute ago' marker
+	find out -exec touch -h -d '2 minutes ago' {} +
+	run aug OUT=out -n augcls
+	assert_success
+	assert_output --partial "out/s1/cls.eval"
+	[ ! -e out/steps.tsv ]
+	[ -z "$(find out -newer marker)" ]
+}
+
 @test "augcls.mk: FILL=oversample tops up what the filter left short with the class's own images" {
 	# ALPHA 1: the filter keeps next to nothing
 	run aug OUT=out ALPHA=1 STEPS=1 FILL=oversample augcls
