@@ -157,8 +157,8 @@ ifeq ($(BUDGET),steps)
 ifeq ($(wildcard $(DATA)),)
 $(error BUDGET=steps counts the images of DATA: $(if $(DATA),$(DATA) is not there,set DATA=train.tsv))
 endif
-aug_budget_steps := $(if $(wildcard $(DATA)),$(shell $(pipe_c) awk -v e=$(call pipe_quote,$(EPOCHS)) \
-	-v b=$(call pipe_quote,$(aug_batch)) 'NF { n++ } END { print e * int((n + b - 1) / b) }' $(DATA)))
+aug_budget_steps := $(shell $(pipe_c) awk -v e=$(call pipe_quote,$(EPOCHS)) \
+	-v b=$(call pipe_quote,$(aug_batch)) 'NF { n++ } END { print e * int((n + b - 1) / b) }' $(DATA))
 endif
 aug_budget.epochs = --epochs $(EPOCHS)
 aug_budget.steps = --steps $(aug_budget_steps)
