@@ -52,7 +52,8 @@ methods="original:c0.eval gm-augcls:final.eval noselect:base/noselect.eval gm-la
 	cb-loss:base/cb.eval la-loss:base/la.eval posthoc:base/posthoc.eval
 	oversample:base/oversample.eval smote:base/smote.eval"
 
-# Several runs of one experiment (augcls.mk with another SEED each): every
+# Several runs of one experiment (augcls.mk with another SEED each; the
+# directories checked to be there, and distinct, by the caller): every
 # method's scores over the runs that have it, mean and sample standard
 # deviation, and its gain over the original set paired by run, with the
 # 95% interval of Student's t (its quantile for 1 to 30 degrees of
@@ -64,7 +65,6 @@ summary() {
 	trap 'rm -f "$sumtmp"' EXIT
 	for o in "$@"; do
 		o=${o%/}
-		[ -d "$o" ] || die "$o: no such directory"
 		[ -s "$o/c0.eval" ] || die "$o: no c0.eval: not a finished augcls.mk run (make -f pipelines/augcls.mk OUT=$o)"
 		for name in $methods; do
 			file=$o/${name#*:}
@@ -147,8 +147,8 @@ done
 for o in "$@"; do
 	[ -n "$o" ] || die_usage "OUT: empty file name"
 done
-# The same run under two names would count twice: runs are told apart by
-# their directories themselves.
+# Several runs: the same run under two names would count twice, so runs
+# are told apart by their directories themselves.
 if [ $# -gt 1 ]; then
 	for o in "$@"; do
 		[ -d "$o" ] || die "${o%/}: no such directory"
@@ -156,8 +156,6 @@ if [ $# -gt 1 ]; then
 	twice=$(for o in "$@"; do printf '%s\t%s\n' "$(cd -- "$o" && pwd -P)" "${o%/}"; done |
 		sort -t "$(printf '\t')" -k1,1 -s | awk -F'\t' '$1 == p { print $2; exit } { p = $1 }')
 	[ -z "$twice" ] || die_usage "$twice: the same run given twice"
-fi
-if [ $# -gt 1 ]; then
 	[ -z "$html_given" ] || die_usage "--html reports one run, not $#"
 	[ -z "$per_class_given" ] || die_usage "--per-class is of one run's contact sheet, not of $#"
 	summary "$@"

@@ -106,6 +106,16 @@ static void read_manifest(const char *path, struct manifest *m, struct classes *
 		die("%s: empty input", m->name);
 }
 
+/* Dies unless every class of the manifest was listed (listed_at) in the
+ * file named list. */
+static void check_all_listed(const struct manifest *m, const struct classes *c, const char *list)
+{
+	for (size_t k = 0; k < c->names.n; k++)
+		if (!c->v[k].listed_at)
+			die_at(m->name, c->v[k].first_line, "class '%s' is not listed in %s",
+			       c->names.key[k], list);
+}
+
 /* The class order as --order lists it.  Every class of the input must be
  * listed exactly once; blank lines are skipped. */
 static void read_order(const char *path, const struct manifest *m, struct classes *c)
@@ -128,10 +138,7 @@ static void read_order(const char *path, const struct manifest *m, struct classe
 		c->order[n++] = k;
 	}
 	tsv_close(&r);
-	for (size_t k = 0; k < c->names.n; k++)
-		if (!c->v[k].listed_at)
-			die_at(m->name, c->v[k].first_line, "class '%s' is not listed in %s",
-			       c->names.key[k], input_name(path));
+	check_all_listed(m, c, input_name(path));
 }
 
 /* Without --order: order of first appearance. */
@@ -211,10 +218,7 @@ static void counts_plan(const struct options *o, const struct counts *want,
 			       name, cl->count, m->name, cl->keep);
 		c->order[i] = k;
 	}
-	for (size_t k = 0; k < c->names.n; k++)
-		if (!c->v[k].listed_at)
-			die_at(m->name, c->v[k].first_line, "class '%s' is not listed in %s",
-			       c->names.key[k], want->path);
+	check_all_listed(m, c, want->path);
 }
 
 /* Classes whose n_i is 0 vanish from the output: say so, once. */
